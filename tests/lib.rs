@@ -1,0 +1,1 @@
+//! wacast's integration tests: one binary, one module per area.
