@@ -4,6 +4,7 @@
 //! fields) is reported with its line and reading goes on, so one pass finds all.
 
 use crate::diagnostic::Diagnostic;
+use crate::line_endings::LfReader;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -76,7 +77,7 @@ impl Audience {
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(false)
-            .from_reader(Box::new(input) as Box<dyn Read + Send>);
+            .from_reader(Box::new(LfReader::new(input)) as Box<dyn Read + Send>);
         let headers = read_headers(path, &mut reader)?;
         Ok(Audience {
             path: path.to_owned(),
@@ -101,7 +102,10 @@ impl Audience {
         if self.record.len() != expected {
             return Err(Diagnostic::error(
                 "audience.ragged",
-                format!("the row has {} fields but the header has {expected}", self.record.len()),
+                format!(
+                    "the row has {} field(s) but the header has {expected}",
+                    self.record.len()
+                ),
             )
             .at(&self.path, line, 0)
             .help("quote fields that contain the delimiter, and give every row the same number of fields"));

@@ -609,9 +609,10 @@ impl<'a> Checker<'a> {
             self.error_help(
                 spanned,
                 "campaign.media",
-                format!("a {kind} header cannot be `{content_type}`"),
+                format!("{} header cannot be `{content_type}`", kind.with_article()),
                 format!(
-                    "a {kind} must be one of {}",
+                    "{} must be one of {}",
+                    kind.with_article(),
                     kind.accepted_types().join(", ")
                 ),
             );

@@ -98,7 +98,8 @@ async fn check_one(client: &reqwest::Client, url: &str, kind: MediaKind) -> Opti
             return Some(Diagnostic::error(
                 "media.check",
                 format!(
-                    "`{url}` is `{content_type}`; a {kind} header must be one of {}",
+                    "`{url}` is `{content_type}`; {} header must be one of {}",
+                    kind.with_article(),
                     kind.accepted_types().join(", ")
                 ),
             ));
@@ -119,7 +120,8 @@ async fn check_one(client: &reqwest::Client, url: &str, kind: MediaKind) -> Opti
         Some(bytes) if bytes > kind.max_bytes() => Some(Diagnostic::error(
             "media.check",
             format!(
-                "`{url}` is {bytes} bytes; a {kind} may be at most {} bytes",
+                "`{url}` is {bytes} bytes; {} may be at most {} bytes",
+                kind.with_article(),
                 kind.max_bytes()
             ),
         )),

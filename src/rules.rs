@@ -157,7 +157,8 @@ fn media(campaign: &Campaign, media: &Media, found: &mut Vec<Violation>) {
             "media.type",
             "template.media.url",
             format!(
-                "a {kind} header cannot be `{content_type}` (from `{url}`); it must be one of {}",
+                "{} header cannot be `{content_type}` (from `{url}`); it must be one of {}",
+                kind.with_article(),
                 kind.accepted_types().join(", ")
             ),
         )),
@@ -165,7 +166,7 @@ fn media(campaign: &Campaign, media: &Media, found: &mut Vec<Violation>) {
         None => found.push(Violation::new(
             "media.unknown-type",
             "template.media.url",
-            format!("the content type of `{url}` cannot be told from its extension"),
+            format!("the content type of `{url}` cannot be told from its extension; set `template.media.content_type`"),
         )),
     }
 }

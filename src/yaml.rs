@@ -82,9 +82,13 @@ pub fn token_width(line: &str, column: u64) -> usize {
             .position(|c| c == quote)
             .map_or(rest.len(), |end| end + 2),
         _ => {
+            let key_end = rest.windows(2).position(|pair| pair == [':', ' ']);
             let end = rest
                 .iter()
                 .position(|c| matches!(c, ',' | ']' | '}' | '#'))
+                .into_iter()
+                .chain(key_end)
+                .min()
                 .unwrap_or(rest.len());
             rest[..end]
                 .iter()

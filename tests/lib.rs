@@ -1,1 +1,8 @@
-//! wacast's integration tests: one binary, one module per area.
+//! wacast's integration tests: one binary, one module per area. They run the
+//! real `wacast` binary in temporary folders (see `support`).
+
+mod cases;
+mod examples;
+mod plan;
+mod schema;
+mod support;
