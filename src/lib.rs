@@ -2,6 +2,7 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod catalog;
+pub mod click_link;
 pub mod diagnostic;
 pub mod diagnostics;
 pub mod exit_status;
