@@ -7,5 +7,6 @@ pub mod diagnostic;
 pub mod diagnostics;
 pub mod exit_status;
 pub mod phone;
+pub mod qr_code;
 pub mod sinch;
 pub mod source;
