@@ -122,11 +122,21 @@ pub fn whatsapp_link(phone: String, text: Option<String>) -> Result<String, mini
 /// default-country hint, which does not apply to templates.
 fn phone_message(error: PhoneError) -> String {
     match error {
-        PhoneError::NoCountry(raw) => format!(
+        PhoneError::NoCountry(raw) if looks_like_a_number(&raw) => format!(
             "`{raw}` is in national form; whatsapp_link needs an international number such as `+44…` or digits that start with the country code"
         ),
+        PhoneError::NoCountry(raw) => PhoneError::Invalid(raw).to_string(),
         other => other.to_string(),
     }
+}
+
+/// Whether `raw` is written like a phone number (digits with spaces, dashes,
+/// dots or brackets), so that a "national form" explanation fits it.
+pub(crate) fn looks_like_a_number(raw: &str) -> bool {
+    raw.chars().any(|c| c.is_ascii_digit())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')' | '/'))
 }
 
 fn template_error(message: &str) -> minijinja::Error {

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod click_link;
+pub mod commands;
 pub mod diagnostic;
 pub mod diagnostics;
 pub mod exit_status;

@@ -1,0 +1,3 @@
+//! One module per wacast verb.
+
+pub mod link;
