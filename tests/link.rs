@@ -283,3 +283,33 @@ fn template_function_personalises_links() {
         .unwrap();
     insta::assert_snapshot!(rendered, @"https://api.whatsapp.com/send?phone=447911123456&text=Hi%20Zo%C3%AB%2C%20I%27m%20in%21");
 }
+
+#[test]
+fn odd_input_is_an_error_not_a_crash() {
+    let nines = "9".repeat(400);
+    let numbers = [
+        "  2 22#:",
+        "003-836-4618x3001",
+        "+",
+        "00",
+        "+0",
+        "++44 7911 123456",
+        "+44 7911 123456 ext. 12",
+        "٠٧٩١١١٢٣٤٥٦",
+        "📞",
+        "+99999999999999999999999999",
+        nines.as_str(),
+        "\0",
+    ];
+    for country in [None, Some("GB"), Some("CH"), Some("US")] {
+        for number in numbers {
+            let options = Options {
+                phone: number.to_owned(),
+                text: Some("\u{feff}\u{202e}x\u{fffd}".to_owned()),
+                default_country: country.map(str::to_owned),
+                qr: Some(QrTarget::Terminal),
+            };
+            let _ = link(&options);
+        }
+    }
+}
