@@ -45,7 +45,9 @@ pub enum QrFormat {
 #[derive(Debug, thiserror::Error)]
 pub enum QrCodeError {
     #[error(
-        "the link is {bytes} bytes, too long for a QR code: at medium error correction the largest QR code holds about {CAPACITY_BYTES} bytes; shorten the text"
+        "the link is {} bytes, too long for a QR code: at medium error correction the largest QR code holds about {} bytes; shorten the text",
+        thousands(*bytes),
+        thousands(CAPACITY_BYTES)
     )]
     TooLong { bytes: usize },
     #[error("the QR code could not be encoded: {0}")]
@@ -165,6 +167,19 @@ impl QrFormat {
     }
 }
 
+/// `2331` as `2,331`.
+fn thousands(number: usize) -> String {
+    let digits = number.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
 /// A file that already exists keeps its permissions; a new one is readable by all.
 fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -223,6 +238,14 @@ mod tests {
                 .to_string(),
             "`code` has no file extension; a QR code file must end in `.svg` or `.png`"
         );
+    }
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(7), "7");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(2331), "2,331");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]
