@@ -18,8 +18,8 @@
 pub mod audience;
 pub mod campaign;
 pub mod catalog;
-pub mod click_link;
 pub mod cli;
+pub mod click_link;
 pub mod commands;
 pub mod diagnostic;
 pub mod diagnostics;

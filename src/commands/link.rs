@@ -2,12 +2,13 @@
 //!
 //! The command validates and normalises the number exactly as audience numbers
 //! are (with `--default-country` for national forms), builds the link with
-//! [`ClickLink`], and draws or writes a QR code when asked. It returns what to
-//! show rather than printing: the link, the terminal drawing, or the file it
-//! wrote.
+//! [`ClickLink`], and draws or writes a QR code when asked. [`link`] returns
+//! what to show; [`run`] shows it: the link and any terminal drawing on stdout,
+//! a written file and errors on stderr.
 
 use crate::click_link::{ClickLink, ClickLinkError, looks_like_a_number};
 use crate::exit_status::ExitStatus;
+use crate::output::Output;
 use crate::phone::{Country, Phone, PhoneError};
 use crate::qr_code::{QrCode, QrCodeError, QrFormat};
 use std::path::PathBuf;
@@ -87,6 +88,35 @@ impl LinkError {
             | LinkError::Qr(QrCodeError::TooLong { .. }) => ExitStatus::Invalid,
         }
     }
+}
+
+/// Runs `wacast link`: the link on stdout, then the terminal drawing if asked
+/// for; a written QR code file is reported on stderr. Bad arguments and bad
+/// input are reported here with their own exit status; failing to write the
+/// file is returned as an error.
+pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
+    let outcome = match link(&options) {
+        Ok(outcome) => outcome,
+        Err(error) => match error.exit_status() {
+            ExitStatus::Error => return Err(error.into()),
+            status => {
+                output.message(&format!("error: {error}"));
+                return Ok(status);
+            }
+        },
+    };
+    output.data(&format!("{}\n", outcome.url))?;
+    if let Some(drawing) = &outcome.drawing {
+        output.data(&format!("{drawing}\n"))?;
+    }
+    if let Some((path, format)) = &outcome.written {
+        let kind = match format {
+            QrFormat::Svg => "SVG",
+            QrFormat::Png => "PNG",
+        };
+        output.message(&format!("QR code written to {} ({kind})", path.display()));
+    }
+    Ok(ExitStatus::Ok)
 }
 
 /// Builds the link, and the QR code if one was asked for.

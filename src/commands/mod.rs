@@ -13,6 +13,7 @@ use crate::output::Output;
 pub enum Command {
     Validate(validate::Options),
     Plan(plan::Options),
+    Link(link::Options),
 }
 
 /// How data on stdout is written.
@@ -27,6 +28,7 @@ impl Command {
         match self {
             Command::Validate(options) => validate::run(options, output),
             Command::Plan(options) => plan::run(options, output),
+            Command::Link(options) => link::run(options, output),
         }
     }
 }
