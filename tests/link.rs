@@ -313,3 +313,198 @@ fn odd_input_is_an_error_not_a_crash() {
         }
     }
 }
+
+/// What a run of the real `wacast` binary printed and how it exited.
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn wacast(dir: &Path, args: &[&str]) -> Run {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_wacast"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+#[test]
+fn cli_prints_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = wacast(
+        dir.path(),
+        &[
+            "link",
+            "--phone",
+            "07911 123456",
+            "--default-country",
+            "gb",
+            "--text",
+            "Hi 👋 1+1=2? #fish & chips\nمرحبا",
+        ],
+    );
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!(run.to_string());
+}
+
+#[test]
+fn cli_invalid_input_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 5] = [
+        &["link", "--phone", "07911 123456"],
+        &["link", "--phone", "12345", "--default-country", "GB"],
+        &[
+            "link",
+            "--phone",
+            "4915123456789",
+            "--default-country",
+            "GB",
+        ],
+        &[
+            "link",
+            "--phone",
+            "+447911123456",
+            "--text",
+            "tab\tok, escape \u{1b} not",
+        ],
+        &[
+            "link",
+            "--phone",
+            "+447911123456",
+            "--text",
+            &"x".repeat(3000),
+            "--qr",
+            "big.png",
+        ],
+    ];
+    let mut report = String::new();
+    for args in cases {
+        let run = wacast(dir.path(), args);
+        assert_eq!(run.code, 3, "{args:?}");
+        assert_eq!(run.stdout, "");
+        report.push_str(&run.stderr);
+    }
+    assert!(!dir.path().join("big.png").exists());
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn cli_usage_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 4] = [
+        &["link"],
+        &["link", "--phone", "07911 123456", "--default-country", "UK"],
+        &[
+            "link",
+            "--phone",
+            "07911 123456",
+            "--default-country",
+            "GBR",
+        ],
+        &["link", "--phone", "+447911123456", "--qr", "chat.jpg"],
+    ];
+    let mut report = String::new();
+    for args in cases {
+        let run = wacast(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}");
+        assert_eq!(run.stdout, "");
+        writeln!(report, "$ wacast {}\n{}", args.join(" "), run.stderr).unwrap();
+    }
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn cli_writes_qr_code_files_that_decode_to_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "Hello from the shop window 🪟";
+    let png = wacast(
+        dir.path(),
+        &[
+            "link",
+            "--phone",
+            "+447911123456",
+            "--text",
+            text,
+            "--qr",
+            "chat.png",
+        ],
+    );
+    let svg = wacast(
+        dir.path(),
+        &[
+            "link",
+            "--phone",
+            "+447911123456",
+            "--text",
+            text,
+            "--qr",
+            "chat.svg",
+        ],
+    );
+    insta::assert_snapshot!(format!("{png}{svg}"));
+    let url = png.stdout.trim_end();
+    assert_eq!(decode_png(&dir.path().join("chat.png")), url);
+    let (decoded, _) = decode_svg(&std::fs::read_to_string(dir.path().join("chat.svg")).unwrap());
+    assert_eq!(decoded, url);
+}
+
+#[test]
+fn cli_draws_the_qr_code_on_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = wacast(
+        dir.path(),
+        &["link", "--phone", "+447911123456", "--qr", "-"],
+    );
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr, "");
+    let (url, drawing) = run.stdout.split_once('\n').unwrap();
+    assert_eq!(url, "https://api.whatsapp.com/send?phone=447911123456");
+    assert!(drawing.ends_with('\n'));
+    assert_eq!(decode_terminal(drawing.trim_end_matches('\n')), url);
+}
+
+#[test]
+fn template_function_in_a_plan() {
+    let run = wacast(&fixture("whatsapp-link"), &["plan", "campaign.yaml"]);
+    assert_eq!(run.code, 0, "{run}");
+    // Only the rendered links: the rest of the plan is the plan's own business.
+    let links: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.contains("api.whatsapp.com"))
+        .collect();
+    insta::assert_snapshot!(links.join("\n"));
+}
+
+#[test]
+fn template_function_with_a_national_number_fails_the_plan() {
+    let run = wacast(
+        &fixture("whatsapp-link-national"),
+        &["plan", "campaign.yaml"],
+    );
+    assert_eq!(run.code, 3, "{run}");
+    insta::assert_snapshot!(run.stderr);
+}
