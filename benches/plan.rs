@@ -27,11 +27,20 @@ fn main() {
             .output()
             .expect("wacast runs");
         times.push(started.elapsed().as_secs_f64());
-        assert!(output.status.success(), "plan failed: {}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "plan failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     times.sort_by(f64::total_cmp);
     let peak_mb = peak_child_rss_kb() as f64 / 1024.0;
-    println!("plan, {rows} rows, {runs} runs: median {:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB", times[runs / 2], times[0], times[runs - 1]);
+    println!(
+        "plan, {rows} rows, {runs} runs: median {:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB",
+        times[runs / 2],
+        times[0],
+        times[runs - 1]
+    );
 }
 
 fn argument(name: &str) -> Option<usize> {
@@ -52,10 +61,18 @@ fn write_campaign(dir: &Path, rows: usize) {
     let cities = ["London", "Leeds", "York", "Bristol", "Cardiff", "Glasgow"];
     for row in 0..rows {
         let number = 7_400_000_000u64 + row as u64;
-        let phone = if row % 2 == 0 { format!("0{number}") } else { format!("+44 {number}") };
+        let phone = if row % 2 == 0 {
+            format!("0{number}")
+        } else {
+            format!("+44 {number}")
+        };
         let city = cities[row % cities.len()];
         let segment = if row % 3 == 0 { "vip" } else { "regular" };
-        writeln!(out, "{phone},name{row},family{row},{city},C{row:07},{segment}").unwrap();
+        writeln!(
+            out,
+            "{phone},name{row},family{row},{city},C{row:07},{segment}"
+        )
+        .unwrap();
     }
     out.flush().unwrap();
 }

@@ -55,6 +55,8 @@ pub struct Audience {
     pub headers: Arc<Headers>,
     reader: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
+    /// Set after an I/O error: the rest of the file cannot be read.
+    broken: bool,
 }
 
 impl Audience {
@@ -84,15 +86,22 @@ impl Audience {
             headers: Arc::new(headers),
             reader,
             record: csv::ByteRecord::new(),
+            broken: false,
         })
     }
 
     /// The next record, a problem with it, or `None` at the end of the file.
     pub fn next_row(&mut self) -> Option<Result<Row, Diagnostic>> {
+        if self.broken {
+            return None;
+        }
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
             Ok(true) => Some(self.row()),
-            Err(error) => Some(Err(self.csv_error(&error))),
+            Err(error) => {
+                self.broken = error.is_io_error();
+                Some(Err(self.csv_error(&error)))
+            }
         }
     }
 

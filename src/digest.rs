@@ -31,6 +31,11 @@ impl MessageDigest {
         truncate(&Sha256::digest(bytes))
     }
 
+    /// The first 8 bytes, for compact in-memory comparisons.
+    pub fn prefix(&self) -> u64 {
+        u64::from_be_bytes(self.0[..8].try_into().expect("8 bytes"))
+    }
+
     pub fn to_hex(self) -> String {
         hex::encode(self.0)
     }

@@ -3,19 +3,19 @@
 //! row, rendering and checking each recipient's message. Each row ends in
 //! exactly one [`RowOutcome`], so nobody is silently skipped.
 
-use crate::audience::{Audience, Row};
+use crate::audience::Audience;
 use crate::campaign::{Campaign, InvalidRows};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostics::Diagnostics;
 use crate::digest::{MessageDigest, file_sha256};
+use crate::parallel::{self, Checked};
 use crate::phone::Phone;
 use crate::render::Renderer;
-use crate::rules;
+use crate::row_check::{CheckedRow, RowCheck};
 use crate::sinch::wire::TemplateMessage;
 use crate::suppression::Suppression;
 use crate::template_catalog::{CatalogStatus, TemplateCatalog};
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 /// A file the plan depends on, pinned by its SHA-256.
@@ -111,111 +111,112 @@ impl Loaded {
 
     /// Streams every audience row through rendering and the checks, calling
     /// `visit` once per row in file order. Row problems go into `problems`: as
-    /// errors, or as warnings when invalid rows are skipped.
-    pub fn stream(&mut self, problems: &mut Diagnostics, mut visit: impl FnMut(RowOutcome)) {
-        let mut seen: HashMap<Phone, (u64, MessageDigest)> = HashMap::new();
-        let skip_invalid = self.campaign.audience.invalid == InvalidRows::Skip;
-        while let Some(next) = self.audience.next_row() {
-            let row = match next {
-                Ok(row) => row,
-                Err(diagnostic) => {
-                    let line = diagnostic.location.as_ref().map_or(0, |l| l.line);
-                    let reason = diagnostic.message.clone();
-                    problems.push(downgrade(diagnostic, skip_invalid));
-                    visit(RowOutcome::Invalid {
-                        line,
-                        phone: None,
-                        reason,
-                    });
-                    continue;
-                }
-            };
-            let outcome = self.row(&row, &mut seen, problems, skip_invalid);
-            visit(outcome);
-        }
-    }
-
-    fn row(
-        &self,
-        row: &Row,
-        seen: &mut HashMap<Phone, (u64, MessageDigest)>,
+    /// errors, or as warnings when invalid rows are skipped. `seen` decides
+    /// which rows repeat an earlier number.
+    pub fn stream(
+        &mut self,
+        seen: &mut dyn FirstSeen,
         problems: &mut Diagnostics,
-        skip_invalid: bool,
-    ) -> RowOutcome {
-        let raw = row.record.get(self.phone_column).unwrap_or_default();
-        let column = format!("column `{}`", self.campaign.audience.phone_column);
-        let path = &self.campaign.audience.file;
-        let phone = Phone::parse(raw, self.campaign.audience.default_country);
-        let rendered = self.renderer.render(row);
-        let mut found: Vec<Diagnostic> = Vec::new();
-        if let Err(error) = &phone {
-            found.push(
-                Diagnostic::error("audience.phone", error.to_string())
-                    .at(path, row.line, 0)
-                    .field(column),
-            );
-        }
-        let message = match rendered {
-            Ok(message) => Some(message),
-            Err(diagnostics) => {
-                found.extend(diagnostics);
-                None
-            }
+        mut visit: impl FnMut(RowOutcome),
+    ) {
+        let check = RowCheck {
+            campaign: &self.campaign,
+            renderer: &self.renderer,
+            phone_column: self.phone_column,
         };
-        if let Some(message) = &message {
-            for violation in rules::check(&self.campaign, message) {
-                found.push(
-                    Diagnostic::error(violation.code, violation.message)
-                        .at(path, row.line, 0)
-                        .field(violation.field),
-                );
+        let order = Order {
+            suppression: &self.suppression,
+            skip_invalid: self.campaign.audience.invalid == InvalidRows::Skip,
+            path: &self.campaign.audience.file,
+        };
+        parallel::check_rows(&mut self.audience, &check, |checked| {
+            let outcome = order.place(checked, seen, problems);
+            visit(outcome);
+        });
+    }
+}
+
+/// Which rows repeat an earlier row's number. Plans keep the numbers in
+/// memory; apply keeps them in its journal so its memory stays flat.
+pub trait FirstSeen {
+    /// For a number seen before: the first row's line and whether its message
+    /// was the same. Otherwise remembers this row as the first and says `None`.
+    fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)>;
+}
+
+/// What happens to checked rows in file order: problems reported, suppressed
+/// numbers excluded, duplicates merged.
+struct Order<'a> {
+    suppression: &'a Suppression,
+    skip_invalid: bool,
+    path: &'a Path,
+}
+
+impl Order<'_> {
+    fn place(
+        &self,
+        checked: Checked,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
+    ) -> RowOutcome {
+        let (line, phone, message, digest) = match checked {
+            Checked::Unreadable(diagnostic) => {
+                let line = diagnostic.location.as_ref().map_or(0, |l| l.line);
+                let reason = diagnostic.message.clone();
+                problems.push(downgrade(diagnostic, self.skip_invalid));
+                return RowOutcome::Invalid {
+                    line,
+                    phone: None,
+                    reason,
+                };
             }
-        }
-        let phone = phone.ok();
-        if !found.is_empty() {
-            let reason = found
-                .iter()
-                .map(|d| d.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            for diagnostic in found {
-                problems.push(downgrade(diagnostic, skip_invalid));
-            }
-            return RowOutcome::Invalid {
-                line: row.line,
+            Checked::Row(CheckedRow::Bad {
+                line,
                 phone,
-                reason,
-            };
-        }
-        let (Some(phone), Some(message)) = (phone, message) else {
-            unreachable!("a row without problems has a number and a message");
+                problems: found,
+            }) => {
+                let reason = found
+                    .iter()
+                    .map(|d| d.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                for diagnostic in found {
+                    problems.push(downgrade(diagnostic, self.skip_invalid));
+                }
+                return RowOutcome::Invalid {
+                    line,
+                    phone,
+                    reason,
+                };
+            }
+            Checked::Row(CheckedRow::Good {
+                line,
+                phone,
+                message,
+                digest,
+            }) => (line, phone, message, digest),
         };
         if self.suppression.contains(&phone) {
-            return RowOutcome::Suppressed {
-                line: row.line,
-                phone,
-            };
+            return RowOutcome::Suppressed { line, phone };
         }
-        let digest = MessageDigest::of_message(&message);
-        if let Some((first_line, first_digest)) = seen.get(&phone) {
-            if *first_digest != digest {
+        if let Some((first_line, same)) = seen.first(phone, line, digest) {
+            if !same {
                 problems.push(
                     Diagnostic::warning(
                         "audience.duplicate",
                         format!("{} is also on line {first_line}, with a different message; line {first_line}'s is sent", phone.masked()),
                     )
-                    .at(path, row.line, 0),
+                    .at(self.path, line, 0),
                 );
             }
             return RowOutcome::Duplicate {
-                line: row.line,
-                first_line: *first_line,
+                line,
+                first_line,
                 phone,
             };
         }
-        seen.insert(phone, (row.line, digest));
         RowOutcome::Recipient {
-            line: row.line,
+            line,
             phone,
             message,
             digest,

@@ -1,16 +1,18 @@
 //! The Plan: what `apply` would send, built from the pipeline's row outcomes.
-//! It keeps a compact entry per recipient (line, number, message digest), full
-//! messages only for the first few samples, and the counts a reviewer reads.
+//! Memory grows only with the number of distinct recipients (the duplicate
+//! check); everything else is a count, the first few samples, or lines
+//! streamed to a saved plan's recipient log.
 
-use crate::campaign::Campaign;
-use crate::diagnostics::Diagnostics;
+use crate::campaign::{Campaign, InvalidRows};
+use crate::diagnostics::{Diagnostics, SHOWN_PER_KIND};
 use crate::digest::{MessageDigest, SequenceDigest};
 use crate::phone::Phone;
-use crate::pipeline::{Input, Loaded, RowOutcome};
+use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
+use crate::plan_file::RecipientLog;
 use crate::sinch::wire::{Media, TemplateMessage};
 use crate::template_catalog::CatalogStatus;
-use serde::Serialize;
-use std::collections::{BTreeSet, HashSet};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// How many recipients' messages a plan shows in full.
@@ -18,7 +20,7 @@ pub const SAMPLES: usize = 3;
 /// How many distinct media URLs a plan keeps for `--check-media`.
 pub const MEDIA_URLS_KEPT: usize = 10_000;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     /// Data rows in the audience file.
     pub rows: u64,
@@ -36,14 +38,6 @@ pub struct Counts {
     pub distinct_messages: u64,
     /// Different media URLs among the recipients.
     pub distinct_media_urls: u64,
-}
-
-/// One recipient: where they are in the audience and what they get.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Planned {
-    pub line: u64,
-    pub phone: Phone,
-    pub digest: MessageDigest,
 }
 
 /// A row planned as skipped, with the reason.
@@ -69,7 +63,7 @@ pub struct Plan {
     pub inputs: Vec<Input>,
     pub counts: Counts,
     pub samples: Vec<Sample>,
-    pub recipients: Vec<Planned>,
+    /// The first skipped rows, for display; `counts.skipped` has them all.
     pub skipped: Vec<Skipped>,
     /// SHA-256 over every recipient's line and digest, in order.
     pub messages_digest: String,
@@ -79,33 +73,51 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Streams the loaded campaign into a plan. Problems in rows are in
-    /// `diagnostics`; the plan is only good to apply when it has no errors.
-    pub fn build(mut loaded: Loaded) -> Plan {
+    /// Streams the loaded campaign into a plan, writing each recipient's digest
+    /// to `log` if given. Problems in rows are in `diagnostics`; the plan is only
+    /// good to apply when it has no errors.
+    pub fn build(mut loaded: Loaded, mut log: Option<&mut RecipientLog>) -> anyhow::Result<Plan> {
         let mut diagnostics = std::mem::take(&mut loaded.warnings);
         let mut builder = Builder::default();
-        loaded.stream(&mut diagnostics, |outcome| builder.add(outcome));
-        let skip_invalid = loaded.campaign.audience.invalid == crate::campaign::InvalidRows::Skip;
+        let mut seen = SeenInMemory::default();
+        let mut failed = Ok(());
+        loaded.stream(&mut seen, &mut diagnostics, |outcome| {
+            if let (
+                Some(log),
+                RowOutcome::Recipient {
+                    line,
+                    phone,
+                    digest,
+                    ..
+                },
+            ) = (log.as_deref_mut(), &outcome)
+            {
+                if failed.is_ok() {
+                    failed = log.push(*line, &MessageDigest::of_recipient(*phone, digest));
+                }
+            }
+            builder.add(outcome);
+        });
+        failed?;
         let mut counts = builder.counts;
-        counts.distinct_messages = builder.messages.len() as u64;
-        counts.distinct_media_urls = builder.media_urls.len() as u64;
-        if skip_invalid {
+        counts.distinct_messages = seen.distinct_messages();
+        counts.distinct_media_urls = distinct(builder.url_hashes);
+        if loaded.campaign.audience.invalid == InvalidRows::Skip {
             counts.skipped = counts.invalid;
         } else {
             builder.skipped.clear();
         }
-        Plan {
+        Ok(Plan {
             campaign: loaded.campaign,
             catalog: loaded.catalog,
             inputs: loaded.inputs,
             counts,
             samples: builder.samples,
-            recipients: builder.recipients,
             skipped: builder.skipped,
             messages_digest: builder.sequence.finish(),
             media_urls: builder.kept_urls,
             diagnostics,
-        }
+        })
     }
 
     pub fn is_valid(&self) -> bool {
@@ -113,14 +125,46 @@ impl Plan {
     }
 }
 
+/// The numbers seen so far, with the first line and a digest prefix of each:
+/// 20 bytes of payload per distinct recipient.
+#[derive(Default)]
+struct SeenInMemory(HashMap<u64, (u32, u64)>);
+
+impl SeenInMemory {
+    fn distinct_messages(&self) -> u64 {
+        distinct(self.0.values().map(|(_, digest)| *digest).collect())
+    }
+}
+
+impl FirstSeen for SeenInMemory {
+    fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
+        let prefix = digest.prefix();
+        match self.0.entry(phone.as_u64()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (first_line, first_digest) = *first.get();
+                Some((u64::from(first_line), first_digest == prefix))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((u32::try_from(line).unwrap_or(u32::MAX), prefix));
+                None
+            }
+        }
+    }
+}
+
+/// How many different values `values` holds.
+fn distinct(mut values: Vec<u64>) -> u64 {
+    values.sort_unstable();
+    values.dedup();
+    values.len() as u64
+}
+
 #[derive(Default)]
 struct Builder {
     counts: Counts,
     samples: Vec<Sample>,
-    recipients: Vec<Planned>,
     skipped: Vec<Skipped>,
-    messages: HashSet<MessageDigest>,
-    media_urls: HashSet<u64>,
+    url_hashes: Vec<u64>,
     kept_urls: BTreeSet<String>,
     sequence: SequenceDigest,
 }
@@ -136,23 +180,11 @@ impl Builder {
                 digest,
             } => {
                 self.counts.recipients += 1;
-                self.messages.insert(digest);
                 if let Some(url) = media_url(&message.media) {
-                    let mut hasher = DefaultHasher::new();
-                    url.hash(&mut hasher);
-                    if self.media_urls.insert(hasher.finish())
-                        && self.kept_urls.len() < MEDIA_URLS_KEPT
-                    {
-                        self.kept_urls.insert(url.to_owned());
-                    }
+                    self.url(url);
                 }
-                let recipient = MessageDigest::of_recipient(phone, &digest);
-                self.sequence.push(line, &recipient);
-                self.recipients.push(Planned {
-                    line,
-                    phone,
-                    digest,
-                });
+                self.sequence
+                    .push(line, &MessageDigest::of_recipient(phone, &digest));
                 if self.samples.len() < SAMPLES {
                     self.samples.push(Sample {
                         line,
@@ -167,14 +199,28 @@ impl Builder {
                 reason,
             } => {
                 self.counts.invalid += 1;
-                self.skipped.push(Skipped {
-                    line,
-                    phone,
-                    reason,
-                });
+                if self.skipped.len() < SHOWN_PER_KIND {
+                    self.skipped.push(Skipped {
+                        line,
+                        phone,
+                        reason,
+                    });
+                }
             }
             RowOutcome::Suppressed { .. } => self.counts.suppressed += 1,
             RowOutcome::Duplicate { .. } => self.counts.duplicates += 1,
+        }
+    }
+
+    fn url(&mut self, url: &str) {
+        let mut hasher = DefaultHasher::new();
+        url.hash(&mut hasher);
+        let hash = hasher.finish();
+        if self.url_hashes.last() != Some(&hash) {
+            self.url_hashes.push(hash);
+        }
+        if self.kept_urls.len() < MEDIA_URLS_KEPT {
+            self.kept_urls.insert(url.to_owned());
         }
     }
 }

@@ -3,19 +3,25 @@
 //! exactly what was reviewed. It stores digests, not bodies: re-rendering from
 //! the pinned inputs is cheaper than storing a million messages. Numbers are
 //! not stored, only folded into each recipient's digest.
+//!
+//! The file is JSON Lines: a header object, then one `[line, "digest"]` array
+//! per recipient in audience order. Recipients stream to a temporary log while
+//! the plan is built, so saving a plan never holds the audience in memory.
 
+use crate::digest::MessageDigest;
 use crate::pipeline::Input;
 use crate::plan::{Counts, Plan};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
-use std::io::Write as _;
+use std::io::{BufRead, BufWriter, Seek, Write};
 use std::path::Path;
 
 pub const FORMAT: &str = "wacast-plan";
 pub const VERSION: u32 = 1;
 
+/// The first line of a plan file.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct PlanFile {
+pub struct PlanHeader {
     pub format: String,
     pub version: u32,
     pub campaign: String,
@@ -25,14 +31,11 @@ pub struct PlanFile {
     pub counts: Counts,
     /// SHA-256 over every recipient's line and digest, in order.
     pub messages_digest: String,
-    /// `"<line> <digest>"` per recipient, in audience order; the digest covers the
-    /// number and the exact message.
-    pub recipients: Vec<String>,
 }
 
-impl PlanFile {
-    pub fn from_plan(plan: &Plan) -> PlanFile {
-        PlanFile {
+impl PlanHeader {
+    pub fn from_plan(plan: &Plan) -> PlanHeader {
+        PlanHeader {
             format: FORMAT.to_owned(),
             version: VERSION,
             campaign: plan.campaign.name.clone(),
@@ -40,32 +43,81 @@ impl PlanFile {
             inputs: plan.inputs.clone(),
             counts: plan.counts.clone(),
             messages_digest: plan.messages_digest.clone(),
-            recipients: plan
-                .recipients
-                .iter()
-                .map(|r| {
-                    let digest = crate::digest::MessageDigest::of_recipient(r.phone, &r.digest);
-                    format!("{} {}", r.line, digest.to_hex())
-                })
-                .collect(),
         }
     }
+}
 
-    /// Writes the plan to `path` through a temporary file and a rename, so a
-    /// reader never sees half a plan.
-    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let mut file = tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("cannot create a file in `{}`", dir.display()))?;
-        serde_json::to_writer(std::io::BufWriter::new(&mut file), self)
-            .with_context(|| format!("cannot write `{}`", path.display()))?;
-        file.write_all(b"\n")?;
-        file.as_file().sync_all()?;
-        file.persist(path)
+/// Recipient lines written while a plan is built, kept in a temporary file
+/// beside the plan file until the plan is saved.
+pub struct RecipientLog {
+    file: BufWriter<tempfile::NamedTempFile>,
+}
+
+impl RecipientLog {
+    /// A log in the folder the plan file `path` will be written to.
+    pub fn beside(path: &Path) -> anyhow::Result<RecipientLog> {
+        let file = tempfile::NamedTempFile::new_in(folder(path))
+            .with_context(|| format!("cannot create a file beside `{}`", path.display()))?;
+        Ok(RecipientLog {
+            file: BufWriter::new(file),
+        })
+    }
+
+    pub fn push(&mut self, line: u64, digest: &MessageDigest) -> anyhow::Result<()> {
+        writeln!(self.file, "[{line},\"{}\"]", digest.to_hex())
+            .context("cannot write the plan's recipient log")
+    }
+
+    /// Writes the plan file: `header`, then the logged recipients. It goes to
+    /// a temporary file renamed into place, so a reader never sees half a plan.
+    pub fn save(self, header: &PlanHeader, path: &Path) -> anyhow::Result<()> {
+        let mut log = self.file.into_inner().map_err(|e| e.into_error())?;
+        log.as_file_mut().rewind()?;
+        let mut out = tempfile::NamedTempFile::new_in(folder(path))
+            .with_context(|| format!("cannot create a file beside `{}`", path.display()))?;
+        {
+            let mut writer = BufWriter::new(&mut out);
+            serde_json::to_writer(&mut writer, header)?;
+            writer.write_all(b"\n")?;
+            std::io::copy(&mut std::io::BufReader::new(log.as_file_mut()), &mut writer)?;
+            writer.flush()?;
+        }
+        out.as_file().sync_all()?;
+        out.persist(path)
             .with_context(|| format!("cannot write `{}`", path.display()))?;
         Ok(())
     }
+}
+
+/// Reads a plan file's header and its recipients, in order.
+pub fn read(
+    path: &Path,
+) -> anyhow::Result<(
+    PlanHeader,
+    impl Iterator<Item = anyhow::Result<(u64, String)>>,
+)> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let mut lines = std::io::BufReader::new(file).lines();
+    let first = lines.next().transpose()?.unwrap_or_default();
+    let header: PlanHeader = serde_json::from_str(&first)
+        .with_context(|| format!("`{}` is not a wacast plan file", path.display()))?;
+    anyhow::ensure!(
+        header.format == FORMAT && header.version == VERSION,
+        "`{}` is a plan of format `{}` version {}; this wacast reads `{FORMAT}` version {VERSION}",
+        path.display(),
+        header.format,
+        header.version
+    );
+    let recipients = lines.map(|line| {
+        let (number, digest): (u64, String) = serde_json::from_str(&line?)?;
+        Ok((number, digest))
+    });
+    Ok((header, recipients))
+}
+
+fn folder(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }

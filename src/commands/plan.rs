@@ -6,7 +6,7 @@ use crate::exit_status::ExitStatus;
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::plan::Plan;
-use crate::plan_file::PlanFile;
+use crate::plan_file::{PlanHeader, RecipientLog};
 use crate::plan_output;
 use std::path::PathBuf;
 
@@ -27,7 +27,12 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(ExitStatus::Invalid);
         }
     };
-    let mut plan = Plan::build(loaded);
+    let mut log = options
+        .out
+        .as_deref()
+        .map(RecipientLog::beside)
+        .transpose()?;
+    let mut plan = Plan::build(loaded, log.as_mut())?;
     if options.check_media && plan.is_valid() {
         let problems = crate::media_check::check_plan(&plan)?;
         plan.diagnostics.extend(problems);
@@ -41,8 +46,8 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     if !plan.is_valid() {
         return Ok(ExitStatus::Invalid);
     }
-    if let Some(path) = &options.out {
-        PlanFile::from_plan(&plan).write(path)?;
+    if let (Some(path), Some(log)) = (&options.out, log) {
+        log.save(&PlanHeader::from_plan(&plan), path)?;
         output.message(&format!("plan written to {}", path.display()));
     }
     Ok(ExitStatus::Ok)

@@ -51,7 +51,6 @@ impl Test {
         self
     }
 
-
     pub fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.path().join(name)).unwrap()
     }
