@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 /// Rows handed to a worker at once.
 const CHUNK: usize = 512;
 
+/// A numbered chunk of rows as read from the CSV.
+type Chunk = (u64, Vec<Result<crate::audience::Row, Diagnostic>>);
+
 /// One row's result: checked, or unreadable as CSV.
 #[derive(Debug)]
 pub enum Checked {
@@ -26,7 +29,7 @@ pub fn check_rows(audience: &mut Audience, check: &RowCheck<'_>, mut take: impl 
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
-    let (chunks_out, chunks_in) = sync_channel::<(u64, Vec<_>)>(workers * 2);
+    let (chunks_out, chunks_in) = sync_channel::<Chunk>(workers * 2);
     let (done_out, done_in) = sync_channel::<(u64, Vec<Checked>)>(workers * 2);
     let chunks_in = Arc::new(Mutex::new(chunks_in));
     std::thread::scope(|scope| {
@@ -61,7 +64,7 @@ pub fn check_rows(audience: &mut Audience, check: &RowCheck<'_>, mut take: impl 
 }
 
 fn work(
-    chunks_in: &Mutex<Receiver<(u64, Vec<Result<crate::audience::Row, Diagnostic>>)>>,
+    chunks_in: &Mutex<Receiver<Chunk>>,
     done_out: &std::sync::mpsc::SyncSender<(u64, Vec<Checked>)>,
     check: &RowCheck<'_>,
 ) {

@@ -82,19 +82,16 @@ impl Plan {
         let mut seen = SeenInMemory::default();
         let mut failed = Ok(());
         loaded.stream(&mut seen, &mut diagnostics, |outcome| {
-            if let (
-                Some(log),
-                RowOutcome::Recipient {
-                    line,
-                    phone,
-                    digest,
-                    ..
-                },
-            ) = (log.as_deref_mut(), &outcome)
+            if let RowOutcome::Recipient {
+                line,
+                phone,
+                digest,
+                ..
+            } = &outcome
+                && let Some(log) = log.as_deref_mut()
+                && failed.is_ok()
             {
-                if failed.is_ok() {
-                    failed = log.push(*line, &MessageDigest::of_recipient(*phone, digest));
-                }
+                failed = log.push(*line, &MessageDigest::of_recipient(*phone, digest));
             }
             builder.add(outcome);
         });
