@@ -6,5 +6,6 @@ pub mod diagnostic;
 pub mod diagnostics;
 pub mod exit_status;
 pub mod phone;
+pub mod sandbox;
 pub mod sinch;
 pub mod source;
