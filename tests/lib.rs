@@ -1,1 +1,2 @@
 //! wacast's integration tests: one binary, one module per area.
+mod sandbox;

@@ -228,10 +228,7 @@ impl Check {
         } else {
             format!("; did you mean {}?", quoted(&suggestions))
         };
-        self.problem(
-            path,
-            format!("`{code}` is not a supported language code{hint}"),
-        );
+        self.problem(path, format!("has unsupported code `{code}`{hint}"));
     }
 
     /// Checks the media header and returns its type when it is a known one.
@@ -256,14 +253,14 @@ impl Check {
             }
         };
         let (kind_name, allowed): (&'static str, &[&str]) = match kind_name {
-            "text" => ("text", &["type"]),
+            "text" => ("text", &["type", "url"]),
             "image" => ("image", &["type", "url"]),
             "video" => ("video", &["type", "url"]),
             "document" => ("document", &["type", "url", "filename"]),
             "audio" | "sticker" => {
                 self.problem(
                     "message.media.type",
-                    format!("`{kind_name}` headers do not exist for templates; use {MEDIA_TYPES}"),
+                    format!("is `{kind_name}`, but templates have no {kind_name} headers; use {MEDIA_TYPES}"),
                 );
                 return None;
             }
@@ -276,7 +273,9 @@ impl Check {
             }
         };
         self.fields(path, media, allowed);
-        if kind_name != "text" {
+        if kind_name == "text" && media.contains_key("url") {
+            self.problem("message.media.url", "is not allowed on `text` media");
+        } else if kind_name != "text" {
             match media.get("url") {
                 Some(url) => self.url("message.media.url", url),
                 None => self.problem(
@@ -335,7 +334,7 @@ impl Check {
         if total > max_chars {
             self.problem(
                 path,
-                format!("hold {total} characters, more than {max_chars}"),
+                format!("together hold {total} characters, more than {max_chars}"),
             );
         }
     }
