@@ -198,6 +198,17 @@ impl MediaKind {
     }
 }
 
+impl MediaKind {
+    /// The kind with its article, for sentences: "an image", "a video".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            MediaKind::Image => "an image",
+            MediaKind::Video => "a video",
+            MediaKind::Document => "a document",
+        }
+    }
+}
+
 impl std::fmt::Display for MediaKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -88,6 +88,12 @@ impl Diagnostic {
         self
     }
 
+    /// The same problem under another kind (a CSV problem in a suppression list, say).
+    pub fn with_code(mut self, code: &'static str) -> Diagnostic {
+        self.code = code;
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -1,2 +1,9 @@
-//! wacast's integration tests: one binary, one module per area.
+//! wacast's integration tests: one binary, one module per area. They run the
+//! real `wacast` binary in temporary folders (see `support`).
+
+mod cases;
+mod examples;
+mod plan;
 mod sandbox;
+mod schema;
+mod support;

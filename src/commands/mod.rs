@@ -1,0 +1,31 @@
+//! One module per verb. Each takes plain settings (never clap types), does its
+//! work through the library, and hands what to show to the output module.
+
+pub mod plan;
+pub mod validate;
+
+use crate::exit_status::ExitStatus;
+use crate::output::Output;
+
+/// A command with its settings, as the CLI edge decoded it.
+#[derive(Debug)]
+pub enum Command {
+    Validate(validate::Options),
+    Plan(plan::Options),
+}
+
+/// How data on stdout is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+impl Command {
+    pub fn run(self, output: &mut Output) -> anyhow::Result<ExitStatus> {
+        match self {
+            Command::Validate(options) => validate::run(options, output),
+            Command::Plan(options) => plan::run(options, output),
+        }
+    }
+}

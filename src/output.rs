@@ -1,0 +1,164 @@
+//! The only module that writes to the terminal. stdout carries data (plans,
+//! reports, JSON); stderr carries diagnostics, messages and progress. Colour is
+//! used only on a terminal and never when `NO_COLOR` is set. A closed stdout (as
+//! in `wacast plan | head`) ends the run quietly with success.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostics::Diagnostics;
+use crate::exit_status::ExitStatus;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+
+pub struct Output {
+    colour: bool,
+    stderr_is_terminal: bool,
+    stdout_closed: bool,
+}
+
+impl Output {
+    pub fn from_env() -> Output {
+        let stderr_is_terminal = std::io::stderr().is_terminal();
+        let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Output {
+            colour: stderr_is_terminal && !no_colour,
+            stderr_is_terminal,
+            stdout_closed: false,
+        }
+    }
+
+    /// Whether a live progress display may be drawn.
+    pub fn interactive(&self) -> bool {
+        self.stderr_is_terminal
+    }
+
+    /// Writes data to stdout. A broken pipe is remembered, not an error.
+    pub fn data(&mut self, text: &str) -> anyhow::Result<()> {
+        if self.stdout_closed {
+            return Ok(());
+        }
+        let mut stdout = std::io::stdout().lock();
+        match stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+        {
+            Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.stdout_closed = true;
+                Ok(())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// A line for the user on stderr.
+    pub fn message(&mut self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    /// Prints every diagnostic kept, then a count line for kinds with more.
+    pub fn diagnostics(&mut self, diagnostics: &Diagnostics) {
+        let text = render_diagnostics(diagnostics, self.colour);
+        if !text.is_empty() {
+            eprint!("{text}");
+        }
+    }
+
+    pub fn usage_error(&mut self, error: &clap::Error) -> ExitStatus {
+        let _ = error.print();
+        match error.kind() {
+            clap::error::ErrorKind::DisplayHelp
+            | clap::error::ErrorKind::DisplayVersion
+            | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitStatus::Ok,
+            _ => ExitStatus::Usage,
+        }
+    }
+
+    /// Prints an error chain once, `error: outer: inner: cause`, and maps it to exit 1.
+    pub fn fatal(&mut self, error: &anyhow::Error) -> ExitStatus {
+        let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+        eprintln!(
+            "{}: {}",
+            self.paint("error", Severity::Error),
+            chain.join(": ")
+        );
+        ExitStatus::Error
+    }
+
+    fn paint(&self, word: &str, severity: Severity) -> String {
+        paint(word, severity, self.colour)
+    }
+}
+
+fn paint(word: &str, severity: Severity, colour: bool) -> String {
+    if !colour {
+        return word.to_owned();
+    }
+    let code = match severity {
+        Severity::Error => "1;31",
+        Severity::Warning => "1;33",
+    };
+    format!("\x1b[{code}m{word}\x1b[0m")
+}
+
+/// Renders diagnostics the way stderr shows them.
+pub fn render_diagnostics(diagnostics: &Diagnostics, colour: bool) -> String {
+    let mut text = String::new();
+    for diagnostic in diagnostics.shown() {
+        text.push_str(&render_diagnostic(diagnostic, colour));
+    }
+    for (severity, code, total, shown) in diagnostics.truncated() {
+        let word = match severity {
+            Severity::Error => "errors",
+            Severity::Warning => "warnings",
+        };
+        let _ = writeln!(
+            text,
+            "… and {} more {word} of kind `{code}` ({total} in all)",
+            total - shown
+        );
+    }
+    text
+}
+
+/// Renders one diagnostic: the message, where it is, a snippet with a caret, help.
+pub fn render_diagnostic(diagnostic: &Diagnostic, colour: bool) -> String {
+    let mut text = String::new();
+    let word = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let _ = writeln!(
+        text,
+        "{}: {}",
+        paint(word, diagnostic.severity, colour),
+        diagnostic.message
+    );
+    if let Some(location) = &diagnostic.location {
+        let mut place = format!("{}:{}", location.file.display(), location.line);
+        if location.column > 0 {
+            let _ = write!(place, ":{}", location.column);
+        }
+        if let Some(field) = &diagnostic.field {
+            let _ = write!(place, " ({field})");
+        }
+        let _ = writeln!(text, "  ——▶ {place}");
+        if let (Some(line), true) = (&diagnostic.source_line, location.column > 0) {
+            let number = location.line.to_string();
+            let pad = " ".repeat(number.len());
+            let indent: String = line
+                .chars()
+                .take(location.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(text, "{pad} |");
+            let _ = writeln!(text, "{number} | {line}");
+            let _ = writeln!(text, "{pad} | {indent}{}", "^".repeat(diagnostic.width));
+        }
+    } else if let Some(field) = &diagnostic.field {
+        let _ = writeln!(text, "  ——▶ {field}");
+    }
+    if let Some(help) = &diagnostic.help {
+        let _ = writeln!(text, "  = help: {help}");
+    }
+    text
+}

@@ -1,0 +1,284 @@
+//! How a plan reads: the text summary a reviewer sees in a pull request and the
+//! JSON document CI consumes. Both are pure functions of the plan, with no
+//! clock or random ids in them, so the same inputs give the same bytes.
+
+use crate::campaign::Campaign;
+use crate::diagnostic::Diagnostic;
+use crate::phone::Phone;
+use crate::plan::{Counts, Plan, media_url};
+use crate::sinch::wire::{Button, Media, TemplateMessage};
+use crate::template_catalog::CatalogStatus;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Renders the plan as text.
+pub fn text(plan: &Plan, show_numbers: bool) -> String {
+    let campaign = &plan.campaign;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "campaign  {} ({})",
+        campaign.name,
+        campaign.source.path.display()
+    );
+    let _ = writeln!(
+        out,
+        "sender    {} via {}",
+        campaign.sender.bot_id,
+        sender_target(campaign)
+    );
+    let _ = writeln!(
+        out,
+        "template  {} [{}]",
+        campaign.template.name, campaign.template.language
+    );
+    let _ = writeln!(out, "header    {}", header(campaign));
+    let _ = writeln!(
+        out,
+        "body      {} parameter(s)",
+        campaign.template.body_params.len()
+    );
+    if !campaign.template.buttons.is_empty() {
+        let kinds: Vec<&str> = campaign
+            .template
+            .buttons
+            .iter()
+            .map(|b| b.kind.as_str())
+            .collect();
+        let _ = writeln!(out, "buttons   {}", kinds.join(", "));
+    }
+    let _ = writeln!(out, "catalog   {}", catalog(&plan.catalog));
+    let delivery = campaign.delivery;
+    let _ = writeln!(
+        out,
+        "delivery  {} per second, {} in flight, {} attempt(s)",
+        delivery.rate_per_second, delivery.concurrency, delivery.max_attempts
+    );
+    counts(&mut out, &plan.counts);
+    for input in &plan.inputs {
+        let _ = writeln!(
+            out,
+            "input     {} {} sha256:{}",
+            input.role,
+            input.path,
+            &input.sha256[..16]
+        );
+    }
+    for sample in &plan.samples {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "line {}  {}",
+            sample.line,
+            number(&sample.phone, show_numbers)
+        );
+        message(&mut out, &sample.message);
+    }
+    if !plan.skipped.is_empty() {
+        let _ = writeln!(out);
+        for skipped in plan.skipped.iter().take(crate::diagnostics::SHOWN_PER_KIND) {
+            let who = skipped.phone.as_ref().map_or_else(
+                || "(no valid number)".to_owned(),
+                |p| number(p, show_numbers),
+            );
+            let _ = writeln!(out, "skip line {}  {who}: {}", skipped.line, skipped.reason);
+        }
+        if plan.skipped.len() > crate::diagnostics::SHOWN_PER_KIND {
+            let _ = writeln!(
+                out,
+                "… and {} more skipped",
+                plan.skipped.len() - crate::diagnostics::SHOWN_PER_KIND
+            );
+        }
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{}", summary(plan));
+    out
+}
+
+/// The one-line verdict that closes the text plan.
+pub fn summary(plan: &Plan) -> String {
+    let c = &plan.counts;
+    if !plan.is_valid() {
+        return format!(
+            "Plan is invalid: {} error(s); nothing can be sent until they are fixed.",
+            plan.diagnostics.error_count()
+        );
+    }
+    format!(
+        "Plan: {} to send in {} distinct message(s), {} skipped, {} duplicate(s), {} suppressed.",
+        c.recipients, c.distinct_messages, c.skipped, c.duplicates, c.suppressed
+    )
+}
+
+fn sender_target(campaign: &Campaign) -> String {
+    match (&campaign.sender.endpoint, campaign.sender.region) {
+        (Some(endpoint), _) => endpoint.clone(),
+        (None, Some(region)) => format!("{} ({})", region.as_str(), region.base_url()),
+        (None, None) => "no endpoint".to_owned(),
+    }
+}
+
+fn header(campaign: &Campaign) -> String {
+    let template = &campaign.template;
+    match &template.media {
+        Some(media) => {
+            let content = media
+                .content_type
+                .as_deref()
+                .map_or_else(String::new, |c| format!(" ({c})"));
+            format!("{}{content} from `{}`", media.kind, media.url.source)
+        }
+        None if !template.header_params.is_empty() => {
+            format!("text, {} parameter(s)", template.header_params.len())
+        }
+        None => "text".to_owned(),
+    }
+}
+
+fn catalog(status: &CatalogStatus) -> String {
+    match status {
+        CatalogStatus::Checked(path) => format!("checked against {}", path.display()),
+        CatalogStatus::NotChecked => "not checked (no templates.yaml)".to_owned(),
+    }
+}
+
+fn counts(out: &mut String, c: &Counts) {
+    let _ = writeln!(
+        out,
+        "audience  {} row(s): {} recipient(s), {} invalid, {} duplicate(s), {} suppressed",
+        c.rows, c.recipients, c.invalid, c.duplicates, c.suppressed
+    );
+    let _ = writeln!(
+        out,
+        "messages  {} distinct, {} distinct media URL(s)",
+        c.distinct_messages, c.distinct_media_urls
+    );
+}
+
+fn message(out: &mut String, message: &TemplateMessage) {
+    if let Some(url) = media_url(&message.media) {
+        let _ = writeln!(out, "  media   {url}");
+    }
+    if let Media::Document {
+        filename: Some(name),
+        ..
+    } = &message.media
+    {
+        let _ = writeln!(out, "  file    {name}");
+    }
+    for (index, param) in message.header_params.iter().enumerate() {
+        let _ = writeln!(out, "  header  {{{{{}}}}} {param}", index + 1);
+    }
+    for (index, param) in message.body_params.iter().enumerate() {
+        let _ = writeln!(out, "  body    {{{{{}}}}} {param}", index + 1);
+    }
+    for button in &message.buttons {
+        let text = match button {
+            Button::Call => "call".to_owned(),
+            Button::Url { parameter } => format!("url {parameter}"),
+            Button::QuickReply { payload } => {
+                format!("quick_reply {}", payload.as_deref().unwrap_or(""))
+            }
+        };
+        let _ = writeln!(out, "  button  {}", text.trim_end());
+    }
+}
+
+fn number(phone: &Phone, show: bool) -> String {
+    if show {
+        format!("+{phone}")
+    } else {
+        phone.masked()
+    }
+}
+
+/// The plan as one JSON document.
+pub fn json(plan: &Plan, show_numbers: bool) -> String {
+    let campaign = &plan.campaign;
+    let view = JsonPlan {
+        campaign: &campaign.name,
+        file: campaign.source.path.display().to_string(),
+        valid: plan.is_valid(),
+        template: JsonTemplate {
+            name: &campaign.template.name,
+            language: &campaign.template.language,
+            header: header(campaign),
+            body_params: campaign.template.body_params.len(),
+            buttons: campaign
+                .template
+                .buttons
+                .iter()
+                .map(|b| b.kind.as_str())
+                .collect(),
+        },
+        catalog: catalog(&plan.catalog),
+        counts: &plan.counts,
+        inputs: &plan.inputs,
+        messages_digest: &plan.messages_digest,
+        samples: plan
+            .samples
+            .iter()
+            .map(|s| JsonSample {
+                line: s.line,
+                to: number(&s.phone, show_numbers),
+                message: &s.message,
+            })
+            .collect(),
+        skipped: plan
+            .skipped
+            .iter()
+            .map(|s| JsonSkipped {
+                line: s.line,
+                to: s.phone.as_ref().map(|p| number(p, show_numbers)),
+                reason: &s.reason,
+            })
+            .collect(),
+        diagnostics: plan.diagnostics.shown(),
+        errors: plan.diagnostics.error_count(),
+        warnings: plan.diagnostics.warning_count(),
+    };
+    let mut text = serde_json::to_string_pretty(&view).expect("plans always serialise");
+    text.push('\n');
+    text
+}
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    campaign: &'a str,
+    file: String,
+    valid: bool,
+    template: JsonTemplate<'a>,
+    catalog: String,
+    counts: &'a Counts,
+    inputs: &'a [crate::pipeline::Input],
+    messages_digest: &'a str,
+    samples: Vec<JsonSample<'a>>,
+    skipped: Vec<JsonSkipped<'a>>,
+    diagnostics: &'a [Diagnostic],
+    errors: u64,
+    warnings: u64,
+}
+
+#[derive(Serialize)]
+struct JsonTemplate<'a> {
+    name: &'a str,
+    language: &'a str,
+    header: String,
+    body_params: usize,
+    buttons: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonSample<'a> {
+    line: u64,
+    to: String,
+    message: &'a TemplateMessage,
+}
+
+#[derive(Serialize)]
+struct JsonSkipped<'a> {
+    line: u64,
+    to: Option<String>,
+    reason: &'a str,
+}
