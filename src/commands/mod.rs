@@ -2,6 +2,7 @@
 //! work through the library, and hands what to show to the output module.
 
 pub mod plan;
+pub mod sandbox;
 pub mod validate;
 
 use crate::exit_status::ExitStatus;
@@ -12,6 +13,7 @@ use crate::output::Output;
 pub enum Command {
     Validate(validate::Options),
     Plan(plan::Options),
+    Sandbox(Box<sandbox::Options>),
 }
 
 /// How data on stdout is written.
@@ -26,6 +28,7 @@ impl Command {
         match self {
             Command::Validate(options) => validate::run(options, output),
             Command::Plan(options) => plan::run(options, output),
+            Command::Sandbox(options) => sandbox::run(*options, output),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod auth;
 mod callbacks;
+mod command;
 mod faults;
 mod inspection;
 mod validation;
