@@ -34,6 +34,12 @@ impl ApiError {
         ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", details)
     }
 
+    /// A body that could not be read: too large, or cut off.
+    pub fn unreadable_body(status: StatusCode, details: String) -> ApiError {
+        let details = details.to_lowercase();
+        ApiError::new(status, "unreadable request body", details)
+    }
+
     pub fn unsupported_media_type(found: Option<&str>) -> ApiError {
         let found = found.map_or_else(|| "none".to_owned(), |found| format!("`{found}`"));
         ApiError::new(

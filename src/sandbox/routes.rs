@@ -10,6 +10,7 @@ use super::stats::Counter;
 use super::validate::{self, ValidRequest};
 use crate::catalog;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -37,7 +38,7 @@ async fn send(
     Path(bot_id): Path<String>,
     Extension(connection): Extension<ConnectionControl>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response {
     state.stats.add(Counter::Requests, 1);
     let _in_flight = state.stats.enter();
@@ -45,7 +46,9 @@ async fn send(
     if let Some(pause) = decision.latency {
         tokio::time::sleep(pause).await;
     }
-    let answer = answer(&state, &bot_id, &headers, &body, decision.outcome);
+    let answer = body
+        .map_err(|rejection| ApiError::unreadable_body(rejection.status(), rejection.body_text()))
+        .and_then(|body| answer(&state, &bot_id, &headers, &body, decision.outcome));
     match (answer, decision.outcome) {
         (Err(error), _) => {
             state.count(&error);

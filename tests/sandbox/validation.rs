@@ -139,3 +139,14 @@ async fn a_body_that_is_not_json_typed_gets_a_415() {
     let _settings = snapshots().bind_to_scope();
     insta::assert_json_snapshot!("sandbox_wrong_content_type", body);
 }
+
+#[tokio::test]
+async fn a_body_over_the_size_limit_gets_a_json_413() {
+    let sandbox = start(quiet()).await;
+    let mut body = super::valid_body();
+    body["message"]["body_params"] = serde_json::json!(["x".repeat(3 * 1024 * 1024)]);
+    let (status, answer) = send(&sandbox, &body).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let _settings = snapshots().bind_to_scope();
+    insta::assert_json_snapshot!("sandbox_body_too_large", answer);
+}
