@@ -134,6 +134,14 @@ impl fmt::Debug for Delivery {
 impl Delivery {
     fn check(&self) -> Result<(), SandboxError> {
         check_fraction("delivery failure fraction", self.failure_fraction)?;
+        if let Some(url) = &self.callback_url {
+            let parsed = reqwest::Url::parse(url);
+            if !parsed.is_ok_and(|url| matches!(url.scheme(), "http" | "https")) {
+                return Err(SandboxError::Config(format!(
+                    "callback URL `{url}` must be an absolute http(s) URL"
+                )));
+            }
+        }
         if self.attempts == 0 {
             return Err(SandboxError::Config(
                 "callback attempts must be at least 1".to_owned(),
@@ -310,5 +318,7 @@ mod tests {
         ));
         config.allow_remote = true;
         assert!(config.check().is_ok());
+        config.delivery.callback_url = Some("localhost:9000/hook".to_owned());
+        assert!(config.check().is_err());
     }
 }
