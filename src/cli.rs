@@ -44,6 +44,23 @@ enum CliCommand {
         #[arg(long)]
         show_numbers: bool,
     },
+    /// Print a Click to WhatsApp link that opens a chat with a number, and
+    /// optionally its QR code.
+    Link {
+        /// The number to chat with: `+44 7911 123456`, or national with
+        /// `--default-country`.
+        #[arg(long)]
+        phone: String,
+        /// Text typed into the chat for the customer to send.
+        #[arg(long)]
+        text: Option<String>,
+        /// The country of a national number, as a two-letter code (`GB`).
+        #[arg(long, value_name = "CC")]
+        default_country: Option<String>,
+        /// Also write the link as a QR code: FILE.svg, FILE.png, or `-` to draw it here.
+        #[arg(long, value_name = "FILE")]
+        qr: Option<PathBuf>,
+    },
     /// Run a local Sinch-compatible server to send to, with optional faults.
     Sandbox(Box<SandboxArgs>),
 }
@@ -185,6 +202,23 @@ impl Cli {
                 out,
                 check_media,
                 show_numbers,
+            }),
+            CliCommand::Link {
+                phone,
+                text,
+                default_country,
+                qr,
+            } => Command::Link(crate::commands::link::Options {
+                phone,
+                text,
+                default_country,
+                qr: qr.map(|qr| {
+                    if qr.as_os_str() == "-" {
+                        crate::commands::link::QrTarget::Terminal
+                    } else {
+                        crate::commands::link::QrTarget::File(qr)
+                    }
+                }),
             }),
             CliCommand::Sandbox(args) => {
                 Command::Sandbox(Box::new(crate::commands::sandbox::Options {

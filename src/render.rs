@@ -40,6 +40,7 @@ impl Renderer {
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_fuel(Some(FUEL));
+        env.add_function("whatsapp_link", crate::click_link::whatsapp_link);
         let mut problems = Diagnostics::new();
         for expr in campaign.expressions() {
             if let Err(error) = env.add_template_owned(expr.field.clone(), expr.source.clone()) {

@@ -3,6 +3,7 @@
 
 mod cases;
 mod examples;
+mod link;
 mod plan;
 mod sandbox;
 mod schema;

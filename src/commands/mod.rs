@@ -1,6 +1,7 @@
 //! One module per verb. Each takes plain settings (never clap types), does its
 //! work through the library, and hands what to show to the output module.
 
+pub mod link;
 pub mod plan;
 pub mod sandbox;
 pub mod validate;
@@ -13,6 +14,7 @@ use crate::output::Output;
 pub enum Command {
     Validate(validate::Options),
     Plan(plan::Options),
+    Link(link::Options),
     Sandbox(Box<sandbox::Options>),
 }
 
@@ -28,6 +30,7 @@ impl Command {
         match self {
             Command::Validate(options) => validate::run(options, output),
             Command::Plan(options) => plan::run(options, output),
+            Command::Link(options) => link::run(options, output),
             Command::Sandbox(options) => sandbox::run(*options, output),
         }
     }

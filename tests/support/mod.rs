@@ -51,10 +51,6 @@ impl Test {
         self
     }
 
-    pub fn env(mut self, name: &str, value: &str) -> Test {
-        self.env.push((name.to_owned(), value.to_owned()));
-        self
-    }
 
     pub fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.path().join(name)).unwrap()
