@@ -192,7 +192,7 @@ impl Faults {
             check_fraction(name, value)?;
         }
         let total: f64 = fractions.iter().map(|(_, value)| value).sum();
-        if total > 1.0 + f64::EPSILON {
+        if total > 1.0 + 1e-9 {
             return Err(SandboxError::Config(format!(
                 "fault fractions add up to `{total}`, more than 1"
             )));
