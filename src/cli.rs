@@ -2,8 +2,11 @@
 //! conversion, [`Cli::into_command`], turns them into the settings the commands use.
 
 use crate::commands::{Command, OutputFormat};
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::sandbox::{Delivery, Faults, Latency, SandboxConfig};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -58,6 +61,111 @@ enum CliCommand {
         #[arg(long, value_name = "FILE")]
         qr: Option<PathBuf>,
     },
+    /// Run a local Sinch-compatible server to send to, with optional faults.
+    Sandbox(Box<SandboxArgs>),
+}
+
+#[derive(Debug, Args)]
+struct SandboxArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787", value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Allow listening on an address other than loopback.
+    #[arg(long)]
+    allow_remote: bool,
+    /// The bot id to accept in the send path.
+    #[arg(long, default_value = crate::sandbox::DEFAULT_BOT_ID, value_name = "ID")]
+    bot_id: String,
+    /// The bearer token to accept.
+    #[arg(long, default_value = crate::sandbox::DEFAULT_TOKEN)]
+    token: String,
+    /// Append every accepted message to this JSON Lines file.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+    /// How many accepted messages to keep in memory for `/_sandbox/messages`.
+    #[arg(long, default_value_t = crate::sandbox::DEFAULT_KEEP_MESSAGES, value_name = "N")]
+    keep_messages: usize,
+    /// POST delivery reports here (a message's own `callback` takes precedence).
+    #[arg(long, value_name = "URL")]
+    callback_url: Option<String>,
+    /// Sign delivery reports with this HMAC key.
+    #[arg(long, value_name = "KEY")]
+    hmac_key: Option<String>,
+    /// The pause before each delivery report, e.g. `200ms`.
+    #[arg(long, default_value = "200ms", value_parser = parse_duration, value_name = "DURATION")]
+    callback_step: Duration,
+    /// The fraction of messages whose delivery fails.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    delivery_failure: f64,
+    /// Pause before every answer: `50ms`, or a range `20ms..80ms`.
+    #[arg(long, value_name = "LATENCY")]
+    latency: Option<Latency>,
+    /// The fraction of requests answered 429 with `Retry-After`.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    throttle: f64,
+    /// The `Retry-After` seconds of a 429 answer.
+    #[arg(long, default_value_t = 1, value_name = "SECONDS")]
+    retry_after: u64,
+    /// The fraction of requests answered 503.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    unavailable: f64,
+    /// The fraction of requests answered 500.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    server_error: f64,
+    /// The fraction of requests recorded, then left unanswered with the connection closed.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    lose_answer: f64,
+    /// The fraction of requests never answered; 1 hangs every request.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    hang: f64,
+    /// Answer 401 to every request after the first N.
+    #[arg(long, value_name = "N")]
+    revoke_after: Option<u64>,
+    /// Seed every random choice, so a run can be repeated.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+impl SandboxArgs {
+    fn into_config(self) -> SandboxConfig {
+        SandboxConfig {
+            listen: self.listen,
+            allow_remote: self.allow_remote,
+            bot_id: self.bot_id,
+            token: self.token,
+            record: self.record,
+            keep_messages: self.keep_messages,
+            delivery: Delivery {
+                callback_url: self.callback_url,
+                hmac_key: self.hmac_key,
+                step_delay: self.callback_step,
+                failure_fraction: self.delivery_failure,
+                ..Delivery::default()
+            },
+            faults: Faults {
+                latency: self.latency,
+                throttle_fraction: self.throttle,
+                retry_after_secs: self.retry_after,
+                unavailable_fraction: self.unavailable,
+                server_error_fraction: self.server_error,
+                lost_answer_fraction: self.lose_answer,
+                hang_fraction: self.hang,
+                revoke_after: self.revoke_after,
+                seed: self.seed,
+            },
+        }
+    }
+}
+
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    crate::sandbox::parse_duration(text)
+}
+
+fn parse_fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if (0.0..=1.0).contains(&value) => Ok(value),
+        _ => Err(format!("`{text}` is not a fraction between 0 and 1")),
+    }
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -112,6 +220,11 @@ impl Cli {
                     }
                 }),
             }),
+            CliCommand::Sandbox(args) => {
+                Command::Sandbox(Box::new(crate::commands::sandbox::Options {
+                    config: args.into_config(),
+                }))
+            }
         }
     }
 }

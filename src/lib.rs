@@ -38,6 +38,7 @@ pub mod qr_code;
 pub mod render;
 pub mod row_check;
 pub mod rules;
+pub mod sandbox;
 pub mod schema;
 pub mod sinch;
 pub mod source;

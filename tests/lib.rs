@@ -5,5 +5,6 @@ mod cases;
 mod examples;
 mod link;
 mod plan;
+mod sandbox;
 mod schema;
 mod support;

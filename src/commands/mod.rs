@@ -3,6 +3,7 @@
 
 pub mod link;
 pub mod plan;
+pub mod sandbox;
 pub mod validate;
 
 use crate::exit_status::ExitStatus;
@@ -14,6 +15,7 @@ pub enum Command {
     Validate(validate::Options),
     Plan(plan::Options),
     Link(link::Options),
+    Sandbox(Box<sandbox::Options>),
 }
 
 /// How data on stdout is written.
@@ -29,6 +31,7 @@ impl Command {
             Command::Validate(options) => validate::run(options, output),
             Command::Plan(options) => plan::run(options, output),
             Command::Link(options) => link::run(options, output),
+            Command::Sandbox(options) => sandbox::run(*options, output),
         }
     }
 }

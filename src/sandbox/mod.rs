@@ -1,0 +1,44 @@
+//! A local server that speaks the Sinch WhatsApp v1 send contract, so wacast
+//! runs end to end on a machine with no Sinch account and its tests exercise
+//! the real HTTP path.
+//!
+//! - `POST /whatsapp/v1/{bot_id}/messages` checks the bearer token and bot id
+//!   (401), validates the body as strictly as Sinch ([`validate`], 400 naming
+//!   each problem by its JSON path) and answers 201 with a fresh ULID per
+//!   recipient.
+//! - Every accepted message is recorded in memory and, optionally, in a JSON
+//!   Lines file; `GET /_sandbox/messages` and `GET /_sandbox/stats` show the
+//!   record and the counters (with the high-water mark of requests in flight).
+//! - Delivery reports are POSTed to a callback URL when one is configured or
+//!   named by the message, signed with HMAC-SHA256 when a key is set.
+//! - Faults ([`Faults`]): latency, 429 with `Retry-After`, 503, 500, answers
+//!   lost after recording (the connection is closed), hangs, and token
+//!   revocation after N requests, all drawn from a seedable generator.
+//!
+//! The server runs on the caller's tokio runtime: [`Sandbox::start`] for tests
+//! and `apply --sandbox`, [`Sandbox::serve`] for `wacast sandbox`.
+
+mod api_error;
+mod config;
+mod connection;
+mod delivery_reporter;
+mod fault_injector;
+mod recorder;
+mod routes;
+mod sandbox_error;
+mod sandbox_state;
+mod server;
+pub mod signature;
+mod stats;
+mod timestamp;
+pub mod validate;
+
+pub use config::{
+    DEFAULT_BOT_ID, DEFAULT_KEEP_MESSAGES, DEFAULT_TOKEN, Delivery, Faults, Latency, SandboxConfig,
+    parse_duration,
+};
+pub use recorder::RecordedMessage;
+pub use routes::{MESSAGES_PATH, STATS_PATH};
+pub use sandbox_error::SandboxError;
+pub use server::{Sandbox, SandboxHandle};
+pub use stats::SandboxStats;

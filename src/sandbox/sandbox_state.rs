@@ -1,0 +1,137 @@
+//! What every request of a running sandbox shares: the credentials, the fault
+//! injector, the record, the counters and the delivery reporter, with the
+//! steps of a send (authorise, accept) that use them.
+
+use super::Faults;
+use super::api_error::ApiError;
+use super::delivery_reporter::{Delivered, DeliveryReporter};
+use super::fault_injector::{Decision, FaultInjector};
+use super::recorder::Recorder;
+use super::stats::{Counter, Stats};
+use super::validate::ValidRequest;
+use crate::sinch::wire::{RecipientStatus, SendResponse};
+use axum::http::{HeaderMap, StatusCode, header};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use tokio::sync::watch;
+
+pub struct SandboxState {
+    pub bot_id: String,
+    pub token: String,
+    pub injector: Mutex<FaultInjector>,
+    pub recorder: Recorder,
+    pub stats: Arc<Stats>,
+    pub reporter: DeliveryReporter,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl SandboxState {
+    pub fn injector(&self) -> MutexGuard<'_, FaultInjector> {
+        self.injector.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn decide(&self) -> Decision {
+        self.injector().decide()
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *self.injector() = FaultInjector::new(faults);
+    }
+
+    /// Checks the bearer token and the bot id, then counts the request against
+    /// a token revocation.
+    pub fn authorise(&self, bot_id: &str, headers: &HeaderMap) -> Result<(), ApiError> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return Err(ApiError::unauthorized(
+                "missing `Authorization: Bearer` header",
+            ));
+        };
+        let value = value.to_str().unwrap_or_default();
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => {
+                return Err(ApiError::unauthorized(
+                    "`Authorization` must use the `Bearer` scheme",
+                ));
+            }
+        };
+        if token != self.token {
+            return Err(ApiError::unauthorized("invalid bearer token"));
+        }
+        if bot_id != self.bot_id {
+            return Err(ApiError::unauthorized(format!("unknown bot id `{bot_id}`")));
+        }
+        if !self.injector().authorise() {
+            return Err(ApiError::unauthorized("the bearer token has been revoked"));
+        }
+        Ok(())
+    }
+
+    /// Records a valid request's messages, schedules their delivery reports,
+    /// and builds the 201 answer.
+    pub fn accept(&self, request: ValidRequest) -> Result<SendResponse, ApiError> {
+        let failure_fraction = self.reporter.delivery().failure_fraction;
+        let drawn: Vec<(String, bool)> = {
+            let mut injector = self.injector();
+            let mut draw = || {
+                (
+                    injector.message_id().to_string(),
+                    injector.delivery_fails(failure_fraction),
+                )
+            };
+            request.to.iter().map(|_| draw()).collect()
+        };
+        let sent: Vec<(String, String)> = request
+            .to
+            .iter()
+            .zip(&drawn)
+            .map(|(recipient, (id, _))| (recipient.clone(), id.clone()))
+            .collect();
+        self.recorder
+            .record(&request.body, &sent)
+            .map_err(|error| {
+                ApiError::server_error(format!("cannot write the record file: {error}"))
+            })?;
+        self.stats.add(Counter::Accepted, 1);
+        self.stats.add(Counter::Messages, sent.len() as u64);
+        let delivered: Vec<Delivered> = sent
+            .iter()
+            .zip(&drawn)
+            .map(|((recipient, message_id), (_, fails))| Delivered {
+                message_id: message_id.clone(),
+                recipient: format!("+{recipient}"),
+                fails: *fails,
+            })
+            .collect();
+        let statuses = delivered.iter().map(queued).collect();
+        if let Some(url) = self.reporter.target(request.callback.as_deref()) {
+            self.reporter.report(url, delivered);
+        }
+        Ok(SendResponse {
+            kind: "whatsapp".to_owned(),
+            statuses,
+        })
+    }
+
+    /// Counts an error answer under its status.
+    pub fn count(&self, error: &ApiError) {
+        let counter = match error.status {
+            StatusCode::UNAUTHORIZED => Counter::Unauthorized,
+            StatusCode::TOO_MANY_REQUESTS => Counter::Throttled,
+            StatusCode::SERVICE_UNAVAILABLE => Counter::Unavailable,
+            StatusCode::INTERNAL_SERVER_ERROR => Counter::ServerErrors,
+            _ => Counter::Rejected,
+        };
+        self.stats.add(counter, 1);
+    }
+}
+
+fn queued(message: &Delivered) -> RecipientStatus {
+    RecipientStatus {
+        message_id: Some(message.message_id.clone()),
+        recipient: message.recipient.clone(),
+        status: "success".to_owned(),
+        state: Some("queued".to_owned()),
+        details: None,
+        timestamp: None,
+    }
+}

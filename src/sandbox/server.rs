@@ -1,0 +1,183 @@
+//! Starting and stopping a sandbox. [`Sandbox::start`] binds, spawns the server
+//! on the caller's tokio runtime and returns a [`SandboxHandle`]: the address
+//! and credentials to send with, the record and counters to inspect, fault
+//! settings to change mid-test, and shutdown. Dropping the handle stops the
+//! server too.
+
+use super::connection::{serve_connection, until_stopped};
+use super::delivery_reporter::DeliveryReporter;
+use super::fault_injector::FaultInjector;
+use super::recorder::{RecordedMessage, Recorder};
+use super::routes::{self, MESSAGES_PATH, STATS_PATH};
+use super::sandbox_state::SandboxState;
+use super::stats::Stats;
+use super::{Faults, SandboxConfig, SandboxError, SandboxStats};
+use crate::sinch::wire::messages_path;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How long shutdown waits for open connections before cutting them.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
+
+/// The local Sinch-compatible server.
+pub struct Sandbox;
+
+impl Sandbox {
+    /// Checks `config`, binds its address and serves on the current runtime.
+    pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
+        config.check()?;
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| SandboxError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let (stop, shutdown) = watch::channel(false);
+        let stats = Arc::new(Stats::default());
+        let state = Arc::new(SandboxState {
+            bot_id: config.bot_id,
+            token: config.token,
+            injector: std::sync::Mutex::new(FaultInjector::new(config.faults)),
+            recorder: Recorder::new(config.keep_messages, config.record.as_deref())?,
+            reporter: DeliveryReporter::new(config.delivery, stats.clone(), shutdown.clone()),
+            stats,
+            shutdown: shutdown.clone(),
+        });
+        let router = routes::router(state.clone());
+        let server = tokio::spawn(accept_loop(listener, router, shutdown));
+        Ok(SandboxHandle {
+            addr,
+            state,
+            stop,
+            server: Some(server),
+        })
+    }
+
+    /// Runs a sandbox until `stop` completes: `ready` is called once it
+    /// listens. Returns the final counters.
+    pub async fn serve(
+        config: SandboxConfig,
+        ready: impl FnOnce(&SandboxHandle),
+        stop: impl Future<Output = ()>,
+    ) -> Result<SandboxStats, SandboxError> {
+        let handle = Sandbox::start(config).await?;
+        ready(&handle);
+        stop.await;
+        let stats = handle.stats();
+        handle.shutdown().await;
+        Ok(stats)
+    }
+}
+
+/// A running sandbox.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    state: Arc<SandboxState>,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+}
+
+impl SandboxHandle {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://host:port`, the base URL to give a Sinch client.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The full URL of the send endpoint.
+    pub fn messages_url(&self) -> String {
+        format!("{}{}", self.base_url(), messages_path(&self.state.bot_id))
+    }
+
+    /// The URL of the recorded messages (`GET`).
+    pub fn recorded_url(&self) -> String {
+        format!("{}{MESSAGES_PATH}", self.base_url())
+    }
+
+    /// The URL of the counters (`GET`).
+    pub fn stats_url(&self) -> String {
+        format!("{}{STATS_PATH}", self.base_url())
+    }
+
+    pub fn bot_id(&self) -> &str {
+        &self.state.bot_id
+    }
+
+    pub fn token(&self) -> &str {
+        &self.state.token
+    }
+
+    /// The accepted messages kept in memory, oldest first.
+    pub fn messages(&self) -> Vec<RecordedMessage> {
+        self.state.recorder.messages()
+    }
+
+    pub fn stats(&self) -> SandboxStats {
+        self.state.stats.snapshot()
+    }
+
+    /// The faults in force.
+    pub fn faults(&self) -> Faults {
+        self.state.injector().faults().clone()
+    }
+
+    /// Replaces the faults from the next request on. The random choices restart
+    /// from the new seed and the revocation count restarts at zero.
+    pub fn set_faults(&self, faults: Faults) -> Result<(), SandboxError> {
+        faults.check()?;
+        self.state.set_faults(faults);
+        Ok(())
+    }
+
+    /// Stops accepting, lets open requests finish briefly, then closes
+    /// everything, hung requests and pending delivery reports included.
+    pub async fn shutdown(mut self) {
+        self.stop.send_replace(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
+}
+
+async fn accept_loop(listener: TcpListener, router: Router, shutdown: watch::Receiver<bool>) {
+    let mut connections = JoinSet::new();
+    let mut stopped = shutdown.clone();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, router.clone(), shutdown.clone()));
+                }
+                // Out of file descriptors or similar: wait for some to free up.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            () = until_stopped(&mut stopped) => break,
+        }
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(SHUTDOWN_WAIT, drained).await;
+}
