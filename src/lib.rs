@@ -25,6 +25,7 @@ pub mod diagnostic;
 pub mod diagnostics;
 pub mod digest;
 pub mod exit_status;
+pub mod journal;
 pub mod line_endings;
 pub mod media_check;
 pub mod output;
