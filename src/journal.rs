@@ -157,7 +157,9 @@ pub struct Repeat {
 }
 
 pub struct Journal {
-    conn: Connection,
+    /// Open to the crate so each concern (sending, delivery reports) can keep
+    /// its queries in its own file.
+    pub(crate) conn: Connection,
     path: PathBuf,
     campaign: String,
 }
