@@ -15,6 +15,7 @@
 // Diagnostics travel in `Err` on cold paths only; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod apply_stage;
 pub mod audience;
 pub mod campaign;
 pub mod catalog;
@@ -37,12 +38,16 @@ pub mod plan_file;
 pub mod plan_output;
 pub mod qr_code;
 pub mod render;
+pub mod report;
 pub mod row_check;
 pub mod rules;
 pub mod sandbox;
 pub mod schema;
+pub mod secret;
+pub mod send;
 pub mod sinch;
 pub mod source;
+pub mod state_lock;
 pub mod suppression;
 pub mod template_catalog;
 pub mod yaml;
