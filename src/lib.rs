@@ -27,6 +27,7 @@ pub mod digest;
 pub mod exit_status;
 pub mod line_endings;
 pub mod media_check;
+pub mod numbering_plan;
 pub mod output;
 pub mod phone;
 pub mod pipeline;
