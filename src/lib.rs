@@ -42,6 +42,7 @@ pub mod sinch;
 pub mod source;
 pub mod suppression;
 pub mod template_catalog;
+pub mod written_number;
 pub mod yaml;
 
 use clap::Parser;
