@@ -272,3 +272,6 @@ mod tests {
         assert_eq!(us.masked(), "+1 •••• ••0123");
     }
 }
+
+#[cfg(test)]
+mod equivalence_tests;
