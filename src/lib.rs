@@ -29,6 +29,7 @@ pub mod exit_status;
 pub mod journal;
 pub mod line_endings;
 pub mod media_check;
+pub mod numbering_plan;
 pub mod output;
 pub mod parallel;
 pub mod phone;
@@ -50,6 +51,7 @@ pub mod source;
 pub mod state_lock;
 pub mod suppression;
 pub mod template_catalog;
+pub mod written_number;
 pub mod yaml;
 
 use clap::Parser;
