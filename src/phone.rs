@@ -52,10 +52,15 @@ pub enum PhoneError {
 pub struct Country(CountryId);
 
 impl Country {
-    /// Reads an ISO 3166 alpha-2 region code (`GB`, `us`).
+    /// Reads an ISO 3166 alpha-2 region code (`GB`, `us`) that has a
+    /// numbering plan (a code without one could not parse national numbers).
     pub fn parse(code: &str) -> Option<Country> {
         let upper = code.trim().to_ascii_uppercase();
-        if upper.len() != 2 {
+        if upper.len() != 2
+            || phonenumber::metadata::DATABASE
+                .by_id(upper.as_str())
+                .is_none()
+        {
             return None;
         }
         upper.parse::<CountryId>().ok().map(Country)
@@ -250,6 +255,17 @@ mod tests {
             Err(PhoneError::Invalid(_))
         ));
         assert!(matches!(Phone::parse("", gb()), Err(PhoneError::Empty)));
+    }
+
+    #[test]
+    fn countries_without_a_numbering_plan_are_refused() {
+        assert!(Country::parse("gb").is_some());
+        assert!(Country::parse("UK").is_none());
+        assert!(
+            Country::parse("AQ").is_none(),
+            "Antarctica has no numbering plan"
+        );
+        assert!(Country::parse("GBR").is_none());
     }
 
     #[test]
