@@ -76,7 +76,7 @@ fn work(
         let checked = rows
             .into_iter()
             .map(|row| match row {
-                Ok(row) => Checked::Row(check.check(&row)),
+                Ok(row) => Checked::Row(check.check(row)),
                 Err(diagnostic) => Checked::Unreadable(diagnostic),
             })
             .collect();

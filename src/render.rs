@@ -126,10 +126,11 @@ impl Renderer {
     }
 
     /// The message for one recipient, or every expression that failed for it.
-    pub fn render(&self, row: &Row) -> Result<TemplateMessage, Vec<Diagnostic>> {
+    pub fn render(&self, row: Row) -> Result<TemplateMessage, Vec<Diagnostic>> {
+        let line = row.line;
         let context = Value::from_object(RowContext {
             headers: self.headers.clone(),
-            record: row.record.clone(),
+            record: row.record,
             vars: self.vars.clone(),
         });
         let mut problems = Vec::new();
@@ -146,7 +147,7 @@ impl Renderer {
                             "render",
                             format!("`{}` failed: {}", expr.source, detail(&error)),
                         )
-                        .at(&self.audience_path, row.line, 0)
+                        .at(&self.audience_path, line, 0)
                         .field(expr.field.clone()),
                     );
                     String::new()

@@ -36,7 +36,8 @@ pub struct RowCheck<'a> {
 }
 
 impl RowCheck<'_> {
-    pub fn check(&self, row: &Row) -> CheckedRow {
+    pub fn check(&self, row: Row) -> CheckedRow {
+        let line = row.line;
         let spec = &self.campaign.audience;
         let raw = row.record.get(self.phone_column).unwrap_or_default();
         let phone = Phone::parse(raw, spec.default_country);
@@ -44,7 +45,7 @@ impl RowCheck<'_> {
         if let Err(error) = &phone {
             problems.push(
                 Diagnostic::error("audience.phone", error.to_string())
-                    .at(&spec.file, row.line, 0)
+                    .at(&spec.file, line, 0)
                     .field(format!("column `{}`", spec.phone_column)),
             );
         }
@@ -59,20 +60,20 @@ impl RowCheck<'_> {
             for violation in rules::check(self.campaign, message) {
                 problems.push(
                     Diagnostic::error(violation.code, violation.message)
-                        .at(&spec.file, row.line, 0)
+                        .at(&spec.file, line, 0)
                         .field(violation.field),
                 );
             }
         }
         match (phone, message) {
             (Ok(phone), Some(message)) if problems.is_empty() => CheckedRow::Good {
-                line: row.line,
+                line: line,
                 phone,
                 digest: MessageDigest::of_message(&message),
                 message,
             },
             (phone, _) => CheckedRow::Bad {
-                line: row.line,
+                line: line,
                 phone: phone.ok(),
                 problems,
             },

@@ -1,0 +1,268 @@
+//! apply benchmarks, each against the sandbox on loopback:
+//!
+//! - `cargo bench --bench apply -- rate`: rate-limiter accuracy at 20, 80 and
+//!   1,000 recipients per second, measured at the receiving end (the mean rate,
+//!   and the most recipients in any one-second window).
+//! - `cargo bench --bench apply -- throughput`: recipients per second with no
+//!   effective rate limit, next to wrk POSTing the same body to the same
+//!   sandbox in the same run.
+//! - `cargo bench --bench apply -- memory`: apply's peak resident memory for
+//!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes).
+
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use wacast::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+
+const TOKEN: &str = "bench-token";
+const BOT: &str = "bench-bot";
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let which = args
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map_or("rate", String::as_str);
+    match which {
+        "rate" => rate(),
+        "throughput" => throughput(),
+        "memory" => memory(&args),
+        other => panic!("unknown benchmark `{other}`: use rate, throughput or memory"),
+    }
+}
+
+/// A campaign of `rows` recipients with personal (or identical) messages.
+fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurrency: u32) {
+    let body = if identical {
+        "Spring sale"
+    } else {
+        "{{ name }}"
+    };
+    std::fs::write(
+        dir.join("campaign.yaml"),
+        format!(
+            "version: 1\nname: bench\nsender: {{bot_id: {BOT}, region: eu}}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{body}\", \"20%\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{concurrency: {concurrency}, rate_per_second: {rate}, max_attempts: 5}}\n"
+        ),
+    )
+    .unwrap();
+    let mut out = BufWriter::new(std::fs::File::create(dir.join("audience.csv")).unwrap());
+    writeln!(out, "phone,name").unwrap();
+    for row in 0..rows {
+        writeln!(out, "0{},Name {row}", 7_400_000_000u64 + row as u64).unwrap();
+    }
+    out.flush().unwrap();
+}
+
+fn apply(dir: &Path, url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wacast"));
+    command
+        .args([
+            "apply",
+            "campaign.yaml",
+            "--yes",
+            "--format",
+            "json",
+            "--endpoint",
+            url,
+        ])
+        .current_dir(dir)
+        .env("SINCH_TOKEN", TOKEN)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+fn start_sandbox(runtime: &tokio::runtime::Runtime, keep: usize) -> SandboxHandle {
+    let config = SandboxConfig {
+        bot_id: BOT.into(),
+        token: TOKEN.into(),
+        keep_messages: keep,
+        ..SandboxConfig::default()
+    };
+    runtime.block_on(Sandbox::start(config)).unwrap()
+}
+
+fn rate() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for (rate, rows, identical) in [
+        (20u32, 300usize, false),
+        (80, 800, false),
+        (1000, 10_000, false),
+        (1000, 10_000, true),
+    ] {
+        let sandbox = start_sandbox(&runtime, rows);
+        let dir = tempfile::tempdir().unwrap();
+        write_campaign(dir.path(), rows, identical, rate, 16);
+        let status = apply(dir.path(), &sandbox.base_url())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "apply failed");
+        let mut times: Vec<u64> = sandbox
+            .messages()
+            .iter()
+            .map(|m| m.received_at_ms)
+            .collect();
+        assert_eq!(times.len(), rows);
+        times.sort_unstable();
+        let span = (times[rows - 1] - times[0]) as f64 / 1000.0;
+        let mean = (rows - 1) as f64 / span;
+        let mut busiest = 0;
+        let mut end = 0;
+        for start in 0..rows {
+            while end < rows && times[end] < times[start] + 1000 {
+                end += 1;
+            }
+            busiest = busiest.max(end - start);
+        }
+        let kind = if identical {
+            "identical messages"
+        } else {
+            "personal messages"
+        };
+        println!(
+            "rate {rate}/s, {rows} recipients, {kind}: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%)",
+            (mean / f64::from(rate) - 1.0) * 100.0,
+            (busiest as f64 / f64::from(rate) - 1.0) * 100.0
+        );
+        runtime.block_on(sandbox.shutdown());
+    }
+}
+
+fn throughput() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = start_sandbox(&runtime, 0);
+    let url = sandbox.base_url();
+    let wrk = wrk(&url);
+    let rows = 40_000;
+    let dir = tempfile::tempdir().unwrap();
+    write_campaign(dir.path(), rows, false, 100_000, 64);
+    let output = apply(dir.path(), &url).output().unwrap();
+    assert!(output.status.success(), "apply failed");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let apply_rate = summary["this_run"]["recipients_per_second"]
+        .as_f64()
+        .unwrap();
+    let seconds = summary["this_run"]["seconds"].as_f64().unwrap();
+    println!(
+        "apply: {rows} recipients in {seconds:.2} s = {apply_rate:.0} recipients/s (1 recipient per request, 64 in flight)"
+    );
+    match wrk {
+        Some(wrk) => println!(
+            "wrk -t2 -c64 -d10s, same body, same sandbox: {wrk:.0} requests/s; apply / wrk = {:.2}",
+            apply_rate / wrk
+        ),
+        None => println!("wrk is not installed: no ratio"),
+    }
+    runtime.block_on(sandbox.shutdown());
+}
+
+/// wrk's requests per second POSTing one recipient's message, as apply sends it.
+fn wrk(base_url: &str) -> Option<f64> {
+    let body = serde_json::json!({
+        "to": ["447400000000"],
+        "message": {"type": "template", "template_name": "spring_sale", "language": "en_GB",
+                    "body_params": ["Name 0", "20%"], "media": {"type": "text"}}
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("send.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n"
+        ),
+    )
+    .unwrap();
+    let url = format!("{base_url}/whatsapp/v1/{BOT}/messages");
+    let output = Command::new("wrk")
+        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), &url])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn memory(args: &[String]) {
+    let sizes: Vec<usize> = args
+        .iter()
+        .position(|a| a == "--rows")
+        .and_then(|i| args.get(i + 1))
+        .map_or(vec![100_000, 1_000_000], |list| {
+            list.split(',')
+                .map(|n| n.replace('_', "").parse().unwrap())
+                .collect()
+        });
+    let (mut sandbox, url) = external_sandbox();
+    for rows in sizes {
+        let dir = tempfile::tempdir().unwrap();
+        write_campaign(dir.path(), rows, false, 100_000, 64);
+        let child = apply(dir.path(), &url)
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        let (status, peak_kb, seconds) = wait_with_usage(child.id() as libc::pid_t);
+        assert_eq!(status, 0, "apply failed");
+        println!(
+            "apply, {rows} recipients: peak RSS {:.1} MB, {seconds:.1} s",
+            peak_kb as f64 / 1024.0
+        );
+    }
+    let _ = sandbox.kill();
+    let _ = sandbox.wait();
+}
+
+/// `wacast sandbox` as its own process, keeping no messages in memory.
+fn external_sandbox() -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wacast"))
+        .args([
+            "sandbox",
+            "--listen",
+            "127.0.0.1:0",
+            "--keep-messages",
+            "0",
+            "--token",
+            TOKEN,
+            "--bot-id",
+            BOT,
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (found, url) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("sandbox listening on ") {
+                let _ = found.send(url.trim().to_owned());
+            }
+        }
+    });
+    let url = url
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the sandbox starts");
+    (child, url)
+}
+
+/// Waits for `pid`; returns its exit code, peak RSS (KiB) and wall time.
+fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
+    let started = std::time::Instant::now();
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 writes the status and usage of our own child into our structs.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4 failed");
+    (
+        libc::WEXITSTATUS(status),
+        usage.ru_maxrss,
+        started.elapsed().as_secs_f64(),
+    )
+}
