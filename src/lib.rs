@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod audience;
+pub mod callback_signature;
 pub mod campaign;
 pub mod catalog;
 pub mod cli;
