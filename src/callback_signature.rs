@@ -100,7 +100,10 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
         assert_eq!(check(None, Some("n1"), None), Err(SignatureError::Missing));
-        assert_eq!(check(Some(&base64), None, None), Err(SignatureError::Missing));
+        assert_eq!(
+            check(Some(&base64), None, None),
+            Err(SignatureError::Missing)
+        );
         assert_eq!(
             check(Some(&base64), Some("n1"), Some("HMAC_SHA_1")),
             Err(SignatureError::Algorithm)

@@ -22,6 +22,7 @@ pub mod catalog;
 pub mod cli;
 pub mod click_link;
 pub mod commands;
+pub mod delivery_journal;
 pub mod diagnostic;
 pub mod diagnostics;
 pub mod digest;
