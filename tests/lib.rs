@@ -4,7 +4,9 @@
 mod cases;
 mod examples;
 mod link;
+mod listen;
 mod plan;
 mod sandbox;
 mod schema;
+mod status;
 mod support;
