@@ -15,7 +15,10 @@
 //!
 //! Reconciliation: a report proves a message went out. A recipient still
 //! `unknown`, `in_flight` or `pending`, or without a message id, becomes `sent`
-//! with the reported message id (matched by campaign and number).
+//! with the reported message id (matched by campaign and number). Only a send
+//! that was settled as uncertain (`unknown`, or `failed` without a message id)
+//! counts as reconciled; a report that merely beats apply's own record of the
+//! answer (`in_flight`) is an ordinary report.
 
 use crate::journal::{Journal, now};
 use crate::phone::Phone;
@@ -101,7 +104,7 @@ pub struct Report {
 pub enum Applied {
     /// Recorded against its recipient.
     Recorded,
-    /// Recorded, and its recipient's uncertain send became `sent`.
+    /// Recorded, and its recipient's `unknown` (or id-less `failed`) send became `sent`.
     Reconciled,
     /// Already processed: nothing changed.
     Duplicate,
@@ -243,7 +246,9 @@ impl DeliveryWriter<'_> {
         });
         let applied = match &matched {
             None => Applied::Orphan,
-            Some(_) if reconcile => Applied::Reconciled,
+            Some(m) if reconcile && matches!(m.state.as_str(), "unknown" | "failed") => {
+                Applied::Reconciled
+            }
             Some(_) => Applied::Recorded,
         };
         let received = now();
