@@ -44,6 +44,8 @@ enum CliCommand {
         #[arg(long)]
         show_numbers: bool,
     },
+    /// Plan, confirm, and send every pending recipient through the Sinch API.
+    Apply(Box<ApplyArgs>),
     /// Print a Click to WhatsApp link that opens a chat with a number, and
     /// optionally its QR code.
     Link {
@@ -109,6 +111,39 @@ struct ListenArgs {
     /// Refuse callbacks not signed with the HMAC key in this file (401).
     #[arg(long, value_name = "PATH")]
     hmac_key_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// The campaign file (YAML).
+    campaign: PathBuf,
+    /// Send without asking for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// The API base URL, overriding `sender.endpoint` and `sender.region`.
+    #[arg(long, value_name = "URL")]
+    endpoint: Option<String>,
+    /// Send to an embedded local sandbox instead of Sinch.
+    #[arg(long, conflicts_with_all = ["endpoint", "token_file"])]
+    sandbox: bool,
+    /// Where to write the results report (default: the state folder).
+    #[arg(long, value_name = "PATH")]
+    report: Option<PathBuf>,
+    /// The folder holding the journal (default: `.wacast/` beside the campaign).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Read the API token from this file instead of `SINCH_TOKEN`.
+    #[arg(long, value_name = "PATH")]
+    token_file: Option<PathBuf>,
+    /// Send again to recipients whose earlier outcome is unknown.
+    #[arg(long)]
+    resend_unknown: bool,
+    /// Send again to recipients that failed earlier.
+    #[arg(long)]
+    retry_failed: bool,
+    /// `json` prints a machine summary on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Debug, Args)]
@@ -284,6 +319,24 @@ impl Cli {
                 format: format.into(),
                 show_numbers,
             }),
+            CliCommand::Apply(args) => {
+                let args = *args;
+                Command::Apply(Box::new(crate::commands::apply::Options {
+                    campaign: args.campaign,
+                    yes: args.yes,
+                    endpoint: args.endpoint,
+                    sandbox: args.sandbox,
+                    report: args.report,
+                    state_dir: args.state_dir,
+                    token_file: args.token_file,
+                    token: std::env::var("SINCH_TOKEN")
+                        .ok()
+                        .map(crate::secret::SecretString::new),
+                    resend_unknown: args.resend_unknown,
+                    retry_failed: args.retry_failed,
+                    format: args.format.into(),
+                }))
+            }
             CliCommand::Sandbox(args) => {
                 Command::Sandbox(Box::new(crate::commands::sandbox::Options {
                     config: args.into_config(),

@@ -104,6 +104,15 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
+/// A change to recipients' states, as committed by [`Journal::write`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A request for these recipients is about to be sent.
+    InFlight(Vec<Phone>),
+    /// What happened to each recipient of a request.
+    Outcomes(Vec<Outcome>),
+}
+
 /// A recipient waiting to be sent.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingRow {
@@ -300,46 +309,68 @@ impl Journal {
 
     /// Commits intent: these recipients' request is about to be sent.
     pub fn mark_in_flight(&mut self, phones: &[Phone]) -> anyhow::Result<()> {
-        let tx = self.conn.transaction()?;
-        {
-            let mut statement = tx.prepare_cached(
-                "UPDATE recipients SET state = 'in_flight', attempts = attempts + 1, updated_at = ?3
-                 WHERE campaign = ?1 AND phone = ?2",
-            )?;
-            let stamp = now();
-            for phone in phones {
-                statement.execute(params![self.campaign, phone.as_u64() as i64, stamp])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        self.write(&[Change::InFlight(phones.to_vec())])
     }
 
     /// Commits what happened to each recipient of a request.
     pub fn record(&mut self, outcomes: &[Outcome]) -> anyhow::Result<()> {
+        self.write(&[Change::Outcomes(outcomes.to_vec())])
+    }
+
+    /// Commits several changes in one transaction: all of them or none.
+    pub fn write(&mut self, changes: &[Change]) -> anyhow::Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut statement = tx.prepare_cached(
+            let mut in_flight = tx.prepare_cached(
+                "UPDATE recipients SET state = 'in_flight', attempts = attempts + 1, updated_at = ?3
+                 WHERE campaign = ?1 AND phone = ?2",
+            )?;
+            let mut outcome = tx.prepare_cached(
                 "UPDATE recipients SET state = ?3, message_id = COALESCE(?4, message_id), http_status = ?5,
                      error = ?6, updated_at = ?7,
                      sent_digest = CASE WHEN ?3 = 'sent' THEN digest ELSE sent_digest END
                  WHERE campaign = ?1 AND phone = ?2",
             )?;
             let stamp = now();
-            for outcome in outcomes {
-                statement.execute(params![
-                    self.campaign,
-                    outcome.phone.as_u64() as i64,
-                    outcome.state.as_str(),
-                    outcome.message_id,
-                    outcome.http_status,
-                    outcome.error,
-                    stamp
-                ])?;
+            for change in changes {
+                match change {
+                    Change::InFlight(phones) => {
+                        for phone in phones {
+                            in_flight.execute(params![
+                                self.campaign,
+                                phone.as_u64() as i64,
+                                stamp
+                            ])?;
+                        }
+                    }
+                    Change::Outcomes(outcomes) => {
+                        for o in outcomes {
+                            outcome.execute(params![
+                                self.campaign,
+                                o.phone.as_u64() as i64,
+                                o.state.as_str(),
+                                o.message_id,
+                                o.http_status,
+                                o.error,
+                                stamp
+                            ])?;
+                        }
+                    }
+                }
             }
         }
-        tx.commit()?;
+        tx.commit().context("cannot commit to the journal")?;
         Ok(())
+    }
+
+    /// How many recipients of `run` are waiting to be sent.
+    pub fn pending_count(&self, run: i64) -> anyhow::Result<u64> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM recipients WHERE campaign = ?1 AND state = 'pending' AND planned_run = ?2",
+            params![self.campaign, run],
+            |row| row.get(0),
+        )?;
+        Ok(count as u64)
     }
 
     /// How many of the campaign's recipients are in each state.

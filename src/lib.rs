@@ -15,6 +15,7 @@
 // Diagnostics travel in `Err` on cold paths only; boxing them buys nothing.
 #![allow(clippy::result_large_err)]
 
+pub mod apply_stage;
 pub mod audience;
 pub mod callback_signature;
 pub mod campaign;
@@ -32,6 +33,7 @@ pub mod journal;
 pub mod line_endings;
 pub mod listen;
 pub mod media_check;
+pub mod numbering_plan;
 pub mod output;
 pub mod parallel;
 pub mod phone;
@@ -41,15 +43,20 @@ pub mod plan_file;
 pub mod plan_output;
 pub mod qr_code;
 pub mod render;
+pub mod report;
 pub mod row_check;
 pub mod rules;
 pub mod sandbox;
 pub mod schema;
+pub mod secret;
+pub mod send;
 pub mod sinch;
 pub mod source;
 pub mod state_dir;
+pub mod state_lock;
 pub mod suppression;
 pub mod template_catalog;
+pub mod written_number;
 pub mod yaml;
 
 use clap::Parser;

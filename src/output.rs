@@ -63,6 +63,39 @@ impl Output {
         }
     }
 
+    /// Asks a yes/no question on the terminal; without one, refuses.
+    pub fn confirm(&mut self, question: &str) -> anyhow::Result<bool> {
+        if !std::io::stdin().is_terminal() {
+            anyhow::bail!(
+                "refusing to send without confirmation: standard input is not a terminal; pass `--yes`"
+            );
+        }
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(matches!(
+            answer.trim().to_ascii_lowercase().as_str(),
+            "y" | "yes"
+        ))
+    }
+
+    /// A progress display for `total` recipients: a bar on a terminal, a
+    /// plain line every few seconds otherwise.
+    pub fn progress(&self, total: u64) -> Progress {
+        let bar = self.interactive().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ETA {eta}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            bar
+        });
+        Progress {
+            bar,
+            last_line: None,
+        }
+    }
+
     pub fn usage_error(&mut self, error: &clap::Error) -> ExitStatus {
         let _ = error.print();
         match error.kind() {
@@ -86,6 +119,46 @@ impl Output {
 
     fn paint(&self, word: &str, severity: Severity) -> String {
         paint(word, severity, self.colour)
+    }
+}
+
+/// Live progress of a send.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    last_line: Option<std::time::Instant>,
+}
+
+/// How often a plain progress line is printed when stderr is not a terminal.
+const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Progress {
+    pub fn update(&mut self, tally: &crate::send::tally::Tally) {
+        let text = format!(
+            "sent {}, failed {}, unknown {}, {:.0}/s",
+            tally.sent,
+            tally.failed,
+            tally.unknown,
+            tally.rate()
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(tally.done());
+                bar.set_message(text);
+            }
+            None => {
+                let due = self.last_line.is_none_or(|at| at.elapsed() >= PLAIN_EVERY);
+                if due && tally.done() > 0 {
+                    eprintln!("progress: {}/{} done, {text}", tally.done(), tally.total);
+                    self.last_line = Some(std::time::Instant::now());
+                }
+            }
+        }
+    }
+
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! One module per verb. Each takes plain settings (never clap types), does its
 //! work through the library, and hands what to show to the output module.
 
+pub mod apply;
 pub mod link;
 pub mod listen;
 pub mod plan;
@@ -15,6 +16,7 @@ use crate::output::Output;
 #[derive(Debug)]
 pub enum Command {
     Validate(validate::Options),
+    Apply(Box<apply::Options>),
     Plan(plan::Options),
     Link(link::Options),
     Sandbox(Box<sandbox::Options>),
@@ -33,6 +35,7 @@ impl Command {
     pub fn run(self, output: &mut Output) -> anyhow::Result<ExitStatus> {
         match self {
             Command::Validate(options) => validate::run(options, output),
+            Command::Apply(options) => apply::run(*options, output),
             Command::Plan(options) => plan::run(options, output),
             Command::Link(options) => link::run(options, output),
             Command::Sandbox(options) => sandbox::run(*options, output),

@@ -1,0 +1,344 @@
+//! `wacast apply CAMPAIGN`: plan into the journal (the same pipeline as
+//! `plan`), confirm, send every pending recipient, and write the report. A
+//! second apply of the same campaign waits for nobody: it is refused while the
+//! first holds the state lock.
+
+use crate::apply_stage;
+use crate::commands::OutputFormat;
+use crate::exit_status::ExitStatus;
+use crate::journal::{Journal, StateCounts};
+use crate::output::Output;
+use crate::pipeline::Loaded;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::secret::SecretString;
+use crate::send::journal_writer::JournalWriter;
+use crate::send::stop::{Stop, StopReason};
+use crate::send::{self, Ended, Settings};
+use crate::sinch::client::SinchClient;
+use crate::state_lock::StateLock;
+use anyhow::Context as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug)]
+pub struct Options {
+    pub campaign: PathBuf,
+    pub yes: bool,
+    pub endpoint: Option<String>,
+    pub sandbox: bool,
+    pub report: Option<PathBuf>,
+    pub state_dir: Option<PathBuf>,
+    pub token_file: Option<PathBuf>,
+    /// The token from `SINCH_TOKEN`, read at the CLI edge.
+    pub token: Option<SecretString>,
+    pub resend_unknown: bool,
+    pub retry_failed: bool,
+    pub format: OutputFormat,
+}
+
+/// How long in-flight requests may finish after Ctrl-C or another stop.
+const STOP_DEADLINE: Duration = Duration::from_secs(20);
+
+pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
+    let mut loaded = match Loaded::load(&options.campaign) {
+        Ok(loaded) => loaded,
+        Err(problems) => {
+            output.diagnostics(&problems);
+            return Ok(ExitStatus::Invalid);
+        }
+    };
+    let token = match token(&options) {
+        Ok(token) => token,
+        Err(error) => {
+            output.message(&format!("error: {error:#}"));
+            return Ok(ExitStatus::Usage);
+        }
+    };
+    let base_url = match base_url(&options, &loaded) {
+        Some(url) => url,
+        None => anyhow::bail!(
+            "the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`"
+        ),
+    };
+    let campaign = loaded.campaign.name.clone();
+    let state_dir = options
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| loaded.campaign.dir().join(".wacast"));
+    crate::journal::create_private_dir(&state_dir)?;
+    let _lock = StateLock::acquire(&state_dir, &campaign)?;
+    let mut journal = Journal::open(&state_dir, &campaign)?;
+    let recovered = journal.recover_in_flight()?;
+    if recovered > 0 {
+        output.message(&format!(
+            "{recovered} recipient(s) were in flight when an earlier run stopped: marked unknown (resend with --resend-unknown)"
+        ));
+    }
+    let run = journal.begin_run()?;
+    let stage = journal.stage(run)?;
+    let (counts, diagnostics, stage) = apply_stage::stage(&mut loaded, stage)?;
+    output.diagnostics(&diagnostics);
+    if diagnostics.has_errors() {
+        drop(stage);
+        journal.finish_run(run, "invalid")?;
+        output.message(&format!(
+            "{}: invalid, nothing was sent",
+            options.campaign.display()
+        ));
+        return Ok(ExitStatus::Invalid);
+    }
+    stage.commit()?;
+    let report = options
+        .report
+        .clone()
+        .unwrap_or_else(|| state_dir.join(format!("{campaign}-report.csv")));
+    let before = journal.counts()?;
+    let requeued = (options.resend_unknown && before.unknown > 0)
+        || (options.retry_failed && before.failed > 0);
+    let to_send = journal.pending_count(run)?
+        + if options.resend_unknown {
+            before.unknown
+        } else {
+            0
+        }
+        + if options.retry_failed {
+            before.failed
+        } else {
+            0
+        };
+    output.message(&summary_before(
+        &campaign, &counts, &before, to_send, &options, &base_url,
+    ));
+    if to_send == 0 {
+        journal.finish_run(run, "nothing to send")?;
+        return finish(&journal, &report, None, output, &options, None);
+    }
+    if !options.yes && !output.confirm(&format!("send {to_send} message(s) for `{campaign}`?"))? {
+        journal.finish_run(run, "declined")?;
+        output.message("nothing was sent");
+        return Ok(ExitStatus::Ok);
+    }
+    if requeued {
+        journal.requeue(options.resend_unknown, options.retry_failed)?;
+    }
+    let settings = Settings {
+        concurrency: loaded.campaign.delivery.concurrency as usize,
+        rate_per_second: loaded.campaign.delivery.rate_per_second,
+        max_attempts: loaded.campaign.delivery.max_attempts,
+        callback: None,
+        stop_deadline: STOP_DEADLINE,
+    };
+    let bot_id = loaded.campaign.sender.bot_id.clone();
+    let (ended, journal, sandbox_messages) = send_all(
+        journal, run, to_send, &settings, &options, &base_url, &bot_id, token, output,
+    )?;
+    let mut journal = journal;
+    journal.recover_in_flight()?;
+    let outcome = ended
+        .stopped
+        .as_ref()
+        .map_or_else(|| "finished".to_owned(), |r| format!("stopped: {r}"));
+    journal.finish_run(run, &outcome)?;
+    finish(
+        &journal,
+        &report,
+        Some(&ended),
+        output,
+        &options,
+        sandbox_messages,
+    )
+}
+
+/// The token: a fresh one for the embedded sandbox, else `--token-file`, else `SINCH_TOKEN`.
+fn token(options: &Options) -> anyhow::Result<SecretString> {
+    if options.sandbox {
+        return Ok(SecretString::new(format!(
+            "sandbox-{}",
+            ulid::Ulid::generate()
+        )));
+    }
+    let token = match &options.token_file {
+        Some(path) => SecretString::new(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file `{}`", path.display()))?
+                .trim()
+                .to_owned(),
+        ),
+        None => options
+            .token
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("no API token: set `SINCH_TOKEN` or pass `--token-file PATH` (or `--sandbox` to send to a local sandbox)"))?,
+    };
+    anyhow::ensure!(!token.is_empty(), "the API token is empty");
+    Ok(token)
+}
+
+fn base_url(options: &Options, loaded: &Loaded) -> Option<String> {
+    if options.sandbox {
+        return Some("sandbox".to_owned());
+    }
+    options
+        .endpoint
+        .clone()
+        .or_else(|| loaded.campaign.sender.base_url())
+}
+
+fn summary_before(
+    campaign: &str,
+    counts: &crate::plan::Counts,
+    before: &StateCounts,
+    to_send: u64,
+    options: &Options,
+    base_url: &str,
+) -> String {
+    let target = if options.sandbox {
+        "the embedded sandbox".to_owned()
+    } else {
+        base_url.to_owned()
+    };
+    format!(
+        "apply `{campaign}`: {to_send} to send via {target}; audience: {} recipient(s), {} skipped, {} duplicate(s), {} suppressed; journal: {} sent, {} failed, {} unknown",
+        counts.recipients,
+        counts.skipped,
+        counts.duplicates,
+        counts.suppressed,
+        before.sent,
+        before.failed,
+        before.unknown
+    )
+}
+
+/// Sends on a tokio runtime, with the sandbox started there if asked for.
+#[allow(clippy::too_many_arguments)]
+fn send_all(
+    journal: Journal,
+    run: i64,
+    total: u64,
+    settings: &Settings,
+    options: &Options,
+    base_url: &str,
+    bot_id: &str,
+    token: SecretString,
+    output: &mut Output,
+) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let (writer, thread) = JournalWriter::spawn(journal);
+    let ended = runtime.block_on(async {
+        let sandbox = match options.sandbox {
+            true => Some(start_sandbox(bot_id, &token).await?),
+            false => None,
+        };
+        let url = sandbox
+            .as_ref()
+            .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
+        let client = SinchClient::new(&url, bot_id, token, settings.concurrency)?;
+        let stop = Stop::default();
+        tokio::spawn(watch_signals(stop.clone()));
+        let mut progress = output.progress(total);
+        let ended = send::run(writer, run, total, client, settings, stop, |tally| {
+            progress.update(tally)
+        })
+        .await;
+        progress.finish();
+        let received = sandbox.as_ref().map(|s| s.messages().len());
+        if let Some(sandbox) = sandbox {
+            sandbox.shutdown().await;
+        }
+        anyhow::Ok((ended, received))
+    })?;
+    let journal = thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the journal thread panicked"))?;
+    Ok((ended.0, journal, ended.1))
+}
+
+async fn start_sandbox(bot_id: &str, token: &SecretString) -> anyhow::Result<SandboxHandle> {
+    let config = SandboxConfig {
+        bot_id: bot_id.to_owned(),
+        token: token.expose().to_owned(),
+        ..SandboxConfig::default()
+    };
+    Ok(Sandbox::start(config).await?)
+}
+
+/// Stops sending on Ctrl-C or SIGTERM.
+async fn watch_signals(stop: Stop) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    stop.set(StopReason::Interrupted);
+}
+
+/// Writes the report, prints the summary and picks the exit status.
+fn finish(
+    journal: &Journal,
+    report: &Path,
+    ended: Option<&Ended>,
+    output: &mut Output,
+    options: &Options,
+    sandbox_messages: Option<usize>,
+) -> anyhow::Result<ExitStatus> {
+    let rows = crate::report::write(journal, report)?;
+    let counts = journal.counts()?;
+    let stopped = ended.and_then(|e| e.stopped.clone());
+    let status = if stopped.is_some() || counts.pending > 0 {
+        ExitStatus::Stopped
+    } else if counts.failed > 0 || counts.unknown > 0 {
+        ExitStatus::Failures
+    } else {
+        ExitStatus::Ok
+    };
+    if let Some(ended) = ended {
+        let t = &ended.tally;
+        output.message(&format!(
+            "this run: {} sent, {} failed, {} unknown, {} left pending ({} request(s), {} retr(ies), {:.0} recipients/s)",
+            t.sent, t.failed, t.unknown, t.requeued, t.requests, t.retries, t.rate()
+        ));
+    }
+    if let Some(received) = sandbox_messages {
+        output.message(&format!(
+            "the embedded sandbox received {received} message(s)"
+        ));
+    }
+    if let Some(reason) = &stopped {
+        output.message(&format!("stopped: {reason}; run apply again to continue"));
+    }
+    output.message(&format!(
+        "campaign: {} sent, {} failed, {} unknown, {} pending, {} skipped; report: {} ({rows} row(s))",
+        counts.sent,
+        counts.failed,
+        counts.unknown,
+        counts.pending,
+        counts.skipped,
+        report.display()
+    ));
+    if options.format == OutputFormat::Json {
+        let summary = serde_json::json!({
+            "campaign": journal.campaign(),
+            "status": match status { ExitStatus::Ok => "sent", ExitStatus::Failures => "failures", _ => "stopped" },
+            "stopped": stopped.map(|r| r.to_string()),
+            "counts": counts,
+            "this_run": ended.map(|e| serde_json::json!({
+                "sent": e.tally.sent, "failed": e.tally.failed, "unknown": e.tally.unknown,
+                "left_pending": e.tally.requeued, "requests": e.tally.requests, "retries": e.tally.retries,
+                "seconds": e.tally.started.elapsed().as_secs_f64(),
+                "recipients_per_second": e.tally.rate(),
+            })),
+            "report": report.display().to_string(),
+        });
+        output.data(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
+    }
+    Ok(status)
+}

@@ -1,0 +1,208 @@
+//! Sending: N workers pull batches from one dispatcher and report outcomes to
+//! one collector, which alone keeps the tally, feeds the progress display and
+//! watches the error rate. The rate limit (governor, in recipients per
+//! second) is shared by all workers, and so is any pause a `Retry-After` asks
+//! for. Every state change goes through the journal before anything follows.
+
+mod backoff;
+mod batch;
+mod breaker;
+pub mod journal_writer;
+mod pause;
+pub mod stop;
+pub mod tally;
+mod worker;
+
+use crate::journal::{Outcome, State};
+use crate::sinch::client::SinchClient;
+use crate::sinch::wire::TemplateMessage;
+use batch::Batch;
+use governor::{Quota, RateLimiter};
+use journal_writer::JournalWriter;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+use stop::{Stop, StopReason};
+use tally::Tally;
+use tokio::sync::{Mutex, mpsc};
+
+/// Pending rows read from the journal at once.
+const PAGE: usize = 1000;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub concurrency: usize,
+    pub rate_per_second: u32,
+    pub max_attempts: u32,
+    /// The `callback` URL set on each request, if any.
+    pub callback: Option<String>,
+    /// How long in-flight requests may take to finish once sending stops.
+    pub stop_deadline: Duration,
+}
+
+/// What a worker tells the collector.
+#[derive(Debug)]
+pub enum Event {
+    /// A request ended; `failed` counts toward the breaker.
+    Finished {
+        outcomes: Vec<Outcome>,
+        failed: bool,
+    },
+    /// A request will be tried again.
+    Retry,
+}
+
+/// How a run ended.
+pub struct Ended {
+    pub tally: Tally,
+    pub stopped: Option<StopReason>,
+}
+
+/// Sends every pending recipient of `run` (there are `total`), calling
+/// `progress` as outcomes come in.
+pub async fn run(
+    journal: JournalWriter,
+    run: i64,
+    total: u64,
+    client: SinchClient,
+    settings: &Settings,
+    stop: Stop,
+    mut progress: impl FnMut(&Tally),
+) -> Ended {
+    let largest = batch::largest(settings.rate_per_second);
+    let quota =
+        Quota::per_second(NonZeroU32::new(settings.rate_per_second).unwrap_or(NonZeroU32::MIN))
+            .allow_burst(NonZeroU32::new(largest as u32).unwrap_or(NonZeroU32::MIN));
+    let limiter = Arc::new(RateLimiter::direct(quota));
+    let (batches, queue) = mpsc::channel::<Batch>(settings.concurrency);
+    let queue = Arc::new(Mutex::new(queue));
+    let (events, mut received) = mpsc::unbounded_channel();
+    let pause = pause::Pause::default();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..settings.concurrency {
+        let worker = worker::Worker {
+            client: client.clone(),
+            journal: journal.clone(),
+            limiter: limiter.clone(),
+            pause: pause.clone(),
+            stop: stop.clone(),
+            max_attempts: settings.max_attempts,
+            events: events.clone(),
+        };
+        let queue = queue.clone();
+        workers.spawn(async move {
+            loop {
+                let next = queue.lock().await.recv().await;
+                match next {
+                    Some(batch) => worker.send(batch).await,
+                    None => return,
+                }
+            }
+        });
+    }
+    drop(events);
+    let dispatcher = tokio::spawn(dispatch(
+        journal,
+        run,
+        largest,
+        settings.callback.clone(),
+        batches,
+        stop.clone(),
+    ));
+    let mut tally = Tally::new(total);
+    let mut breaker = breaker::Breaker::default();
+    progress(&tally);
+    let mut deadline = None;
+    loop {
+        let event = match deadline {
+            None => tokio::select! {
+                event = received.recv() => event,
+                () = wait_for_stop(&stop) => {
+                    deadline = Some(tokio::time::Instant::now() + settings.stop_deadline);
+                    continue;
+                }
+            },
+            Some(until) => match tokio::time::timeout_at(until, received.recv()).await {
+                Ok(event) => event,
+                Err(_) => break,
+            },
+        };
+        let Some(event) = event else { break };
+        collect(&mut tally, &mut breaker, &stop, event);
+        progress(&tally);
+    }
+    dispatcher.abort();
+    workers.abort_all();
+    while workers.join_next().await.is_some() {}
+    Ended {
+        tally,
+        stopped: stop.reason(),
+    }
+}
+
+fn collect(tally: &mut Tally, breaker: &mut breaker::Breaker, stop: &Stop, event: Event) {
+    match event {
+        Event::Retry => tally.retries += 1,
+        Event::Finished { outcomes, failed } => {
+            tally.requests += 1;
+            for outcome in &outcomes {
+                match outcome.state {
+                    State::Sent => tally.sent += 1,
+                    State::Failed => tally.failed += 1,
+                    State::Unknown => tally.unknown += 1,
+                    _ => tally.requeued += 1,
+                }
+            }
+            if let Some((failed, of)) = breaker.note(failed) {
+                stop.set(StopReason::Breaker { failed, of });
+            }
+        }
+    }
+}
+
+async fn wait_for_stop(stop: &Stop) {
+    while !stop.is_set() {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Reads pending recipients page by page and hands out batches until none are
+/// left or sending stops.
+async fn dispatch(
+    journal: JournalWriter,
+    run: i64,
+    largest: usize,
+    callback: Option<String>,
+    batches: mpsc::Sender<Batch>,
+    stop: Stop,
+) {
+    let mut after = 0;
+    loop {
+        let rows = match journal.pending(run, after, PAGE).await {
+            Ok(rows) => rows,
+            Err(error) => return stop.set(StopReason::Journal(format!("{error:#}"))),
+        };
+        let Some(last) = rows.last() else { return };
+        after = last.line;
+        for (digest, phones) in batch::group(rows, largest) {
+            if stop.is_set() {
+                return;
+            }
+            let message = match journal
+                .message(digest)
+                .await
+                .and_then(|body| Ok(serde_json::from_str::<TemplateMessage>(&body)?))
+            {
+                Ok(message) => message,
+                Err(error) => return stop.set(StopReason::Journal(format!("{error:#}"))),
+            };
+            if batches
+                .send(Batch::new(phones, message, callback.clone()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! Why sending stopped early, shared by every task of a run: the first reason
+//! set wins, and every worker sees it before it starts another request.
+
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The provider refused the token, the bot id or the region.
+    Unauthorized(String),
+    /// Most recent requests failed.
+    Breaker { failed: usize, of: usize },
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+    /// The journal could not be written; nothing more may be sent.
+    Journal(String),
+    /// The provider asked for a pause longer than wacast waits.
+    LongPause(u64),
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopReason::Unauthorized(message) => write!(
+                f,
+                "the provider refused the credentials ({message}): check SINCH_TOKEN, the bot id and `sender.region`"
+            ),
+            StopReason::Breaker { failed, of } => write!(
+                f,
+                "{failed} of the last {of} requests failed; stopped before burning through the audience"
+            ),
+            StopReason::Interrupted => write!(f, "interrupted"),
+            StopReason::Journal(error) => write!(f, "the journal cannot be written: {error}"),
+            StopReason::LongPause(seconds) => write!(
+                f,
+                "the provider asked to wait {seconds} s before sending more"
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+pub struct Stop(Arc<Mutex<Option<StopReason>>>);
+
+impl Stop {
+    pub fn set(&self, reason: StopReason) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert(reason);
+    }
+
+    pub fn reason(&self) -> Option<StopReason> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.reason().is_some()
+    }
+}

@@ -1,0 +1,76 @@
+//! One apply per campaign at a time: an exclusive lock on a file in the state
+//! folder, holding the owner's pid for the message a second apply gets. The
+//! operating system releases the lock when its process dies, however it dies,
+//! so a stale lock from a dead process is recovered without any cleanup.
+
+use anyhow::Context as _;
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+pub struct StateLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// Takes the lock for `campaign` in `state_dir`, or says who holds it.
+    pub fn acquire(state_dir: &Path, campaign: &str) -> anyhow::Result<StateLock> {
+        let path = state_dir.join(format!("{campaign}.lock"));
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("cannot open the lock file `{}`", path.display()))?;
+        if file.try_lock().is_err() {
+            let mut owner = String::new();
+            let _ = file.read_to_string(&mut owner);
+            let owner = owner.trim();
+            let who = if owner.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {owner})")
+            };
+            anyhow::bail!("another apply of `{campaign}` is running{who}; wait for it to finish");
+        }
+        file.set_len(0)?;
+        file.rewind()?;
+        write!(file, "{}", std::process::id())?;
+        file.flush()?;
+        Ok(StateLock { file, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        let _ = self.file.set_len(0);
+        let _ = self.file.unlock();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = StateLock::acquire(dir.path(), "c").unwrap();
+        let refused = StateLock::acquire(dir.path(), "c")
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            refused.contains(&format!("pid {}", std::process::id())),
+            "{refused}"
+        );
+        drop(first);
+        StateLock::acquire(dir.path(), "c").unwrap();
+    }
+}
