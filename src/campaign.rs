@@ -32,6 +32,9 @@ pub struct CampaignFile {
     pub vars: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     pub delivery: Option<DeliveryFile>,
+    /// Replies that opt a recipient out, captured by `wacast listen`.
+    #[serde(default)]
+    pub opt_out: Option<OptOutFile>,
     /// A template catalog (`templates.yaml`) to check the template against;
     /// without it, a `templates.yaml` beside the campaign is used if present.
     #[serde(default)]
@@ -212,6 +215,27 @@ pub struct DeliveryFile {
     #[serde(default)]
     #[schemars(with = "Option<u32>")]
     pub max_attempts: Option<Spanned<u32>>,
+    /// The base URL of `wacast listen` (absolute http(s), no query), e.g.
+    /// `https://hooks.example.com/callbacks`; each message asks Sinch to report
+    /// to `<callback_url>/<campaign name>`.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub callback_url: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptOutFile {
+    /// Replies (text or quick-reply payload) that opt out, matched whole and
+    /// case-insensitively (default `[STOP]`).
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub keywords: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The suppression list opted-out numbers are appended to, relative to the
+    /// campaign file; once it exists, every plan excludes its numbers.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub file: Option<Spanned<String>>,
 }
 
 /// A minijinja expression from the campaign file, with where it was written.
@@ -311,6 +335,35 @@ impl Default for Delivery {
     }
 }
 
+/// How recipients opt out by replying.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OptOut {
+    /// Upper-case keywords; a reply matching one (trimmed, any case) opts out.
+    pub keywords: Vec<String>,
+    /// The suppression list to append to, resolved against the campaign's folder.
+    pub file: Option<PathBuf>,
+}
+
+impl Default for OptOut {
+    fn default() -> OptOut {
+        OptOut {
+            keywords: vec!["STOP".to_owned()],
+            file: None,
+        }
+    }
+}
+
+impl OptOut {
+    /// The keyword `reply` matches, if any.
+    pub fn matches(&self, reply: &str) -> Option<&str> {
+        let reply = reply.trim();
+        self.keywords
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(reply))
+            .map(String::as_str)
+    }
+}
+
 /// A campaign file that passed every check.
 #[derive(Clone, Debug)]
 pub struct Campaign {
@@ -323,6 +376,9 @@ pub struct Campaign {
     pub delivery: Delivery,
     /// The catalog named in the file, resolved against the campaign's folder.
     pub catalog: Option<PathBuf>,
+    /// `delivery.callback_url` without a trailing `/`.
+    pub callback_url: Option<String>,
+    pub opt_out: OptOut,
 }
 
 impl Campaign {
@@ -337,6 +393,13 @@ impl Campaign {
     pub fn from_source(source: SourceFile) -> Result<Campaign, Diagnostics> {
         let file: CampaignFile = yaml::parse(&source).map_err(|d| Diagnostics::from(*d))?;
         Checker::new(&source).check(file)
+    }
+
+    /// The URL each message asks Sinch to report to: `<callback_url>/<name>`.
+    pub fn message_callback(&self) -> Option<String> {
+        self.callback_url
+            .as_ref()
+            .map(|base| format!("{base}/{}", self.name))
     }
 
     /// The folder paths in the file are relative to.
@@ -382,10 +445,18 @@ impl<'a> Checker<'a> {
         let name = self.name(&file.name);
         let sender = self.sender(file.sender);
         let template = self.template(file.template);
-        let audience = self.audience(file.audience);
+        let mut audience = self.audience(file.audience);
+        let callback_url = self.callback_url(file.delivery.as_ref());
         let delivery = self.delivery(file.delivery);
+        let opt_out = self.opt_out(file.opt_out);
         let dir = base_dir(&self.source.path);
         let catalog = file.catalog.map(|c| dir.join(&c.value));
+        if let Some(optouts) = &opt_out.file
+            && optouts.exists()
+            && !audience.suppress.contains(optouts)
+        {
+            audience.suppress.push(optouts.clone());
+        }
         if self.problems.has_errors() {
             return Err(self.problems);
         }
@@ -398,7 +469,62 @@ impl<'a> Checker<'a> {
             vars: file.vars,
             delivery,
             catalog,
+            callback_url,
+            opt_out,
         })
+    }
+
+    fn callback_url(&mut self, delivery: Option<&DeliveryFile>) -> Option<String> {
+        let url = delivery?.callback_url.as_ref()?;
+        if !is_http_url(&url.value) || url.value.contains(['?', '#']) {
+            self.error_help(
+                url,
+                "campaign.delivery",
+                format!(
+                    "`{}` is not an absolute http(s) URL without a query",
+                    url.value
+                ),
+                "give the base URL of `wacast listen`, e.g. `https://hooks.example.com/callbacks`",
+            );
+        }
+        Some(url.value.trim_end_matches('/').to_owned())
+    }
+
+    fn opt_out(&mut self, opt_out: Option<OptOutFile>) -> OptOut {
+        let defaults = OptOut::default();
+        let Some(opt_out) = opt_out else {
+            return defaults;
+        };
+        let keywords = match opt_out.keywords {
+            None => defaults.keywords,
+            Some(keywords) => {
+                for keyword in &keywords.value {
+                    if keyword.value.trim().is_empty() {
+                        self.error(keyword, "campaign.opt_out", "an opt-out keyword is empty");
+                    }
+                }
+                if keywords.value.is_empty() {
+                    self.error_help(
+                        &keywords,
+                        "campaign.opt_out",
+                        "`opt_out.keywords` is empty",
+                        "list at least one keyword, or leave `keywords` out for `[STOP]`",
+                    );
+                }
+                keywords
+                    .value
+                    .iter()
+                    .map(|k| k.value.trim().to_uppercase())
+                    .collect()
+            }
+        };
+        let file = opt_out.file.map(|file| {
+            if file.value.trim().is_empty() {
+                self.error(&file, "campaign.opt_out", "the opt-out file name is empty");
+            }
+            base_dir(&self.source.path).join(&file.value)
+        });
+        OptOut { keywords, file }
     }
 
     /// An error at a spanned value, with a snippet underlining it.

@@ -65,6 +65,52 @@ enum CliCommand {
     },
     /// Run a local Sinch-compatible server to send to, with optional faults.
     Sandbox(Box<SandboxArgs>),
+    /// Receive Sinch delivery reports and replies into the journal until Ctrl-C.
+    ///
+    /// Callbacks go to `POST /callbacks/{campaign}` (set `delivery.callback_url`
+    /// to `http(s)://HOST:PORT/callbacks` and apply asks Sinch for
+    /// `<callback_url>/<campaign>`), or to `POST /callbacks`, matched by message
+    /// id only. Each report is committed before it is answered 200; when the
+    /// journal cannot be written the answer is 503 and Sinch retries. Repeated
+    /// and out-of-order reports change nothing; a replayed signed callback is
+    /// accepted and records nothing new.
+    Listen(ListenArgs),
+    /// Show where a campaign stands: states, delivery funnel, failures, opt-outs.
+    Status {
+        /// The campaign file (YAML).
+        campaign: PathBuf,
+        /// The state folder holding the journal (default: `.wacast` beside the campaign).
+        #[arg(long, value_name = "DIR")]
+        state_dir: Option<PathBuf>,
+        /// How to print the status.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Show phone numbers in full instead of masked.
+        #[arg(long)]
+        show_numbers: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ListenArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = crate::listen::DEFAULT_LISTEN, value_name = "ADDR")]
+    listen: SocketAddr,
+    /// Allow listening on an address other than loopback.
+    #[arg(long)]
+    allow_remote: bool,
+    /// A campaign to serve (repeatable): its name, opt-out keywords and
+    /// suppression file. Its journal is in `.wacast` beside it unless
+    /// `--state-dir` is given; all campaigns must share one journal.
+    #[arg(long = "campaign", value_name = "CAMPAIGN_FILE")]
+    campaigns: Vec<PathBuf>,
+    /// The state folder whose journal is written (default: `.wacast` beside the
+    /// campaigns, or in the current folder without `--campaign`).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Refuse callbacks not signed with the HMAC key in this file (401).
+    #[arg(long, value_name = "PATH")]
+    hmac_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -254,6 +300,24 @@ impl Cli {
                         crate::commands::link::QrTarget::File(qr)
                     }
                 }),
+            }),
+            CliCommand::Listen(args) => Command::Listen(crate::commands::listen::Options {
+                listen: args.listen,
+                allow_remote: args.allow_remote,
+                state_dir: args.state_dir,
+                hmac_key_file: args.hmac_key_file,
+                campaigns: args.campaigns,
+            }),
+            CliCommand::Status {
+                campaign,
+                state_dir,
+                format,
+                show_numbers,
+            } => Command::Status(crate::commands::status::Options {
+                campaign,
+                state_dir,
+                format: format.into(),
+                show_numbers,
             }),
             CliCommand::Apply(args) => {
                 let args = *args;

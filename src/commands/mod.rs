@@ -3,8 +3,10 @@
 
 pub mod apply;
 pub mod link;
+pub mod listen;
 pub mod plan;
 pub mod sandbox;
+pub mod status;
 pub mod validate;
 
 use crate::exit_status::ExitStatus;
@@ -18,6 +20,8 @@ pub enum Command {
     Plan(plan::Options),
     Link(link::Options),
     Sandbox(Box<sandbox::Options>),
+    Listen(listen::Options),
+    Status(status::Options),
 }
 
 /// How data on stdout is written.
@@ -35,6 +39,8 @@ impl Command {
             Command::Plan(options) => plan::run(options, output),
             Command::Link(options) => link::run(options, output),
             Command::Sandbox(options) => sandbox::run(*options, output),
+            Command::Listen(options) => listen::run(options, output),
+            Command::Status(options) => status::run(options, output),
         }
     }
 }

@@ -28,11 +28,12 @@ mod routes;
 mod sandbox_error;
 mod sandbox_state;
 mod server;
-pub mod signature;
 mod stats;
 mod timestamp;
 pub mod validate;
 
+/// The callback signature, shared with `wacast listen`.
+pub use crate::callback_signature as signature;
 pub use config::{
     DEFAULT_BOT_ID, DEFAULT_KEEP_MESSAGES, DEFAULT_TOKEN, Delivery, Faults, Latency, SandboxConfig,
     parse_duration,

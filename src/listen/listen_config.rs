@@ -1,0 +1,79 @@
+//! How a listener is set up: where it listens, the journal it writes, the key
+//! callbacks are signed with, and the campaigns it serves with their opt-out
+//! settings. Plain data, so the command line and the tests build it alike.
+
+use crate::campaign::OptOut;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+/// The address `wacast listen` binds unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
+/// The largest callback body accepted.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The HMAC key callbacks are signed with; never printed.
+#[derive(Clone)]
+pub struct HmacKey(pub Vec<u8>);
+
+impl fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("(redacted)")
+    }
+}
+
+/// A campaign the listener serves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignTarget {
+    pub name: String,
+    pub opt_out: OptOut,
+}
+
+#[derive(Clone, Debug)]
+pub struct ListenConfig {
+    /// The address to bind; port 0 picks a free port.
+    pub listen: SocketAddr,
+    /// Whether a non-loopback `listen` address is allowed.
+    pub allow_remote: bool,
+    /// The state folder whose journal is written.
+    pub state_dir: PathBuf,
+    /// Callbacks must carry a valid signature under this key.
+    pub hmac_key: Option<HmacKey>,
+    /// The campaigns served; empty means any campaign in the journal, with the
+    /// default opt-out keywords and no suppression file.
+    pub campaigns: Vec<CampaignTarget>,
+    /// The most callbacks committed in one transaction.
+    pub batch_max: usize,
+}
+
+impl ListenConfig {
+    pub fn new(state_dir: PathBuf) -> ListenConfig {
+        ListenConfig {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            allow_remote: false,
+            state_dir,
+            hmac_key: None,
+            campaigns: Vec::new(),
+            batch_max: 256,
+        }
+    }
+
+    /// The settings of campaign `name`, if the listener serves it.
+    pub fn campaign(&self, name: &str) -> Option<CampaignTarget> {
+        if self.campaigns.is_empty() {
+            return is_campaign_name(name).then(|| CampaignTarget {
+                name: name.to_owned(),
+                opt_out: OptOut::default(),
+            });
+        }
+        self.campaigns.iter().find(|c| c.name == name).cloned()
+    }
+}
+
+/// The rule `campaign.name` follows.
+fn is_campaign_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().enumerate().all(|(i, b)| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && (b == b'-' || b == b'_'))
+        })
+}

@@ -1,0 +1,148 @@
+//! The receiver's endpoints. Each callback is checked in order (size, signature,
+//! campaign, JSON) and only then handed to the journal writer; the answer is
+//! 200 with what changed once it is committed, or a JSON error:
+//! 401 unsigned or badly signed, 404 unknown campaign, 400 not the envelope,
+//! 413 too large, 503 the journal could not be written (Sinch retries).
+
+use super::listen_config::BODY_LIMIT;
+use super::{Callback, HmacKey, JournalWriter, ListenConfig};
+use crate::callback_signature::{self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use std::sync::Arc;
+
+/// What every request needs.
+pub struct ListenState {
+    pub config: ListenConfig,
+    pub writer: JournalWriter,
+}
+
+pub fn router(state: Arc<ListenState>) -> Router {
+    Router::new()
+        .route("/callbacks", post(without_campaign))
+        .route("/callbacks/{campaign}", post(for_campaign))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn without_campaign(
+    State(state): State<Arc<ListenState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    receive(&state, None, &headers, body).await
+}
+
+async fn for_campaign(
+    State(state): State<Arc<ListenState>>,
+    Path(campaign): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    receive(&state, Some(campaign), &headers, body).await
+}
+
+async fn receive(
+    state: &ListenState,
+    campaign: Option<String>,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => {
+            return error(
+                rejection.status(),
+                "the body cannot be read",
+                rejection.body_text(),
+            );
+        }
+    };
+    if let Some(key) = &state.config.hmac_key
+        && let Err(refused) = verify(key, headers, &body)
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "the callback is not signed with the configured key",
+            refused.to_string(),
+        );
+    }
+    let target = match campaign {
+        None => None,
+        Some(name) => match state.config.campaign(&name) {
+            Some(target) => Some(target),
+            None => {
+                return error(
+                    StatusCode::NOT_FOUND,
+                    "no such campaign",
+                    format!("this listener does not serve the campaign `{name}`"),
+                );
+            }
+        },
+    };
+    let callback = match Callback::parse(&body, target) {
+        Ok(callback) => callback,
+        Err(problem) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "the body is not a callback envelope",
+                problem.to_string(),
+            );
+        }
+    };
+    match state.writer.submit(callback).await {
+        Ok(receipt) => (StatusCode::OK, Json(receipt)).into_response(),
+        Err(problem) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the journal could not be written; retry later",
+            problem,
+        ),
+    }
+}
+
+fn verify(
+    key: &HmacKey,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), callback_signature::SignatureError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    callback_signature::verify(
+        &key.0,
+        body,
+        header(SIGNATURE_HEADER),
+        header(NONCE_HEADER),
+        header(ALGORITHM_HEADER),
+    )
+}
+
+/// A JSON error answer, in the shape Sinch's own errors have.
+fn error(status: StatusCode, message: &str, details: impl Into<String>) -> Response {
+    let body = serde_json::json!({"message": message, "details": details.into()});
+    (status, Json(body)).into_response()
+}
+
+async fn not_found(uri: Uri) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        "not found",
+        format!(
+            "no endpoint at `{}`; callbacks go to `/callbacks/{{campaign}}`",
+            uri.path()
+        ),
+    )
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method not allowed",
+        format!("`{method} {}`: callbacks are POSTed", uri.path()),
+    )
+}
