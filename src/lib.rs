@@ -45,6 +45,7 @@ pub mod report;
 pub mod row_check;
 pub mod rules;
 pub mod sandbox;
+pub mod saved_plan;
 pub mod schema;
 pub mod secret;
 pub mod send;

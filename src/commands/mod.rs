@@ -2,6 +2,7 @@
 //! work through the library, and hands what to show to the output module.
 
 pub mod apply;
+pub mod apply_plan_file;
 pub mod link;
 pub mod plan;
 pub mod sandbox;
