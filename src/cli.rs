@@ -57,6 +57,29 @@ With --detailed-exitcode: 0 nothing to send, 1 error (an invalid campaign too), 
     },
     /// Run a local Sinch-compatible server to send to, with optional faults.
     Sandbox(Box<SandboxArgs>),
+    /// Compare two saved plans, or a campaign at a git revision with the working tree.
+    ///
+    /// Shows campaign-level changes (template, language, media, buttons,
+    /// delivery, inputs), then each recipient added (`+`), removed (`-`) or
+    /// changed (`~`, one line per parameter that changed), ordered by line.
+    #[command(
+        after_help = "Examples:\n  wacast diff old.plan new.plan\n  wacast diff --rev origin/main campaigns/spring/campaign.yaml"
+    )]
+    Diff {
+        /// `OLD NEW` plan files, or with `--rev` the campaign file.
+        #[arg(required = true, num_args = 1..=2, value_name = "OLD NEW | CAMPAIGN")]
+        paths: Vec<PathBuf>,
+        /// Compare the campaign as committed at this git revision with the working tree.
+        #[arg(long, value_name = "GIT_REV")]
+        rev: Option<String>,
+        /// Print the counts only.
+        #[arg(long)]
+        summary: bool,
+        /// With `--rev`, show numbers in full; plan files show what they hold
+        /// (masked unless planned with `--show-numbers`).
+        #[arg(long)]
+        show_numbers: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -226,6 +249,12 @@ impl SandboxArgs {
     }
 }
 
+/// A usage error found after parsing, formatted like clap's own.
+fn usage(message: &str) -> clap::Error {
+    use clap::CommandFactory as _;
+    Cli::command().error(clap::error::ErrorKind::WrongNumberOfValues, message)
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::sandbox::parse_duration(text)
 }
@@ -254,8 +283,8 @@ impl From<Format> for OutputFormat {
 
 impl Cli {
     /// The settings of the command the user asked for.
-    pub fn into_command(self) -> Command {
-        match self.command {
+    pub fn into_command(self) -> Result<Command, clap::Error> {
+        Ok(match self.command {
             CliCommand::Validate { campaign } => {
                 Command::Validate(crate::commands::validate::Options { campaign })
             }
@@ -312,11 +341,36 @@ impl Cli {
                     format: args.format.into(),
                 }))
             }
+            CliCommand::Diff {
+                mut paths,
+                rev,
+                summary,
+                show_numbers,
+            } => {
+                use crate::commands::diff::Compare;
+                let compare = match (rev, paths.len()) {
+                    (Some(rev), 1) => Compare::Revision {
+                        rev,
+                        campaign: paths.remove(0),
+                    },
+                    (None, 2) => Compare::Plans {
+                        new: paths.remove(1),
+                        old: paths.remove(0),
+                    },
+                    (Some(_), _) => return Err(usage("`--rev GIT_REV` takes one campaign file")),
+                    (None, _) => return Err(usage("`diff` takes two plan files, OLD and NEW")),
+                };
+                Command::Diff(crate::commands::diff::Options {
+                    compare,
+                    summary,
+                    show_numbers,
+                })
+            }
             CliCommand::Sandbox(args) => {
                 Command::Sandbox(Box::new(crate::commands::sandbox::Options {
                     config: args.into_config(),
                 }))
             }
-        }
+        })
     }
 }

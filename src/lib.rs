@@ -24,8 +24,10 @@ pub mod click_link;
 pub mod commands;
 pub mod diagnostic;
 pub mod diagnostics;
+pub mod diff_output;
 pub mod digest;
 pub mod exit_status;
+pub mod git_revision;
 pub mod journal;
 pub mod journal_view;
 pub mod line_endings;
@@ -36,6 +38,7 @@ pub mod parallel;
 pub mod phone;
 pub mod pipeline;
 pub mod plan;
+pub mod plan_diff;
 pub mod plan_file;
 pub mod plan_output;
 pub mod qr_code;
@@ -71,7 +74,11 @@ where
         Ok(cli) => cli,
         Err(error) => return output.usage_error(&error),
     };
-    match cli.into_command().run(&mut output) {
+    let command = match cli.into_command() {
+        Ok(command) => command,
+        Err(error) => return output.usage_error(&error),
+    };
+    match command.run(&mut output) {
         Ok(status) => status,
         Err(error) => output.fatal(&error),
     }

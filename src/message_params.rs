@@ -1,7 +1,7 @@
 //! A message and a campaign as labelled values, for reviewing changes: what a
 //! recipient's message is made of (media, file name, header, body and button
 //! parameters) and the campaign-level settings every recipient shares
-//! (template, language, media, buttons, delivery). Diffs compare these label
+//! (template, language, media, parameters, buttons, vars, delivery). Diffs compare these label
 //! by label, so a change reads as `body {{2}}: "20%" → "25%"`.
 
 use crate::campaign::Campaign;
@@ -82,6 +82,9 @@ pub fn of_campaign(campaign: &Campaign) -> Vec<(String, String)> {
             format!("button {}", index + 1),
             format!("{}{value}", button.kind.as_str()),
         ));
+    }
+    for (name, value) in &campaign.vars {
+        settings.push((format!("vars.{name}"), value.to_string()));
     }
     let delivery = campaign.delivery;
     settings.push((

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod apply_plan_file;
+pub mod diff;
 pub mod link;
 pub mod plan;
 pub mod sandbox;
@@ -18,6 +19,7 @@ pub enum Command {
     Apply(Box<apply::Options>),
     Plan(plan::Options),
     Link(link::Options),
+    Diff(diff::Options),
     Sandbox(Box<sandbox::Options>),
 }
 
@@ -35,6 +37,7 @@ impl Command {
             Command::Apply(options) => apply::run(*options, output),
             Command::Plan(options) => plan::run(options, output),
             Command::Link(options) => link::run(options, output),
+            Command::Diff(options) => diff::run(options, output),
             Command::Sandbox(options) => sandbox::run(*options, output),
         }
     }
