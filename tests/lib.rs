@@ -5,6 +5,7 @@ mod cases;
 mod examples;
 mod link;
 mod plan;
+mod review;
 mod sandbox;
 mod schema;
 mod support;
