@@ -204,7 +204,7 @@ pub struct DeliveryFile {
     #[serde(default)]
     #[schemars(with = "Option<u32>")]
     pub concurrency: Option<Spanned<u32>>,
-    /// Recipients sent per second (1–10000, default 20).
+    /// Recipients sent per second (1–100000, default 20).
     #[serde(default)]
     #[schemars(with = "Option<u32>")]
     pub rate_per_second: Option<Spanned<u32>>,
@@ -767,7 +767,7 @@ impl<'a> Checker<'a> {
                 delivery.rate_per_second,
                 "rate_per_second",
                 1,
-                10_000,
+                100_000,
                 defaults.rate_per_second,
             ),
             max_attempts: self.bounded(

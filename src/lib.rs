@@ -33,6 +33,7 @@ pub mod journal_view;
 pub mod line_endings;
 pub mod media_check;
 pub mod message_params;
+pub mod numbering_plan;
 pub mod output;
 pub mod parallel;
 pub mod phone;
@@ -57,6 +58,7 @@ pub mod source;
 pub mod state_lock;
 pub mod suppression;
 pub mod template_catalog;
+pub mod written_number;
 pub mod yaml;
 
 use clap::Parser;

@@ -1,6 +1,7 @@
 //! wacast's integration tests: one binary, one module per area. They run the
 //! real `wacast` binary in temporary folders (see `support`).
 
+mod apply;
 mod cases;
 mod examples;
 mod link;

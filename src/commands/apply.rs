@@ -336,6 +336,8 @@ fn finish(
             "this_run": ended.map(|e| serde_json::json!({
                 "sent": e.tally.sent, "failed": e.tally.failed, "unknown": e.tally.unknown,
                 "left_pending": e.tally.requeued, "requests": e.tally.requests, "retries": e.tally.retries,
+                "seconds": e.tally.started.elapsed().as_secs_f64(),
+                "recipients_per_second": e.tally.rate(),
             })),
             "report": report.display().to_string(),
         });

@@ -19,11 +19,15 @@ pub struct RecordedMessage {
     pub message_id: String,
     /// The whole request body.
     pub body: serde_json::Value,
+    /// When the request arrived, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub received_at_ms: u64,
 }
 
 struct Entry {
     recipient: String,
     message_id: String,
+    received_at_ms: u64,
     /// The request body as compact JSON, shared by the request's recipients.
     body: Arc<str>,
 }
@@ -31,10 +35,11 @@ struct Entry {
 impl Entry {
     fn to_line(&self) -> String {
         format!(
-            "{{\"recipient\":{},\"message_id\":\"{}\",\"body\":{}}}",
+            "{{\"recipient\":{},\"message_id\":\"{}\",\"body\":{},\"received_at_ms\":{}}}",
             serde_json::Value::from(self.recipient.as_str()),
             self.message_id,
-            self.body
+            self.body,
+            self.received_at_ms
         )
     }
 }
@@ -79,11 +84,15 @@ impl Recorder {
         sent: &[(String, String)],
     ) -> std::io::Result<()> {
         let body: Arc<str> = Arc::from(body.to_string());
+        let received_at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         let entries: Vec<Entry> = sent
             .iter()
             .map(|(recipient, message_id)| Entry {
                 recipient: recipient.clone(),
                 message_id: message_id.clone(),
+                received_at_ms,
                 body: body.clone(),
             })
             .collect();
@@ -123,6 +132,7 @@ impl Recorder {
                 recipient: entry.recipient.clone(),
                 message_id: entry.message_id.clone(),
                 body: serde_json::from_str(&entry.body).unwrap_or(serde_json::Value::Null),
+                received_at_ms: entry.received_at_ms,
             })
             .collect()
     }

@@ -29,8 +29,21 @@ async fn accepted_messages_are_listed_per_recipient() {
         .collect();
     assert_eq!(ids, answered);
     assert!(listed.iter().all(|m| m.body == body));
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    assert!(
+        listed
+            .iter()
+            .all(|m| m.received_at_ms <= now_ms && m.received_at_ms + 60_000 > now_ms)
+    );
     let _settings = snapshots().bind_to_scope();
-    insta::assert_json_snapshot!("sandbox_recorded_messages", listed, { "[].message_id" => redact_ids() });
+    insta::assert_json_snapshot!(
+        "sandbox_recorded_messages",
+        listed,
+        { "[].message_id" => redact_ids(), "[].received_at_ms" => "[time]" }
+    );
 }
 
 #[tokio::test]

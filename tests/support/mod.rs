@@ -51,20 +51,31 @@ impl Test {
         self
     }
 
+    pub fn env(mut self, name: &str, value: &str) -> Test {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
     pub fn read(&self, name: &str) -> String {
         std::fs::read_to_string(self.path().join(name)).unwrap()
     }
 
-    /// Runs `wacast ARGS` in the test's folder.
-    pub fn run(&self, args: &[&str]) -> Run {
-        let output = Command::new(env!("CARGO_BIN_EXE_wacast"))
+    /// The command `wacast ARGS` in the test's folder, not yet started.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_wacast"));
+        command
             .args(args)
             .current_dir(self.path())
             .env("NO_COLOR", "1")
             .env_remove("SINCH_TOKEN")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("wacast runs");
+            .stdin(std::process::Stdio::null());
+        command
+    }
+
+    /// Runs `wacast ARGS` in the test's folder.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let output = self.command(args).output().expect("wacast runs");
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
