@@ -27,23 +27,15 @@ enum CliCommand {
         /// The campaign file (YAML).
         campaign: PathBuf,
     },
-    /// Render every recipient's message and print what would be sent.
-    Plan {
-        /// The campaign file (YAML).
-        campaign: PathBuf,
-        /// How to print the plan.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Also write a plan file that pins the inputs and every message's digest.
-        #[arg(long, value_name = "PLAN_FILE")]
-        out: Option<PathBuf>,
-        /// Ask each distinct media URL for its content type and size.
-        #[arg(long)]
-        check_media: bool,
-        /// Show phone numbers in full instead of masked.
-        #[arg(long)]
-        show_numbers: bool,
-    },
+    /// Render every recipient's message and print what apply would send.
+    ///
+    /// Each recipient is classified against the journal (read-only; never
+    /// created): `+` to send, `=` already sent, `~` already sent but the
+    /// message would now differ (not resent), `?` unknown from an earlier run,
+    /// `!` failed earlier, `-` in the journal but no longer in the audience.
+    #[command(after_help = "Exit codes: 0 planned, 1 error, 3 invalid campaign. \
+With --detailed-exitcode: 0 nothing to send, 1 error (an invalid campaign too), 2 something to send.")]
+    Plan(Box<PlanArgs>),
     /// Plan, confirm, and send every pending recipient through the Sinch API.
     Apply(Box<ApplyArgs>),
     /// Print a Click to WhatsApp link that opens a chat with a number, and
@@ -89,6 +81,29 @@ enum CliCommand {
         #[arg(long)]
         show_numbers: bool,
     },
+    /// Compare two saved plans, or a campaign at a git revision with the working tree.
+    ///
+    /// Shows campaign-level changes (template, language, media, buttons,
+    /// delivery, inputs), then each recipient added (`+`), removed (`-`) or
+    /// changed (`~`, one line per parameter that changed), ordered by line.
+    #[command(
+        after_help = "Examples:\n  wacast diff old.plan new.plan\n  wacast diff --rev origin/main campaigns/spring/campaign.yaml"
+    )]
+    Diff {
+        /// `OLD NEW` plan files, or with `--rev` the campaign file.
+        #[arg(required = true, num_args = 1..=2, value_name = "OLD NEW | CAMPAIGN")]
+        paths: Vec<PathBuf>,
+        /// Compare the campaign as committed at this git revision with the working tree.
+        #[arg(long, value_name = "GIT_REV")]
+        rev: Option<String>,
+        /// Print the counts only.
+        #[arg(long)]
+        summary: bool,
+        /// With `--rev`, show numbers in full; plan files show what they hold
+        /// (masked unless planned with `--show-numbers`).
+        #[arg(long)]
+        show_numbers: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -114,8 +129,50 @@ struct ListenArgs {
 }
 
 #[derive(Debug, Args)]
-struct ApplyArgs {
+struct PlanArgs {
     /// The campaign file (YAML).
+    campaign: PathBuf,
+    /// How to print the plan: `markdown` is for a pull-request comment.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+    /// Also write a plan file that pins the inputs, the journal state and
+    /// every message's digest, for `wacast apply PLAN_FILE` and `wacast diff`.
+    #[arg(long, value_name = "PLAN_FILE")]
+    out: Option<PathBuf>,
+    /// Ask each distinct media URL for its content type and size.
+    #[arg(long)]
+    check_media: bool,
+    /// Show phone numbers in full instead of masked (also in the plan file).
+    #[arg(long)]
+    show_numbers: bool,
+    /// The folder holding the journal (default: `.wacast/` beside the campaign).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Count unknown recipients (`?`) as to send, as `apply --resend-unknown` would.
+    #[arg(long)]
+    resend_unknown: bool,
+    /// Count failed recipients (`!`) as to send, as `apply --retry-failed` would.
+    #[arg(long)]
+    retry_failed: bool,
+    /// Exit 0 when there is nothing to send, 1 on error, 2 when there is
+    /// something to send (Terraform's convention, for CI).
+    #[arg(long)]
+    detailed_exitcode: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    /// The campaign file (YAML), or a plan file written by `plan --out`: then
+    /// exactly that plan is applied, after checking that its inputs and the
+    /// journal are as the plan saw them.
+    #[arg(value_name = "CAMPAIGN|PLAN_FILE")]
     campaign: PathBuf,
     /// Send without asking for confirmation.
     #[arg(long)]
@@ -238,6 +295,12 @@ impl SandboxArgs {
     }
 }
 
+/// A usage error found after parsing, formatted like clap's own.
+fn usage(message: &str) -> clap::Error {
+    use clap::CommandFactory as _;
+    Cli::command().error(clap::error::ErrorKind::WrongNumberOfValues, message)
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::sandbox::parse_duration(text)
 }
@@ -266,24 +329,29 @@ impl From<Format> for OutputFormat {
 
 impl Cli {
     /// The settings of the command the user asked for.
-    pub fn into_command(self) -> Command {
-        match self.command {
+    pub fn into_command(self) -> Result<Command, clap::Error> {
+        Ok(match self.command {
             CliCommand::Validate { campaign } => {
                 Command::Validate(crate::commands::validate::Options { campaign })
             }
-            CliCommand::Plan {
-                campaign,
-                format,
-                out,
-                check_media,
-                show_numbers,
-            } => Command::Plan(crate::commands::plan::Options {
-                campaign,
-                format: format.into(),
-                out,
-                check_media,
-                show_numbers,
-            }),
+            CliCommand::Plan(args) => {
+                let args = *args;
+                Command::Plan(crate::commands::plan::Options {
+                    campaign: args.campaign,
+                    format: match args.format {
+                        PlanFormat::Text => crate::commands::plan::Format::Text,
+                        PlanFormat::Json => crate::commands::plan::Format::Json,
+                        PlanFormat::Markdown => crate::commands::plan::Format::Markdown,
+                    },
+                    out: args.out,
+                    check_media: args.check_media,
+                    show_numbers: args.show_numbers,
+                    state_dir: args.state_dir,
+                    resend_unknown: args.resend_unknown,
+                    retry_failed: args.retry_failed,
+                    detailed_exitcode: args.detailed_exitcode,
+                })
+            }
             CliCommand::Link {
                 phone,
                 text,
@@ -337,11 +405,36 @@ impl Cli {
                     format: args.format.into(),
                 }))
             }
+            CliCommand::Diff {
+                mut paths,
+                rev,
+                summary,
+                show_numbers,
+            } => {
+                use crate::commands::diff::Compare;
+                let compare = match (rev, paths.len()) {
+                    (Some(rev), 1) => Compare::Revision {
+                        rev,
+                        campaign: paths.remove(0),
+                    },
+                    (None, 2) => Compare::Plans {
+                        new: paths.remove(1),
+                        old: paths.remove(0),
+                    },
+                    (Some(_), _) => return Err(usage("`--rev GIT_REV` takes one campaign file")),
+                    (None, _) => return Err(usage("`diff` takes two plan files, OLD and NEW")),
+                };
+                Command::Diff(crate::commands::diff::Options {
+                    compare,
+                    summary,
+                    show_numbers,
+                })
+            }
             CliCommand::Sandbox(args) => {
                 Command::Sandbox(Box::new(crate::commands::sandbox::Options {
                     config: args.into_config(),
                 }))
             }
-        }
+        })
     }
 }

@@ -27,6 +27,17 @@ impl MessageDigest {
         truncate(&hasher.finalize())
     }
 
+    /// A key that joins the same recipient across two plan files without
+    /// storing their number: 8 bytes of SHA-256 of a fixed label and the
+    /// number, in hex. It is a hash, not a secret: numbers are few enough to
+    /// guess, so plan files are to be kept like the audience itself.
+    pub fn recipient_key(phone: Phone) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(b"wacast recipient\0");
+        hasher.update(phone.as_u64().to_be_bytes());
+        hex::encode(&hasher.finalize()[..8])
+    }
+
     pub fn of_bytes(bytes: &[u8]) -> MessageDigest {
         truncate(&Sha256::digest(bytes))
     }

@@ -27,26 +27,33 @@ pub mod delivery_journal;
 pub mod delivery_summary;
 pub mod diagnostic;
 pub mod diagnostics;
+pub mod diff_output;
 pub mod digest;
 pub mod exit_status;
+pub mod git_revision;
 pub mod journal;
+pub mod journal_view;
 pub mod line_endings;
 pub mod listen;
 pub mod media_check;
+pub mod message_params;
 pub mod numbering_plan;
 pub mod output;
 pub mod parallel;
 pub mod phone;
 pub mod pipeline;
 pub mod plan;
+pub mod plan_diff;
 pub mod plan_file;
 pub mod plan_output;
 pub mod qr_code;
+pub mod recipient_class;
 pub mod render;
 pub mod report;
 pub mod row_check;
 pub mod rules;
 pub mod sandbox;
+pub mod saved_plan;
 pub mod schema;
 pub mod secret;
 pub mod send;
@@ -74,7 +81,11 @@ where
         Ok(cli) => cli,
         Err(error) => return output.usage_error(&error),
     };
-    match cli.into_command().run(&mut output) {
+    let command = match cli.into_command() {
+        Ok(command) => command,
+        Err(error) => return output.usage_error(&error),
+    };
+    match command.run(&mut output) {
         Ok(status) => status,
         Err(error) => output.fatal(&error),
     }

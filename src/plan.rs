@@ -2,16 +2,23 @@
 //! Memory grows only with the number of distinct recipients (the duplicate
 //! check); everything else is a count, the first few samples, or lines
 //! streamed to a saved plan's recipient log.
+//!
+//! Each recipient is also classified against the journal (see
+//! [`crate::recipient_class`]), so the plan counts what apply would really
+//! send, not just who is in the audience.
 
 use crate::campaign::{Campaign, InvalidRows};
 use crate::diagnostics::{Diagnostics, SHOWN_PER_KIND};
 use crate::digest::{MessageDigest, SequenceDigest};
+use crate::journal_view::JournalView;
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
-use crate::plan_file::RecipientLog;
+use crate::plan_file::{PlanLine, PlanState, RecipientSink};
+use crate::recipient_class::{ClassCounts, RecipientClass};
 use crate::sinch::wire::{Media, TemplateMessage};
 use crate::template_catalog::CatalogStatus;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -51,6 +58,7 @@ pub struct Skipped {
 /// A recipient whose message the plan shows in full.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sample {
+    pub class: RecipientClass,
     pub line: u64,
     pub phone: Phone,
     pub message: TemplateMessage,
@@ -70,13 +78,44 @@ pub struct Plan {
     /// The first distinct media URLs, sorted, for `--check-media`.
     pub media_urls: BTreeSet<String>,
     pub diagnostics: Diagnostics,
+    /// What the journal says of the recipients: counts per class and a digest.
+    pub state: PlanState,
+    /// The labels of each recipient's parameters (from the first recipient).
+    pub param_labels: Vec<String>,
+}
+
+/// Where a plan looks and what it writes besides the plan itself.
+pub struct Review<'a> {
+    /// The journal to classify recipients against.
+    pub journal: JournalView,
+    /// Where each recipient's plan line goes, if anywhere.
+    pub sink: Option<&'a mut dyn RecipientSink>,
+    /// Whether plan lines carry full numbers instead of masked ones.
+    pub show_numbers: bool,
+}
+
+impl Review<'_> {
+    /// No journal and no plan lines: the plan of the audience alone.
+    pub fn none() -> Review<'static> {
+        Review {
+            journal: JournalView::none(),
+            sink: None,
+            show_numbers: false,
+        }
+    }
 }
 
 impl Plan {
-    /// Streams the loaded campaign into a plan, writing each recipient's digest
-    /// to `log` if given. Problems in rows are in `diagnostics`; the plan is only
-    /// good to apply when it has no errors.
-    pub fn build(mut loaded: Loaded, mut log: Option<&mut RecipientLog>) -> anyhow::Result<Plan> {
+    /// Streams the loaded campaign into a plan, classifying each recipient
+    /// against `review.journal` and writing its plan line to `review.sink` if
+    /// given. Problems in rows are in `diagnostics`; the plan is only good to
+    /// apply when it has no errors.
+    pub fn build(mut loaded: Loaded, review: Review<'_>) -> anyhow::Result<Plan> {
+        let Review {
+            mut journal,
+            mut sink,
+            show_numbers,
+        } = review;
         let mut diagnostics = std::mem::take(&mut loaded.warnings);
         let mut builder = Builder::default();
         let mut seen = SeenInMemory::default();
@@ -85,17 +124,39 @@ impl Plan {
             if let RowOutcome::Recipient {
                 line,
                 phone,
+                message,
                 digest,
-                ..
             } = &outcome
-                && let Some(log) = log.as_deref_mut()
                 && failed.is_ok()
             {
-                failed = log.push(*line, &MessageDigest::of_recipient(*phone, digest));
+                failed = journal.classify(*phone, digest).and_then(|class| {
+                    builder.classify(*line, class);
+                    let Some(sink) = sink.as_deref_mut() else {
+                        return Ok(());
+                    };
+                    let params = crate::message_params::of_message(message);
+                    if builder.param_labels.is_none() {
+                        builder.param_labels = Some(params.iter().map(|p| p.0.clone()).collect());
+                    }
+                    let who = if show_numbers {
+                        format!("+{phone}")
+                    } else {
+                        phone.masked()
+                    };
+                    sink.push(&PlanLine(
+                        *line,
+                        MessageDigest::of_recipient(*phone, digest).to_hex(),
+                        MessageDigest::recipient_key(*phone),
+                        who,
+                        class.sign().to_string(),
+                        params.into_iter().map(|p| p.1).collect(),
+                    ))
+                });
             }
             builder.add(outcome);
         });
         failed?;
+        builder.classes.removed = journal.removed()?;
         let mut counts = builder.counts;
         counts.distinct_messages = seen.distinct_messages();
         counts.distinct_media_urls = distinct(builder.url_hashes);
@@ -114,11 +175,24 @@ impl Plan {
             messages_digest: builder.sequence.finish(),
             media_urls: builder.kept_urls,
             diagnostics,
+            state: PlanState {
+                journal: journal.exists(),
+                resend_unknown: journal.resend_unknown(),
+                retry_failed: journal.retry_failed(),
+                classes: builder.classes,
+                digest: hex::encode(builder.state_sequence.finalize()),
+            },
+            param_labels: builder.param_labels.unwrap_or_default(),
         })
     }
 
     pub fn is_valid(&self) -> bool {
         !self.diagnostics.has_errors()
+    }
+
+    /// How many messages apply would send.
+    pub fn to_send(&self) -> u64 {
+        self.state.classes.to_send
     }
 }
 
@@ -164,9 +238,21 @@ struct Builder {
     url_hashes: Vec<u64>,
     kept_urls: BTreeSet<String>,
     sequence: SequenceDigest,
+    classes: ClassCounts,
+    state_sequence: Sha256,
+    param_labels: Option<Vec<String>>,
+    /// The class of the recipient being added.
+    last_class: RecipientClass,
 }
 
 impl Builder {
+    fn classify(&mut self, line: u64, class: RecipientClass) {
+        self.classes.add(class);
+        self.last_class = class;
+        self.state_sequence.update(line.to_be_bytes());
+        self.state_sequence.update([class.sign() as u8]);
+    }
+
     fn add(&mut self, outcome: RowOutcome) {
         self.counts.rows += 1;
         match outcome {
@@ -184,6 +270,7 @@ impl Builder {
                     .push(line, &MessageDigest::of_recipient(phone, &digest));
                 if self.samples.len() < SAMPLES {
                     self.samples.push(Sample {
+                        class: self.last_class,
                         line,
                         phone,
                         message,

@@ -1,11 +1,17 @@
-//! How a plan reads: the text summary a reviewer sees in a pull request and the
-//! JSON document CI consumes. Both are pure functions of the plan, with no
-//! clock or random ids in them, so the same inputs give the same bytes.
+//! How a plan reads: the text summary a reviewer sees in a pull request, the
+//! Markdown of a pull-request comment and the JSON document CI consumes. All
+//! are pure functions of the plan, with no clock or random ids in them, so the
+//! same inputs (and journal) give the same bytes.
+//!
+//! Text opens with the one-line verdict (`Plan: 3 to send, 1 already sent, …`),
+//! then the campaign, the counts per journal class, the inputs, the first
+//! recipients' messages (each with its class sign) and the audience totals.
 
 use crate::campaign::Campaign;
 use crate::diagnostic::Diagnostic;
 use crate::phone::Phone;
 use crate::plan::{Counts, Plan, media_url};
+use crate::recipient_class::RecipientClass;
 use crate::sinch::wire::{Button, Media, TemplateMessage};
 use crate::template_catalog::CatalogStatus;
 use serde::Serialize;
@@ -13,6 +19,15 @@ use std::fmt::Write as _;
 
 /// Renders the plan as text.
 pub fn text(plan: &Plan, show_numbers: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", summary(plan));
+    let _ = writeln!(out);
+    out.push_str(&body(plan, show_numbers));
+    out
+}
+
+/// The text plan after its verdict line.
+fn body(plan: &Plan, show_numbers: bool) -> String {
     let campaign = &plan.campaign;
     let mut out = String::new();
     let _ = writeln!(
@@ -55,6 +70,7 @@ pub fn text(plan: &Plan, show_numbers: bool) -> String {
         delivery.rate_per_second, delivery.concurrency, delivery.max_attempts
     );
     counts(&mut out, &plan.counts);
+    classes(&mut out, plan);
     for input in &plan.inputs {
         let _ = writeln!(
             out,
@@ -68,7 +84,8 @@ pub fn text(plan: &Plan, show_numbers: bool) -> String {
         let _ = writeln!(out);
         let _ = writeln!(
             out,
-            "line {}  {}",
+            "{} line {}  {}",
+            sample.class.sign(),
             sample.line,
             number(&sample.phone, show_numbers)
         );
@@ -92,23 +109,142 @@ pub fn text(plan: &Plan, show_numbers: bool) -> String {
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "{}", summary(plan));
+    let _ = writeln!(out, "{}", audience_summary(plan));
     out
 }
 
-/// The one-line verdict that closes the text plan.
+/// The one-line verdict that opens every plan: what apply would send.
 pub fn summary(plan: &Plan) -> String {
+    if !plan.is_valid() {
+        return invalid(plan);
+    }
+    let c = &plan.state.classes;
+    let mut line = format!(
+        "Plan: {} to send, {} already sent, {} changed since sent, {} unknown, {} failed earlier",
+        grouped(c.to_send),
+        grouped(c.already_sent),
+        grouped(c.changed),
+        grouped(c.unknown),
+        grouped(c.failed)
+    );
+    if c.removed > 0 {
+        let _ = write!(line, ", {} no longer in the audience", grouped(c.removed));
+    }
+    line.push('.');
+    line
+}
+
+fn invalid(plan: &Plan) -> String {
+    format!(
+        "Plan is invalid: {} error(s); nothing can be sent until they are fixed.",
+        plan.diagnostics.error_count()
+    )
+}
+
+/// The line that closes the text plan: the audience in numbers.
+fn audience_summary(plan: &Plan) -> String {
     let c = &plan.counts;
     if !plan.is_valid() {
-        return format!(
-            "Plan is invalid: {} error(s); nothing can be sent until they are fixed.",
-            plan.diagnostics.error_count()
-        );
+        return invalid(plan);
     }
     format!(
-        "Plan: {} to send in {} distinct message(s), {} skipped, {} duplicate(s), {} suppressed.",
+        "Audience: {} recipient(s) in {} distinct message(s), {} skipped, {} duplicate(s), {} suppressed.",
         c.recipients, c.distinct_messages, c.skipped, c.duplicates, c.suppressed
     )
+}
+
+/// `9900` as `9,900`.
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The journal line: the recipients it knows, by class.
+fn classes(out: &mut String, plan: &Plan) {
+    let c = &plan.state.classes;
+    if !plan.state.journal {
+        let _ = writeln!(out, "journal   none yet: every recipient is new");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "journal   + {} to send, = {} sent, ~ {} changed, ? {} unknown, ! {} failed, - {} no longer in the audience",
+        c.to_send, c.already_sent, c.changed, c.unknown, c.failed, c.removed
+    );
+}
+
+/// The plan as Markdown for a pull-request comment: a heading, the verdict,
+/// a table of counts, the text plan in a fenced block and the diagnostics.
+pub fn markdown(plan: &Plan, show_numbers: bool) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "### wacast plan: `{}`", plan.campaign.name);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "**{}**", summary(plan));
+    let _ = writeln!(out);
+    let c = &plan.state.classes;
+    let _ = writeln!(out, "| | recipients | |");
+    let _ = writeln!(out, "|:-:|--:|:--|");
+    for class in RecipientClass::ALL {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            class.sign(),
+            grouped(c.get(class)),
+            class.meaning()
+        );
+    }
+    let _ = writeln!(
+        out,
+        "| `-` | {} | in the journal, no longer in the audience (untouched) |",
+        grouped(c.removed)
+    );
+    let a = &plan.counts;
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Audience: {} row(s), {} recipient(s), {} invalid, {} skipped, {} duplicate(s), {} suppressed, {} distinct message(s).",
+        grouped(a.rows),
+        grouped(a.recipients),
+        grouped(a.invalid),
+        grouped(a.skipped),
+        grouped(a.duplicates),
+        grouped(a.suppressed),
+        grouped(a.distinct_messages)
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "<details><summary>Plan</summary>");
+    let _ = writeln!(out);
+    fenced(&mut out, &body(plan, show_numbers));
+    let _ = writeln!(out, "</details>");
+    let diagnostics = crate::output::render_diagnostics(&plan.diagnostics, false);
+    if !diagnostics.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "**Diagnostics:** {} error(s), {} warning(s)",
+            plan.diagnostics.error_count(),
+            plan.diagnostics.warning_count()
+        );
+        let _ = writeln!(out);
+        fenced(&mut out, &diagnostics);
+    }
+    out
+}
+
+/// `text` in a fence longer than any backtick run inside it.
+fn fenced(out: &mut String, text: &str) {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest.max(2) + 1);
+    let _ = writeln!(out, "{fence}text");
+    out.push_str(text);
+    let _ = writeln!(out, "{fence}");
 }
 
 fn sender_target(campaign: &Campaign) -> String {
@@ -214,12 +350,14 @@ pub fn json(plan: &Plan, show_numbers: bool) -> String {
         },
         catalog: catalog(&plan.catalog),
         counts: &plan.counts,
+        state: &plan.state,
         inputs: &plan.inputs,
         messages_digest: &plan.messages_digest,
         samples: plan
             .samples
             .iter()
             .map(|s| JsonSample {
+                class: s.class.sign(),
                 line: s.line,
                 to: number(&s.phone, show_numbers),
                 message: &s.message,
@@ -251,6 +389,7 @@ struct JsonPlan<'a> {
     template: JsonTemplate<'a>,
     catalog: String,
     counts: &'a Counts,
+    state: &'a crate::plan_file::PlanState,
     inputs: &'a [crate::pipeline::Input],
     messages_digest: &'a str,
     samples: Vec<JsonSample<'a>>,
@@ -271,6 +410,7 @@ struct JsonTemplate<'a> {
 
 #[derive(Serialize)]
 struct JsonSample<'a> {
+    class: char,
     line: u64,
     to: String,
     message: &'a TemplateMessage,

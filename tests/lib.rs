@@ -7,6 +7,7 @@ mod examples;
 mod link;
 mod listen;
 mod plan;
+mod review;
 mod sandbox;
 mod schema;
 mod status;

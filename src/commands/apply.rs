@@ -39,7 +39,10 @@ pub struct Options {
 /// How long in-flight requests may finish after Ctrl-C or another stop.
 const STOP_DEADLINE: Duration = Duration::from_secs(20);
 
-pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
+pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
+    if let Some(status) = crate::commands::apply_plan_file::prepare(&mut options, output)? {
+        return Ok(status);
+    }
     let mut loaded = match Loaded::load(&options.campaign) {
         Ok(loaded) => loaded,
         Err(problems) => {

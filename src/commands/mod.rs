@@ -2,6 +2,8 @@
 //! work through the library, and hands what to show to the output module.
 
 pub mod apply;
+pub mod apply_plan_file;
+pub mod diff;
 pub mod link;
 pub mod listen;
 pub mod plan;
@@ -19,6 +21,7 @@ pub enum Command {
     Apply(Box<apply::Options>),
     Plan(plan::Options),
     Link(link::Options),
+    Diff(diff::Options),
     Sandbox(Box<sandbox::Options>),
     Listen(listen::Options),
     Status(status::Options),
@@ -38,6 +41,7 @@ impl Command {
             Command::Apply(options) => apply::run(*options, output),
             Command::Plan(options) => plan::run(options, output),
             Command::Link(options) => link::run(options, output),
+            Command::Diff(options) => diff::run(options, output),
             Command::Sandbox(options) => sandbox::run(*options, output),
             Command::Listen(options) => listen::run(options, output),
             Command::Status(options) => status::run(options, output),

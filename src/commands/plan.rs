@@ -1,22 +1,42 @@
-//! `wacast plan CAMPAIGN`: the pipeline, then the plan on stdout (text or
-//! JSON) and, with `--out`, a plan file that pins the inputs.
+//! `wacast plan CAMPAIGN`: the pipeline, classified against the journal (if
+//! the state folder has one; plan opens it read-only and never creates it),
+//! then the plan on stdout (text, JSON or Markdown) and, with `--out`, a plan
+//! file that pins the inputs and the journal state it saw.
+//!
+//! With `--detailed-exitcode` the exit code tells CI what the plan means,
+//! Terraform's convention: 0 nothing to send, 1 error (an invalid campaign
+//! included), 2 something to send.
 
-use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
+use crate::journal_view::JournalView;
 use crate::output::Output;
 use crate::pipeline::Loaded;
-use crate::plan::Plan;
-use crate::plan_file::{PlanHeader, RecipientLog};
+use crate::plan::{Plan, Review};
+use crate::plan_file::{PlanHeader, RecipientLog, RecipientSink};
 use crate::plan_output;
 use std::path::PathBuf;
+
+/// How the plan is printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+}
 
 #[derive(Debug)]
 pub struct Options {
     pub campaign: PathBuf,
-    pub format: OutputFormat,
+    pub format: Format,
     pub out: Option<PathBuf>,
     pub check_media: bool,
     pub show_numbers: bool,
+    /// The folder holding the journal (default: `.wacast/` beside the campaign).
+    pub state_dir: Option<PathBuf>,
+    pub resend_unknown: bool,
+    pub retry_failed: bool,
+    pub detailed_exitcode: bool,
 }
 
 pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
@@ -24,31 +44,60 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         Ok(loaded) => loaded,
         Err(problems) => {
             output.diagnostics(&problems);
-            return Ok(ExitStatus::Invalid);
+            return Ok(invalid(&options));
         }
     };
+    let state_dir = options
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| loaded.campaign.dir().join(".wacast"));
+    let journal = JournalView::open(
+        &state_dir,
+        &loaded.campaign.name,
+        options.resend_unknown,
+        options.retry_failed,
+    )?;
     let mut log = options
         .out
         .as_deref()
         .map(RecipientLog::beside)
         .transpose()?;
-    let mut plan = Plan::build(loaded, log.as_mut())?;
+    let review = Review {
+        journal,
+        sink: log.as_mut().map(|log| log as &mut dyn RecipientSink),
+        show_numbers: options.show_numbers,
+    };
+    let mut plan = Plan::build(loaded, review)?;
     if options.check_media && plan.is_valid() {
         let problems = crate::media_check::check_plan(&plan)?;
         plan.diagnostics.extend(problems);
     }
     output.diagnostics(&plan.diagnostics);
     let text = match options.format {
-        OutputFormat::Text => plan_output::text(&plan, options.show_numbers),
-        OutputFormat::Json => plan_output::json(&plan, options.show_numbers),
+        Format::Text => plan_output::text(&plan, options.show_numbers),
+        Format::Json => plan_output::json(&plan, options.show_numbers),
+        Format::Markdown => plan_output::markdown(&plan, options.show_numbers),
     };
     output.data(&text)?;
     if !plan.is_valid() {
-        return Ok(ExitStatus::Invalid);
+        return Ok(invalid(&options));
     }
     if let (Some(path), Some(log)) = (&options.out, log) {
         log.save(&PlanHeader::from_plan(&plan), path)?;
         output.message(&format!("plan written to {}", path.display()));
     }
-    Ok(ExitStatus::Ok)
+    Ok(if options.detailed_exitcode && plan.to_send() > 0 {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Ok
+    })
+}
+
+/// An invalid campaign: exit 3, or 1 under `--detailed-exitcode`.
+fn invalid(options: &Options) -> ExitStatus {
+    if options.detailed_exitcode {
+        ExitStatus::Error
+    } else {
+        ExitStatus::Invalid
+    }
 }

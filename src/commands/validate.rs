@@ -25,7 +25,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(ExitStatus::Invalid);
         }
     };
-    let plan = Plan::build(loaded, None)?;
+    let plan = Plan::build(loaded, crate::plan::Review::none())?;
     output.diagnostics(&plan.diagnostics);
     let counts = &plan.counts;
     if !plan.is_valid() {
