@@ -205,6 +205,8 @@ fn memory(args: &[String]) {
     for rows in sizes {
         let dir = tempfile::tempdir().unwrap();
         write_campaign(dir.path(), rows, false, 100_000, 64);
+        // Waited for by `wait_with_usage` (wait4), which also reads its peak memory.
+        #[allow(clippy::zombie_processes)]
         let child = apply(dir.path(), &url)
             .stdout(Stdio::null())
             .spawn()

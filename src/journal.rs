@@ -317,7 +317,9 @@ impl Journal {
         self.write(&[Change::Outcomes(outcomes.to_vec())])
     }
 
-    /// Commits several changes in one transaction: all of them or none.
+    /// Commits several changes in one transaction: all of them or none. A
+    /// recipient a delivery report already showed as sent stays sent when its
+    /// answer was lost (`unknown`): the report is the better evidence.
     pub fn write(&mut self, changes: &[Change]) -> anyhow::Result<()> {
         let tx = self.conn.transaction()?;
         {
@@ -326,7 +328,9 @@ impl Journal {
                  WHERE campaign = ?1 AND phone = ?2",
             )?;
             let mut outcome = tx.prepare_cached(
-                "UPDATE recipients SET state = ?3, message_id = COALESCE(?4, message_id), http_status = ?5,
+                "UPDATE recipients SET
+                     state = CASE WHEN state = 'sent' AND ?3 = 'unknown' THEN state ELSE ?3 END,
+                     message_id = COALESCE(?4, message_id), http_status = ?5,
                      error = ?6, updated_at = ?7,
                      sent_digest = CASE WHEN ?3 = 'sent' THEN digest ELSE sent_digest END
                  WHERE campaign = ?1 AND phone = ?2",

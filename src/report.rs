@@ -1,14 +1,16 @@
 //! The results report: a CSV with one row per recipient of the campaign,
-//! written from the journal after every apply so it is complete across runs.
+//! written from the journal after every apply so it is complete across runs,
+//! with what delivery reports said of each message (`wacast listen`).
 //! Cells a spreadsheet would run as a formula are neutralised, and the file
 //! is written to a temporary file and renamed, readable by its owner only.
 
+use crate::delivery_journal::Delivery;
 use crate::journal::{Journal, ReportRow};
 use anyhow::Context as _;
 use std::io::Write as _;
 use std::path::Path;
 
-pub const COLUMNS: [&str; 7] = [
+pub const COLUMNS: [&str; 11] = [
     "line",
     "phone",
     "status",
@@ -16,6 +18,10 @@ pub const COLUMNS: [&str; 7] = [
     "attempts",
     "http_status",
     "error",
+    "delivery_state",
+    "delivered_at",
+    "read_at",
+    "failure_details",
 ];
 
 /// Writes the report for the journal's campaign to `path`; returns the row count.
@@ -34,7 +40,15 @@ pub fn write(journal: &Journal, path: &Path) -> anyhow::Result<u64> {
         csv.write_record(COLUMNS)?;
         journal.report_rows(|row| {
             rows += 1;
-            csv.write_record(cells(&row).iter().map(|cell| neutralise(cell)))?;
+            let delivery = match row.phone {
+                Some(phone) => journal.delivery_of(phone)?,
+                None => None,
+            };
+            csv.write_record(
+                cells(&row, delivery.as_ref())
+                    .iter()
+                    .map(|cell| neutralise(cell)),
+            )?;
             Ok(())
         })?;
         csv.flush()?;
@@ -47,7 +61,10 @@ pub fn write(journal: &Journal, path: &Path) -> anyhow::Result<u64> {
     Ok(rows)
 }
 
-fn cells(row: &ReportRow) -> [String; 7] {
+fn cells(row: &ReportRow, delivery: Option<&Delivery>) -> [String; 11] {
+    let delivery_field = |field: fn(&Delivery) -> Option<&str>| {
+        delivery.and_then(field).unwrap_or_default().to_owned()
+    };
     [
         row.line.to_string(),
         row.phone.map(|p| p.digits()).unwrap_or_default(),
@@ -56,6 +73,10 @@ fn cells(row: &ReportRow) -> [String; 7] {
         row.attempts.to_string(),
         row.http_status.map(|s| s.to_string()).unwrap_or_default(),
         row.error.clone().unwrap_or_default(),
+        delivery_field(|d| Some(d.delivery_state.as_str())),
+        delivery_field(|d| d.delivered_at.as_deref()),
+        delivery_field(|d| d.read_at.as_deref()),
+        delivery_field(|d| d.failure_details.as_deref()),
     ]
 }
 

@@ -67,13 +67,13 @@ impl RowCheck<'_> {
         }
         match (phone, message) {
             (Ok(phone), Some(message)) if problems.is_empty() => CheckedRow::Good {
-                line: line,
+                line,
                 phone,
                 digest: MessageDigest::of_message(&message),
                 message,
             },
             (phone, _) => CheckedRow::Bad {
-                line: line,
+                line,
                 phone: phone.ok(),
                 problems,
             },

@@ -128,7 +128,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         concurrency: loaded.campaign.delivery.concurrency as usize,
         rate_per_second: loaded.campaign.delivery.rate_per_second,
         max_attempts: loaded.campaign.delivery.max_attempts,
-        callback: None,
+        callback: loaded.campaign.message_callback(),
         stop_deadline: STOP_DEADLINE,
     };
     let bot_id = loaded.campaign.sender.bot_id.clone();
