@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS recipients (
     updated_at  TEXT NOT NULL,
     PRIMARY KEY (campaign, phone)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS recipients_state ON recipients (campaign, state, line);
+CREATE INDEX IF NOT EXISTS recipients_plan ON recipients (campaign, planned_run, line);
 CREATE INDEX IF NOT EXISTS recipients_message ON recipients (message_id);
 CREATE TABLE IF NOT EXISTS messages (
     digest BLOB PRIMARY KEY,
@@ -113,12 +113,13 @@ pub enum Change {
     Outcomes(Vec<Outcome>),
 }
 
-/// A recipient waiting to be sent.
+/// A recipient waiting to be sent, with the message (JSON) planned for them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PendingRow {
     pub line: u64,
     pub phone: Phone,
     pub digest: MessageDigest,
+    pub body: String,
 }
 
 /// One row of the results report.
@@ -261,7 +262,9 @@ impl Journal {
         })
     }
 
-    /// Up to `limit` pending recipients of `run` after `after_line`, in audience order.
+    /// Up to `limit` pending recipients of `run` after `after_line`, in
+    /// audience order, each with its message. The index on the plan (not on
+    /// the state, which changes with every send) keeps this cheap to maintain.
     pub fn pending(
         &self,
         run: i64,
@@ -269,9 +272,9 @@ impl Journal {
         limit: usize,
     ) -> anyhow::Result<Vec<PendingRow>> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT line, phone, digest FROM recipients
-             WHERE campaign = ?1 AND state = 'pending' AND planned_run = ?2 AND line > ?3
-             ORDER BY line LIMIT ?4",
+            "SELECT r.line, r.phone, r.digest, m.body FROM recipients r JOIN messages m ON m.digest = r.digest
+             WHERE r.campaign = ?1 AND r.planned_run = ?2 AND r.line > ?3 AND r.state = 'pending'
+             ORDER BY r.line LIMIT ?4",
         )?;
         let rows = statement.query_map(
             params![self.campaign, run, after_line as i64, limit as i64],
@@ -280,11 +283,12 @@ impl Journal {
                     row.get::<_, i64>(0)?,
                     row.get::<_, i64>(1)?,
                     row.get::<_, Vec<u8>>(2)?,
+                    row.get::<_, String>(3)?,
                 ))
             },
         )?;
         rows.map(|row| {
-            let (line, phone, digest) = row?;
+            let (line, phone, digest, body) = row?;
             Ok(PendingRow {
                 line: line as u64,
                 phone: phone_from_db(phone)?,
@@ -293,6 +297,7 @@ impl Journal {
                         .try_into()
                         .map_err(|_| anyhow::anyhow!("the journal holds a malformed digest"))?,
                 ),
+                body,
             })
         })
         .collect()
@@ -589,6 +594,8 @@ mod tests {
         let a = MessageDigest::of_bytes(b"a");
         let b = MessageDigest::of_bytes(b"b");
         let mut stage = journal.stage(run).unwrap();
+        stage.message(&a, "{\"a\":1}").unwrap();
+        stage.message(&b, "{\"b\":1}").unwrap();
         assert_eq!(stage.recipient(phone(1), 2, &a).unwrap(), None);
         assert_eq!(
             stage.recipient(phone(1), 3, &b).unwrap(),
@@ -620,7 +627,8 @@ mod tests {
             vec![PendingRow {
                 line: 3,
                 phone: phone(2),
-                digest: b
+                digest: b,
+                body: "{\"b\":1}".into()
             }],
             "sent stays sent; pending takes the new message"
         );

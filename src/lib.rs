@@ -61,6 +61,7 @@ pub mod sinch;
 pub mod source;
 pub mod state_dir;
 pub mod state_lock;
+pub mod substitution;
 pub mod suppression;
 pub mod template_catalog;
 pub mod written_number;

@@ -5,25 +5,27 @@ use crate::catalog::RECIPIENTS_PER_REQUEST_MAX;
 use crate::digest::MessageDigest;
 use crate::journal::PendingRow;
 use crate::phone::Phone;
-use crate::sinch::wire::{SendRequest, TemplateMessage};
 
+/// One request: the recipients and the exact bytes of its JSON body.
 #[derive(Clone, Debug)]
 pub struct Batch {
     pub phones: Vec<Phone>,
-    pub request: SendRequest,
+    pub body: Vec<u8>,
 }
 
-/// The largest batch at `rate_per_second`. A batch leaves the rate limiter as
-/// one burst, so batches stay within 2% of a second's quota: no batching below
-/// 100 recipients per second, 20 from 1,000 up.
+/// The largest batch at `rate_per_second`, which is also the rate limiter's
+/// burst. With a burst of `b`, no one-second window holds more than
+/// `rate + b - 1` recipients, so `b` is 2% of the rate plus one: 1 at 20 per
+/// second, 2 at 80, 20 from 1,000 up. The one spare cell also absorbs timer
+/// lateness, which would otherwise drag the mean rate below the setting.
 pub fn largest(rate_per_second: u32) -> usize {
-    (rate_per_second as usize / 50).clamp(1, RECIPIENTS_PER_REQUEST_MAX)
+    (rate_per_second as usize / 50 + 1).clamp(1, RECIPIENTS_PER_REQUEST_MAX)
 }
 
 /// Groups `rows` by message, keeping the order in which messages first appear,
 /// into groups of at most `largest`.
-pub fn group(rows: Vec<PendingRow>, largest: usize) -> Vec<(MessageDigest, Vec<Phone>)> {
-    let mut groups: Vec<(MessageDigest, Vec<Phone>)> = Vec::new();
+pub fn group(rows: Vec<PendingRow>, largest: usize) -> Vec<(String, Vec<Phone>)> {
+    let mut groups: Vec<(String, Vec<Phone>)> = Vec::new();
     let mut open: std::collections::HashMap<MessageDigest, usize> =
         std::collections::HashMap::new();
     for row in rows {
@@ -31,7 +33,7 @@ pub fn group(rows: Vec<PendingRow>, largest: usize) -> Vec<(MessageDigest, Vec<P
             Some(&index) if groups[index].1.len() < largest => groups[index].1.push(row.phone),
             _ => {
                 open.insert(row.digest, groups.len());
-                groups.push((row.digest, vec![row.phone]));
+                groups.push((row.body, vec![row.phone]));
             }
         }
     }
@@ -39,15 +41,19 @@ pub fn group(rows: Vec<PendingRow>, largest: usize) -> Vec<(MessageDigest, Vec<P
 }
 
 impl Batch {
-    pub fn new(phones: Vec<Phone>, message: TemplateMessage, callback: Option<String>) -> Batch {
-        let to = phones.iter().map(Phone::digits).collect();
+    /// The request for `phones`, with `message` exactly as the plan staged it
+    /// (the bytes its digest covers), in the shape of [`crate::sinch::wire::SendRequest`].
+    pub fn new(phones: Vec<Phone>, message: &str, callback: Option<&str>) -> Batch {
+        let to: Vec<String> = phones.iter().map(|p| format!("\"{p}\"")).collect();
+        let mut body = format!("{{\"to\":[{}],\"message\":{message}", to.join(","));
+        if let Some(callback) = callback {
+            body.push_str(",\"callback\":");
+            body.push_str(&serde_json::Value::from(callback).to_string());
+        }
+        body.push('}');
         Batch {
             phones,
-            request: SendRequest {
-                to,
-                message,
-                callback,
-            },
+            body: body.into_bytes(),
         }
     }
 }
@@ -58,9 +64,10 @@ mod tests {
 
     #[test]
     fn batches_follow_the_rate() {
+        assert_eq!(largest(1), 1);
         assert_eq!(largest(20), 1);
-        assert_eq!(largest(80), 1);
-        assert_eq!(largest(100), 2);
+        assert_eq!(largest(80), 2);
+        assert_eq!(largest(100), 3);
         assert_eq!(largest(1000), 20);
         assert_eq!(largest(10_000), 20);
     }
@@ -69,14 +76,41 @@ mod tests {
     fn identical_messages_share_a_request() {
         let a = MessageDigest::of_bytes(b"a");
         let b = MessageDigest::of_bytes(b"b");
-        let row = |n: u64, digest| PendingRow {
+        let row = |n: u64, digest: MessageDigest| PendingRow {
             line: n,
             phone: Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap(),
             digest,
+            body: if digest == a { "A".into() } else { "B".into() },
         };
         let groups = group(vec![row(1, a), row(2, b), row(3, a), row(4, a)], 2);
-        let sizes: Vec<(MessageDigest, usize)> =
-            groups.iter().map(|(d, p)| (*d, p.len())).collect();
-        assert_eq!(sizes, vec![(a, 2), (b, 1), (a, 1)]);
+        let sizes: Vec<(&str, usize)> = groups.iter().map(|(m, p)| (m.as_str(), p.len())).collect();
+        assert_eq!(sizes, vec![("A", 2), ("B", 1), ("A", 1)]);
+    }
+
+    #[test]
+    fn a_batch_body_is_a_send_request() {
+        use crate::sinch::wire::{Media, SendRequest, TemplateMessage};
+        let message = TemplateMessage {
+            kind: "template".into(),
+            template_name: "t".into(),
+            language: "en".into(),
+            header_params: vec![],
+            body_params: vec!["Ann \"A\"".into()],
+            media: Media::Text,
+            buttons: vec![],
+        };
+        let json = serde_json::to_string(&message).unwrap();
+        let phones = vec![
+            Phone::from_digits("447400000001").unwrap(),
+            Phone::from_digits("447400000002").unwrap(),
+        ];
+        let batch = Batch::new(phones, &json, Some("https://hooks.example.com/c?x=\"1\""));
+        let request: SendRequest = serde_json::from_slice(&batch.body).unwrap();
+        assert_eq!(request.to, ["447400000001", "447400000002"]);
+        assert_eq!(request.message, message);
+        assert_eq!(
+            request.callback.as_deref(),
+            Some("https://hooks.example.com/c?x=\"1\"")
+        );
     }
 }

@@ -15,7 +15,6 @@ mod worker;
 
 use crate::journal::{Outcome, State};
 use crate::sinch::client::SinchClient;
-use crate::sinch::wire::TemplateMessage;
 use batch::Batch;
 use governor::{Quota, RateLimiter};
 use journal_writer::JournalWriter;
@@ -184,20 +183,12 @@ async fn dispatch(
         };
         let Some(last) = rows.last() else { return };
         after = last.line;
-        for (digest, phones) in batch::group(rows, largest) {
+        for (message, phones) in batch::group(rows, largest) {
             if stop.is_set() {
                 return;
             }
-            let message = match journal
-                .message(digest)
-                .await
-                .and_then(|body| Ok(serde_json::from_str::<TemplateMessage>(&body)?))
-            {
-                Ok(message) => message,
-                Err(error) => return stop.set(StopReason::Journal(format!("{error:#}"))),
-            };
             if batches
-                .send(Batch::new(phones, message, callback.clone()))
+                .send(Batch::new(phones, &message, callback.as_deref()))
                 .await
                 .is_err()
             {

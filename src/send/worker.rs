@@ -47,7 +47,7 @@ impl Worker {
                 self.stop.set(StopReason::Journal(error));
                 return;
             }
-            match self.client.send(&batch.request).await {
+            match self.client.send(batch.body.clone()).await {
                 Err(error) if error.is_retryable() && attempt < self.max_attempts => {
                     if !self.requeue(&batch, &error, false).await {
                         return;

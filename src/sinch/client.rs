@@ -4,7 +4,7 @@
 
 use crate::secret::SecretString;
 use crate::sinch::send_error::SendError;
-use crate::sinch::wire::{ErrorBody, SendRequest, SendResponse, messages_path};
+use crate::sinch::wire::{ErrorBody, SendResponse, messages_path};
 use reqwest::StatusCode;
 use std::time::{Duration, SystemTime};
 
@@ -50,12 +50,14 @@ impl SinchClient {
         &self.url
     }
 
-    pub async fn send(&self, request: &SendRequest) -> Result<(u16, SendResponse), SendError> {
+    /// Sends one request whose JSON body is `body` (a [`crate::sinch::wire::SendRequest`]).
+    pub async fn send(&self, body: Vec<u8>) -> Result<(u16, SendResponse), SendError> {
         let answer = self
             .http
             .post(&self.url)
             .bearer_auth(self.token.expose())
-            .json(request)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
             .send()
             .await
             .map_err(|error| transport_error(&error))?;
