@@ -133,22 +133,31 @@ const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Progress {
     pub fn update(&mut self, tally: &crate::send::tally::Tally) {
-        let text = format!(
-            "sent {}, failed {}, unknown {}, {:.0}/s",
-            tally.sent,
-            tally.failed,
-            tally.unknown,
-            tally.rate()
-        );
+        let text = || {
+            format!(
+                "sent {}, failed {}, unknown {}, {:.0}/s",
+                tally.sent,
+                tally.failed,
+                tally.unknown,
+                tally.rate()
+            )
+        };
         match &self.bar {
             Some(bar) => {
                 bar.set_position(tally.done());
-                bar.set_message(text);
+                if bar.is_hidden() || tally.done() % 64 == 0 || tally.done() == tally.total {
+                    bar.set_message(text());
+                }
             }
             None => {
                 let due = self.last_line.is_none_or(|at| at.elapsed() >= PLAIN_EVERY);
                 if due && tally.done() > 0 {
-                    eprintln!("progress: {}/{} done, {text}", tally.done(), tally.total);
+                    eprintln!(
+                        "progress: {}/{} done, {}",
+                        tally.done(),
+                        tally.total,
+                        text()
+                    );
                     self.last_line = Some(std::time::Instant::now());
                 }
             }
