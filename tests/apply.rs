@@ -156,7 +156,7 @@ fn sends_every_recipient_once_and_reports_them() {
 #[test]
 fn identical_messages_are_batched_up_to_twenty() {
     let peer = Peer::start(Faults::default());
-    let test = campaign(45, true, "concurrency: 2, rate_per_second: 1000");
+    let test = campaign(45, true, "concurrency: 2, rate_per_second: 5000");
     let run = apply(&test, &peer, &[]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     assert_eq!(peer.received().len(), 45);

@@ -13,13 +13,24 @@ pub struct Batch {
     pub body: Vec<u8>,
 }
 
-/// The largest batch at `rate_per_second`, which is also the rate limiter's
-/// burst. With a burst of `b`, no one-second window holds more than
-/// `rate + b - 1` recipients, so `b` is 2% of the rate plus one: 1 at 20 per
-/// second, 2 at 80, 20 from 1,000 up. The one spare cell also absorbs timer
-/// lateness, which would otherwise drag the mean rate below the setting.
+/// The rate limiter's burst at `rate_per_second`. With a burst of `b`, no
+/// one-second window holds more than `rate + b - 1` recipients at the sender;
+/// on the way to the provider, scheduling jitter bunches a few more (about 1%
+/// at 1,000 per second). So the burst is half a percent of the rate plus two,
+/// from 50 per second up: one cell more than the largest batch, to absorb
+/// timer lateness that would otherwise drag the mean rate below the setting.
+/// Below 50 per second, requests are 20 ms or more apart and the burst is 1.
+pub fn burst(rate_per_second: u32) -> usize {
+    if rate_per_second < 50 {
+        return 1;
+    }
+    (rate_per_second as usize / 200 + 2).min(RECIPIENTS_PER_REQUEST_MAX + 1)
+}
+
+/// The largest batch at `rate_per_second`: one less than the burst, so 1 up
+/// to 199 per second, 6 at 1,000, 20 from 3,800 up.
 pub fn largest(rate_per_second: u32) -> usize {
-    (rate_per_second as usize / 50 + 1).clamp(1, RECIPIENTS_PER_REQUEST_MAX)
+    burst(rate_per_second).saturating_sub(1).max(1)
 }
 
 /// Groups `rows` by message, keeping the order in which messages first appear,
@@ -64,11 +75,21 @@ mod tests {
 
     #[test]
     fn batches_follow_the_rate() {
-        assert_eq!(largest(1), 1);
-        assert_eq!(largest(20), 1);
-        assert_eq!(largest(80), 2);
-        assert_eq!(largest(100), 3);
-        assert_eq!(largest(1000), 20);
+        for (rate, burst_size, batch) in [
+            (1, 1, 1),
+            (20, 1, 1),
+            (80, 2, 1),
+            (200, 3, 2),
+            (1000, 7, 6),
+            (3800, 21, 20),
+            (100_000, 21, 20),
+        ] {
+            assert_eq!(
+                (burst(rate), largest(rate)),
+                (burst_size, batch),
+                "at {rate}/s"
+            );
+        }
         assert_eq!(largest(10_000), 20);
     }
 

@@ -69,10 +69,7 @@ pub async fn run(
     mut progress: impl FnMut(&Tally),
 ) -> Ended {
     let largest = batch::largest(settings.rate_per_second);
-    let quota =
-        Quota::per_second(NonZeroU32::new(settings.rate_per_second).unwrap_or(NonZeroU32::MIN))
-            .allow_burst(NonZeroU32::new(largest as u32).unwrap_or(NonZeroU32::MIN));
-    let limiter = Arc::new(RateLimiter::direct(quota));
+    let limiter = Arc::new(RateLimiter::direct(quota(settings.rate_per_second)));
     let (batches, queue) = mpsc::channel::<Batch>(settings.concurrency);
     let queue = Arc::new(Mutex::new(queue));
     let (events, mut received) = mpsc::unbounded_channel();
@@ -137,6 +134,19 @@ pub async fn run(
         tally,
         stopped: stop.reason(),
     }
+}
+
+/// The limiter's quota: one recipient every 1/rate seconds, stretched by 0.2%
+/// so that arrival jitter of a few milliseconds cannot push one recipient
+/// more into a one-second window at the provider, with the burst of
+/// [`batch::burst`].
+fn quota(rate_per_second: u32) -> Quota {
+    let rate = rate_per_second.max(1);
+    let period = Duration::from_nanos(1_002_000_000 / u64::from(rate));
+    let burst = NonZeroU32::new(batch::burst(rate) as u32).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
 }
 
 fn collect(tally: &mut Tally, breaker: &mut breaker::Breaker, stop: &Stop, event: Event) {
