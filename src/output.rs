@@ -145,7 +145,8 @@ impl Progress {
         match &self.bar {
             Some(bar) => {
                 bar.set_position(tally.done());
-                if bar.is_hidden() || tally.done() % 64 == 0 || tally.done() == tally.total {
+                if bar.is_hidden() || tally.done().is_multiple_of(64) || tally.done() == tally.total
+                {
                     bar.set_message(text());
                 }
             }
