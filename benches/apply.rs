@@ -9,6 +9,9 @@
 //! - `cargo bench --bench apply -- memory`: apply's peak resident memory for
 //!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes).
 
+mod common;
+
+use common::wait_with_usage;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -252,19 +255,4 @@ fn external_sandbox() -> (std::process::Child, String) {
         .recv_timeout(Duration::from_secs(10))
         .expect("the sandbox starts");
     (child, url)
-}
-
-/// Waits for `pid`; returns its exit code, peak RSS (KiB) and wall time.
-fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
-    let started = std::time::Instant::now();
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: wait4 writes the status and usage of our own child into our structs.
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid, "wait4 failed");
-    (
-        libc::WEXITSTATUS(status),
-        usage.ru_maxrss,
-        started.elapsed().as_secs_f64(),
-    )
 }

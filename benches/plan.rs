@@ -3,6 +3,11 @@
 //! the median wall time and the peak resident memory of the runs.
 //!
 //! Run it with `cargo bench --bench plan` (add `-- --rows N` for another size).
+//! `cargo bench --bench plan -- --diff` instead plans two such audiences that
+//! differ in 1% added, 1% removed and 1% changed rows, and measures
+//! `wacast diff OLD NEW` between the two plan files (wall time, peak memory).
+
+mod common;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -12,6 +17,9 @@ use std::time::Instant;
 const RUNS: usize = 5;
 
 fn main() {
+    if std::env::args().any(|a| a == "--diff") {
+        return diff(argument("--rows").unwrap_or(1_000_000));
+    }
     let rows = argument("--rows").unwrap_or(1_000_000);
     let runs = argument("--runs").unwrap_or(RUNS);
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -49,7 +57,47 @@ fn argument(name: &str) -> Option<usize> {
     args.get(index + 1)?.replace('_', "").parse().ok()
 }
 
+fn diff(rows: usize) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    for (name, changed) in [("old", false), ("new", true)] {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        write_audience(&folder, rows, changed);
+        let status = Command::new(env!("CARGO_BIN_EXE_wacast"))
+            .args(["plan", "campaign.yaml"])
+            .arg(format!("--out=../{name}.plan"))
+            .current_dir(&folder)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("wacast runs");
+        assert!(status.success(), "plan failed");
+    }
+    let summary = dir.path().join("diff.txt");
+    // Waited for by `wait_with_usage` (wait4), which also reads its peak memory.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_wacast"))
+        .args(["diff", "old.plan", "new.plan", "--summary"])
+        .current_dir(dir.path())
+        .stdout(std::fs::File::create(&summary).unwrap())
+        .spawn()
+        .expect("wacast runs");
+    let (status, peak_kb, seconds) = common::wait_with_usage(child.id() as libc::pid_t);
+    assert_eq!(status, 0, "diff failed");
+    println!(
+        "diff, {rows} vs {rows} rows: {seconds:.2} s, peak RSS {:.1} MB",
+        peak_kb as f64 / 1024.0
+    );
+    println!("{}", std::fs::read_to_string(summary).unwrap().trim());
+}
+
 fn write_campaign(dir: &Path, rows: usize) {
+    write_audience(dir, rows, false);
+}
+
+/// The campaign and an audience of `rows`; `changed` drops every 100th row,
+/// changes the coupon of the row after it, and adds 1% new rows at the end.
+fn write_audience(dir: &Path, rows: usize, changed: bool) {
     std::fs::write(
         dir.join("campaign.yaml"),
         "version: 1\nname: bench\nsender: {bot_id: bench-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  media: {type: image, url: \"https://cdn.example.com/{{ segment }}/spring.jpg\"}\n  body_params:\n    - \"{{ first_name | title }}\"\n    - \"{{ city }}\"\n    - \"{{ discount }}%\"\n  buttons:\n    - {type: url, parameter: \"{{ coupon }}\"}\naudience:\n  file: audience.csv\n  default_country: GB\nvars: {discount: 20}\n",
@@ -59,7 +107,11 @@ fn write_campaign(dir: &Path, rows: usize) {
     let mut out = BufWriter::new(file);
     writeln!(out, "phone,first_name,last_name,city,coupon,segment").unwrap();
     let cities = ["London", "Leeds", "York", "Bristol", "Cardiff", "Glasgow"];
-    for row in 0..rows {
+    let extra = if changed { rows / 100 } else { 0 };
+    for row in 0..rows + extra {
+        if changed && row < rows && row % 100 == 0 {
+            continue;
+        }
         let number = 7_400_000_000u64 + row as u64;
         let phone = if row % 2 == 0 {
             format!("0{number}")
@@ -68,9 +120,10 @@ fn write_campaign(dir: &Path, rows: usize) {
         };
         let city = cities[row % cities.len()];
         let segment = if row % 3 == 0 { "vip" } else { "regular" };
+        let coupon = if changed && row % 100 == 1 { 'X' } else { 'C' };
         writeln!(
             out,
-            "{phone},name{row},family{row},{city},C{row:07},{segment}"
+            "{phone},name{row},family{row},{city},{coupon}{row:07},{segment}"
         )
         .unwrap();
     }
