@@ -64,6 +64,7 @@ pub mod state_lock;
 pub mod substitution;
 pub mod suppression;
 pub mod template_catalog;
+pub mod timestamp;
 pub mod written_number;
 pub mod yaml;
 

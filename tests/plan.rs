@@ -1,20 +1,6 @@
 //! `wacast plan`: deterministic output, saved plans, masking, media checks.
 
-use crate::support::{Test, root};
-
-fn promo() -> Test {
-    let test = Test::new();
-    crate::support::copy_dir(
-        &root().join("campaigns/spring-promo"),
-        &test.path().join("promo"),
-    );
-    std::fs::copy(
-        root().join("campaigns/optout.csv"),
-        test.path().join("optout.csv"),
-    )
-    .unwrap();
-    test
-}
+use crate::support::{Test, promo};
 
 #[test]
 fn the_same_inputs_give_the_same_bytes() {

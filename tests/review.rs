@@ -1,22 +1,7 @@
 //! Review through dry-run diffs: state-aware plans, saved plans applied
 //! exactly, `wacast diff`, masking and CI exit codes.
 
-use crate::support::{Test, root};
-
-/// The spring promo with its opt-out list, in `promo/`.
-fn promo() -> Test {
-    let test = Test::new();
-    crate::support::copy_dir(
-        &root().join("campaigns/spring-promo"),
-        &test.path().join("promo"),
-    );
-    std::fs::copy(
-        root().join("campaigns/optout.csv"),
-        test.path().join("optout.csv"),
-    )
-    .unwrap();
-    test
-}
+use crate::support::{Test, promo, root};
 
 fn apply(test: &Test, target: &str) -> crate::support::Run {
     test.run(&["apply", target, "--sandbox", "--yes"])

@@ -29,7 +29,6 @@ mod sandbox_error;
 mod sandbox_state;
 mod server;
 mod stats;
-mod timestamp;
 pub mod validate;
 
 /// The callback signature, shared with `wacast listen`.

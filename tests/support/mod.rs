@@ -101,3 +101,19 @@ pub fn copy_dir(from: &Path, to: &Path) {
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A test folder holding the spring promo example in `promo/` with its
+/// opt-out list beside it, as the example expects.
+pub fn promo() -> Test {
+    let test = Test::new();
+    copy_dir(
+        &root().join("campaigns/spring-promo"),
+        &test.path().join("promo"),
+    );
+    std::fs::copy(
+        root().join("campaigns/optout.csv"),
+        test.path().join("optout.csv"),
+    )
+    .unwrap();
+    test
+}

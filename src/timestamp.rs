@@ -1,5 +1,6 @@
 //! UTC timestamps in the RFC 3339 form Sinch uses in delivery reports
-//! (`2020-05-02T18:40:42Z`), without pulling in a date library for one format.
+//! (`2020-05-02T18:40:42Z`), for the sandbox's reports and the journal's
+//! columns alike, without pulling in a date library for one format.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
