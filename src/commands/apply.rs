@@ -57,11 +57,8 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
             return Ok(ExitStatus::Usage);
         }
     };
-    let base_url = match base_url(&options, &loaded) {
-        Some(url) => url,
-        None => anyhow::bail!(
-            "the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`"
-        ),
+    let Some(base_url) = base_url(&options, &loaded) else {
+        anyhow::bail!("the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`")
     };
     let campaign = loaded.campaign.name.clone();
     let state_dir = options
@@ -70,45 +67,17 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         .unwrap_or_else(|| loaded.campaign.dir().join(".wacast"));
     crate::journal::create_private_dir(&state_dir)?;
     let _lock = StateLock::acquire(&state_dir, &campaign)?;
-    let mut journal = Journal::open(&state_dir, &campaign)?;
-    let recovered = journal.recover_in_flight()?;
-    if recovered > 0 {
-        output.message(&format!(
-            "{recovered} recipient(s) were in flight when an earlier run stopped: marked unknown (resend with --resend-unknown)"
-        ));
-    }
+    let mut journal = open_journal(&state_dir, &campaign, output)?;
     let run = journal.begin_run()?;
-    let stage = journal.stage(run)?;
-    let (counts, diagnostics, stage) = apply_stage::stage(&mut loaded, stage)?;
-    output.diagnostics(&diagnostics);
-    if diagnostics.has_errors() {
-        drop(stage);
-        journal.finish_run(run, "invalid")?;
-        output.message(&format!(
-            "{}: invalid, nothing was sent",
-            options.campaign.display()
-        ));
+    let Some(counts) = stage_plan(&mut journal, run, &mut loaded, &options, output)? else {
         return Ok(ExitStatus::Invalid);
-    }
-    stage.commit()?;
+    };
     let report = options
         .report
         .clone()
         .unwrap_or_else(|| state_dir.join(format!("{campaign}-report.csv")));
     let before = journal.counts()?;
-    let requeued = (options.resend_unknown && before.unknown > 0)
-        || (options.retry_failed && before.failed > 0);
-    let to_send = journal.pending_count(run)?
-        + if options.resend_unknown {
-            before.unknown
-        } else {
-            0
-        }
-        + if options.retry_failed {
-            before.failed
-        } else {
-            0
-        };
+    let to_send = to_send(&journal, run, &before, &options)?;
     output.message(&summary_before(
         &campaign, &counts, &before, to_send, &options, &base_url,
     ));
@@ -121,35 +90,98 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         output.message("nothing was sent");
         return Ok(ExitStatus::Ok);
     }
-    if requeued {
+    if (options.resend_unknown && before.unknown > 0) || (options.retry_failed && before.failed > 0)
+    {
         journal.requeue(options.resend_unknown, options.retry_failed)?;
     }
+    let (ended, journal, received) = send_and_record(
+        journal, run, to_send, &loaded, &options, &base_url, token, output,
+    )?;
+    finish(&journal, &report, Some(&ended), output, &options, received)
+}
+
+/// Opens the journal; requests left in flight by a run that died become unknown.
+fn open_journal(state_dir: &Path, campaign: &str, output: &mut Output) -> anyhow::Result<Journal> {
+    let mut journal = Journal::open(state_dir, campaign)?;
+    let recovered = journal.recover_in_flight()?;
+    if recovered > 0 {
+        output.message(&format!(
+            "{recovered} recipient(s) were in flight when an earlier run stopped: marked unknown (resend with --resend-unknown)"
+        ));
+    }
+    Ok(journal)
+}
+
+/// Plans the campaign into the journal; `None` (with nothing kept) when the
+/// plan is invalid.
+fn stage_plan(
+    journal: &mut Journal,
+    run: i64,
+    loaded: &mut Loaded,
+    options: &Options,
+    output: &mut Output,
+) -> anyhow::Result<Option<crate::plan::Counts>> {
+    let stage = journal.stage(run)?;
+    let (counts, diagnostics, stage) = apply_stage::stage(loaded, stage)?;
+    output.diagnostics(&diagnostics);
+    if diagnostics.has_errors() {
+        drop(stage);
+        journal.finish_run(run, "invalid")?;
+        output.message(&format!(
+            "{}: invalid, nothing was sent",
+            options.campaign.display()
+        ));
+        return Ok(None);
+    }
+    stage.commit()?;
+    Ok(Some(counts))
+}
+
+/// How many recipients this run will send: the pending ones, and the unknown
+/// or failed ones when asked to send those again.
+fn to_send(
+    journal: &Journal,
+    run: i64,
+    before: &StateCounts,
+    options: &Options,
+) -> anyhow::Result<u64> {
+    let again = |wanted: bool, count: u64| if wanted { count } else { 0 };
+    Ok(journal.pending_count(run)?
+        + again(options.resend_unknown, before.unknown)
+        + again(options.retry_failed, before.failed))
+}
+
+/// Sends, then records how the run ended in the journal.
+#[allow(clippy::too_many_arguments)]
+fn send_and_record(
+    journal: Journal,
+    run: i64,
+    total: u64,
+    loaded: &Loaded,
+    options: &Options,
+    base_url: &str,
+    token: SecretString,
+    output: &mut Output,
+) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
+    let delivery = loaded.campaign.delivery;
     let settings = Settings {
-        concurrency: loaded.campaign.delivery.concurrency as usize,
-        rate_per_second: loaded.campaign.delivery.rate_per_second,
-        max_attempts: loaded.campaign.delivery.max_attempts,
+        concurrency: delivery.concurrency as usize,
+        rate_per_second: delivery.rate_per_second,
+        max_attempts: delivery.max_attempts,
         callback: loaded.campaign.message_callback(),
         stop_deadline: STOP_DEADLINE,
     };
-    let bot_id = loaded.campaign.sender.bot_id.clone();
-    let (ended, journal, sandbox_messages) = send_all(
-        journal, run, to_send, &settings, &options, &base_url, &bot_id, token, output,
+    let bot_id = &loaded.campaign.sender.bot_id;
+    let (ended, mut journal, received) = send_all(
+        journal, run, total, &settings, options, base_url, bot_id, token, output,
     )?;
-    let mut journal = journal;
     journal.recover_in_flight()?;
     let outcome = ended
         .stopped
         .as_ref()
         .map_or_else(|| "finished".to_owned(), |r| format!("stopped: {r}"));
     journal.finish_run(run, &outcome)?;
-    finish(
-        &journal,
-        &report,
-        Some(&ended),
-        output,
-        &options,
-        sandbox_messages,
-    )
+    Ok((ended, journal, received))
 }
 
 /// The token: a fresh one for the embedded sandbox, else `--token-file`, else `SINCH_TOKEN`.
