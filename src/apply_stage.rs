@@ -25,32 +25,19 @@ pub fn stage<'j>(
     };
     let mut counts = Counts::default();
     loaded.stream(&mut seen, &mut diagnostics, |outcome| {
-        counts.rows += 1;
+        counts.count(&outcome);
         let result = match outcome {
             RowOutcome::Recipient {
                 message, digest, ..
-            } => {
-                counts.recipients += 1;
-                serde_json::to_string(&message)
-                    .map_err(anyhow::Error::from)
-                    .and_then(|body| shared.borrow_mut().message(&digest, &body))
-            }
+            } => serde_json::to_string(&message)
+                .map_err(anyhow::Error::from)
+                .and_then(|body| shared.borrow_mut().message(&digest, &body)),
             RowOutcome::Invalid {
                 line,
                 phone,
                 reason,
-            } => {
-                counts.invalid += 1;
-                shared.borrow_mut().skipped(line, phone, &reason)
-            }
-            RowOutcome::Suppressed { .. } => {
-                counts.suppressed += 1;
-                Ok(())
-            }
-            RowOutcome::Duplicate { .. } => {
-                counts.duplicates += 1;
-                Ok(())
-            }
+            } => shared.borrow_mut().skipped(line, phone, &reason),
+            RowOutcome::Suppressed { .. } | RowOutcome::Duplicate { .. } => Ok(()),
         };
         if let Err(error) = result {
             failure.borrow_mut().get_or_insert(error);

@@ -303,15 +303,6 @@ impl Journal {
         .collect()
     }
 
-    /// The message body (JSON) with `digest`.
-    pub fn message(&self, digest: &MessageDigest) -> anyhow::Result<String> {
-        self.conn
-            .prepare_cached("SELECT body FROM messages WHERE digest = ?1")?
-            .query_row(params![digest.0.as_slice()], |row| row.get(0))
-            .optional()?
-            .ok_or_else(|| anyhow::anyhow!("the journal has no message {}", digest.to_hex()))
-    }
-
     /// Commits intent: these recipients' request is about to be sent.
     pub fn mark_in_flight(&mut self, phones: &[Phone]) -> anyhow::Result<()> {
         self.write(&[Change::InFlight(phones.to_vec())])

@@ -47,6 +47,20 @@ pub struct Counts {
     pub distinct_media_urls: u64,
 }
 
+impl Counts {
+    /// Counts one row's outcome (the row, and what became of it).
+    pub fn count(&mut self, outcome: &RowOutcome) {
+        self.rows += 1;
+        let slot = match outcome {
+            RowOutcome::Recipient { .. } => &mut self.recipients,
+            RowOutcome::Invalid { .. } => &mut self.invalid,
+            RowOutcome::Suppressed { .. } => &mut self.suppressed,
+            RowOutcome::Duplicate { .. } => &mut self.duplicates,
+        };
+        *slot += 1;
+    }
+}
+
 /// A row planned as skipped, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skipped {
@@ -254,7 +268,7 @@ impl Builder {
     }
 
     fn add(&mut self, outcome: RowOutcome) {
-        self.counts.rows += 1;
+        self.counts.count(&outcome);
         match outcome {
             RowOutcome::Recipient {
                 line,
@@ -262,7 +276,6 @@ impl Builder {
                 message,
                 digest,
             } => {
-                self.counts.recipients += 1;
                 if let Some(url) = media_url(&message.media) {
                     self.url(url);
                 }
@@ -282,7 +295,6 @@ impl Builder {
                 phone,
                 reason,
             } => {
-                self.counts.invalid += 1;
                 if self.skipped.len() < SHOWN_PER_KIND {
                     self.skipped.push(Skipped {
                         line,
@@ -291,8 +303,7 @@ impl Builder {
                     });
                 }
             }
-            RowOutcome::Suppressed { .. } => self.counts.suppressed += 1,
-            RowOutcome::Duplicate { .. } => self.counts.duplicates += 1,
+            RowOutcome::Suppressed { .. } | RowOutcome::Duplicate { .. } => {}
         }
     }
 

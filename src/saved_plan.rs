@@ -71,7 +71,7 @@ pub fn verify(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<Verdict> 
             "the campaign's inputs changed since the plan was made (a file was added or removed): plan again".to_owned(),
         ));
     }
-    let state_dir = state_dir.map_or_else(|| dir.join(".wacast"), Path::to_path_buf);
+    let state_dir = crate::state_dir::for_campaign(&campaign, state_dir);
     let journal = JournalView::open(
         &state_dir,
         &loaded.campaign.name,

@@ -61,10 +61,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         anyhow::bail!("the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`")
     };
     let campaign = loaded.campaign.name.clone();
-    let state_dir = options
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| loaded.campaign.dir().join(".wacast"));
+    let state_dir = crate::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     crate::journal::create_private_dir(&state_dir)?;
     let _lock = StateLock::acquire(&state_dir, &campaign)?;
     let mut journal = open_journal(&state_dir, &campaign, output)?;

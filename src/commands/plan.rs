@@ -47,10 +47,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(invalid(&options));
         }
     };
-    let state_dir = options
-        .state_dir
-        .clone()
-        .unwrap_or_else(|| loaded.campaign.dir().join(".wacast"));
+    let state_dir = crate::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     let journal = JournalView::open(
         &state_dir,
         &loaded.campaign.name,

@@ -4,7 +4,6 @@
 //! committed together (group commit); each caller hears back only after its
 //! change is durable, so a request is never sent before its intent is.
 
-use crate::digest::MessageDigest;
 use crate::journal::{Change, Journal, PendingRow};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -18,10 +17,6 @@ enum Command {
         after: u64,
         limit: usize,
         reply: oneshot::Sender<anyhow::Result<Vec<PendingRow>>>,
-    },
-    Message {
-        digest: MessageDigest,
-        reply: oneshot::Sender<anyhow::Result<String>>,
     },
     Write {
         change: Change,
@@ -60,12 +55,6 @@ impl JournalWriter {
         answer.await?
     }
 
-    pub async fn message(&self, digest: MessageDigest) -> anyhow::Result<String> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Command::Message { digest, reply })?;
-        answer.await?
-    }
-
     /// Commits `change`; returns once it is durable.
     pub async fn write(&self, change: Change) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
@@ -96,9 +85,6 @@ fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Command>) -> Journal {
                     reply,
                 } => {
                     let _ = reply.send(journal.pending(run, after, limit));
-                }
-                Command::Message { digest, reply } => {
-                    let _ = reply.send(journal.message(&digest));
                 }
                 Command::Write { change, reply } => writes.push((change, reply)),
             }
