@@ -6,6 +6,7 @@ use crate::secret::SecretString;
 use crate::sinch::send_error::SendError;
 use crate::sinch::wire::{ErrorBody, SendResponse, messages_path};
 use reqwest::StatusCode;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use std::time::{Duration, SystemTime};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -13,11 +14,13 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of an unreadable answer is kept for the report.
 const BODY_KEPT: usize = 500;
 
+/// Cheap to clone: the connection pool, the parsed URL and the headers every
+/// request carries (the bearer token among them, marked sensitive) are built
+/// once.
 #[derive(Clone)]
 pub struct SinchClient {
     http: reqwest::Client,
-    url: String,
-    token: SecretString,
+    url: reqwest::Url,
 }
 
 impl SinchClient {
@@ -28,7 +31,25 @@ impl SinchClient {
         token: SecretString,
         pool: usize,
     ) -> anyhow::Result<SinchClient> {
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.expose()))
+            .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
+        bearer.set_sensitive(true);
+        let headers = HeaderMap::from_iter([
+            (AUTHORIZATION, bearer),
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        ]);
+        let url = format!(
+            "{}{}",
+            base_url.trim_end_matches('/'),
+            messages_path(bot_id)
+        );
         let http = reqwest::Client::builder()
+            .default_headers(headers)
+            // A send is never repeated behind wacast's back: no redirects
+            // (a POST must not turn into another request) and no retries of
+            // the HTTP layer's own; wacast decides what is safe to resend.
+            .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .pool_max_idle_per_host(pool)
@@ -36,27 +57,21 @@ impl SinchClient {
             .build()?;
         Ok(SinchClient {
             http,
-            url: format!(
-                "{}{}",
-                base_url.trim_end_matches('/'),
-                messages_path(bot_id)
-            ),
-            token,
+            url: reqwest::Url::parse(&url)
+                .map_err(|error| anyhow::anyhow!("`{url}` is not a URL: {error}"))?,
         })
     }
 
     /// The full URL requests go to.
     pub fn url(&self) -> &str {
-        &self.url
+        self.url.as_str()
     }
 
     /// Sends one request whose JSON body is `body` (a [`crate::sinch::wire::SendRequest`]).
     pub async fn send(&self, body: Vec<u8>) -> Result<(u16, SendResponse), SendError> {
         let answer = self
             .http
-            .post(&self.url)
-            .bearer_auth(self.token.expose())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .post(self.url.clone())
             .body(body)
             .send()
             .await
