@@ -186,6 +186,7 @@ impl Journal {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -16384)?;
         conn.execute_batch(SCHEMA)
             .and_then(|()| conn.execute_batch(crate::delivery_journal::SCHEMA))
             .with_context(|| format!("cannot set up the journal `{}`", path.display()))?;

@@ -253,10 +253,10 @@ fn send_all(
     token: SecretString,
     output: &mut Output,
 ) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (writer, thread) = JournalWriter::spawn(journal);
+    let (writer, thread) = JournalWriter::spawn(journal)?;
     let ended = runtime.block_on(async {
         let sandbox = match options.sandbox {
             true => Some(start_sandbox(bot_id, &token).await?),
@@ -365,7 +365,7 @@ fn finish(
             "this_run": ended.map(|e| serde_json::json!({
                 "sent": e.tally.sent, "failed": e.tally.failed, "unknown": e.tally.unknown,
                 "left_pending": e.tally.requeued, "requests": e.tally.requests, "retries": e.tally.retries,
-                "seconds": e.tally.started.elapsed().as_secs_f64(),
+                "seconds": e.tally.elapsed().as_secs_f64(),
                 "recipients_per_second": e.tally.rate(),
             })),
             "report": report.display().to_string(),

@@ -19,7 +19,7 @@ enum Command {
         reply: oneshot::Sender<anyhow::Result<Vec<PendingRow>>>,
     },
     Write {
-        change: Change,
+        changes: Vec<Change>,
         reply: oneshot::Sender<Result<(), String>>,
     },
 }
@@ -33,10 +33,14 @@ pub struct JournalWriter {
 impl JournalWriter {
     /// Moves `journal` to its own thread; the handle's thread returns it when
     /// every `JournalWriter` is dropped.
-    pub fn spawn(journal: Journal) -> (JournalWriter, std::thread::JoinHandle<Journal>) {
+    pub fn spawn(
+        journal: Journal,
+    ) -> std::io::Result<(JournalWriter, std::thread::JoinHandle<Journal>)> {
         let (commands, receiver) = mpsc::channel();
-        let thread = std::thread::spawn(move || serve(journal, &receiver));
-        (JournalWriter { commands }, thread)
+        let thread = std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || serve(journal, &receiver))?;
+        Ok((JournalWriter { commands }, thread))
     }
 
     pub async fn pending(
@@ -55,10 +59,10 @@ impl JournalWriter {
         answer.await?
     }
 
-    /// Commits `change`; returns once it is durable.
-    pub async fn write(&self, change: Change) -> Result<(), String> {
+    /// Commits `changes` in one transaction; returns once they are durable.
+    pub async fn write(&self, changes: Vec<Change>) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Write { change, reply })
+        self.send(Command::Write { changes, reply })
             .map_err(|e| e.to_string())?;
         answer
             .await
@@ -86,7 +90,7 @@ fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Command>) -> Journal {
                 } => {
                     let _ = reply.send(journal.pending(run, after, limit));
                 }
-                Command::Write { change, reply } => writes.push((change, reply)),
+                Command::Write { changes, reply } => writes.push((changes, reply)),
             }
             if writes.len() < GROUP {
                 next = receiver.try_recv().ok();
@@ -97,11 +101,12 @@ fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Command>) -> Journal {
     journal
 }
 
-fn commit(journal: &mut Journal, writes: Vec<(Change, oneshot::Sender<Result<(), String>>)>) {
+fn commit(journal: &mut Journal, writes: Vec<(Vec<Change>, oneshot::Sender<Result<(), String>>)>) {
     if writes.is_empty() {
         return;
     }
-    let (changes, replies): (Vec<Change>, Vec<_>) = writes.into_iter().unzip();
+    let (changes, replies): (Vec<Vec<Change>>, Vec<_>) = writes.into_iter().unzip();
+    let changes: Vec<Change> = changes.into_iter().flatten().collect();
     let result = journal
         .write(&changes)
         .map_err(|error| format!("{error:#}"));

@@ -13,7 +13,7 @@ pub mod stop;
 pub mod tally;
 mod worker;
 
-use crate::journal::{Outcome, State};
+use crate::journal::State;
 use crate::sinch::client::SinchClient;
 use batch::Batch;
 use governor::{Quota, RateLimiter};
@@ -44,7 +44,8 @@ pub struct Settings {
 pub enum Event {
     /// A request ended; `failed` counts toward the breaker.
     Finished {
-        outcomes: Vec<Outcome>,
+        /// Each recipient's state, as committed.
+        states: Vec<State>,
         failed: bool,
     },
     /// A request will be tried again.
@@ -86,15 +87,7 @@ pub async fn run(
             events: events.clone(),
         };
         let queue = queue.clone();
-        workers.spawn(async move {
-            loop {
-                let next = queue.lock().await.recv().await;
-                match next {
-                    Some(batch) => worker.send(batch).await,
-                    None => return,
-                }
-            }
-        });
+        workers.spawn(async move { worker.run(&queue).await });
     }
     drop(events);
     let dispatcher = tokio::spawn(dispatch(
@@ -130,6 +123,7 @@ pub async fn run(
     dispatcher.abort();
     workers.abort_all();
     while workers.join_next().await.is_some() {}
+    tally.end();
     Ended {
         tally,
         stopped: stop.reason(),
@@ -152,10 +146,10 @@ fn quota(rate_per_second: u32) -> Quota {
 fn collect(tally: &mut Tally, breaker: &mut breaker::Breaker, stop: &Stop, event: Event) {
     match event {
         Event::Retry => tally.retries += 1,
-        Event::Finished { outcomes, failed } => {
+        Event::Finished { states, failed } => {
             tally.requests += 1;
-            for outcome in &outcomes {
-                match outcome.state {
+            for state in states {
+                match state {
                     State::Sent => tally.sent += 1,
                     State::Failed => tally.failed += 1,
                     State::Unknown => tally.unknown += 1,

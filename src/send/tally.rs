@@ -1,7 +1,7 @@
 //! What a run has done so far, kept by the collector and shown by the
 //! progress display and the final summary.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug)]
 pub struct Tally {
@@ -15,6 +15,8 @@ pub struct Tally {
     pub requests: u64,
     pub retries: u64,
     pub started: Instant,
+    /// When sending ended; the clock runs until then.
+    pub ended: Option<Instant>,
 }
 
 impl Tally {
@@ -28,20 +30,49 @@ impl Tally {
             requests: 0,
             retries: 0,
             started: Instant::now(),
+            ended: None,
         }
+    }
+
+    /// Stops the clock: what follows sending (the report) is not sending.
+    pub fn end(&mut self) {
+        self.ended.get_or_insert_with(Instant::now);
+    }
+
+    /// How long sending took (so far, while it runs).
+    pub fn elapsed(&self) -> Duration {
+        self.ended.unwrap_or_else(Instant::now) - self.started
     }
 
     pub fn done(&self) -> u64 {
         self.sent + self.failed + self.unknown + self.requeued
     }
 
-    /// Recipients finished per second since the start.
+    /// Recipients finished per second of sending.
     pub fn rate(&self) -> f64 {
-        let seconds = self.started.elapsed().as_secs_f64();
+        let seconds = self.elapsed().as_secs_f64();
         if seconds > 0.0 {
             self.done() as f64 / seconds
         } else {
             0.0
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_counts_sending_only() {
+        let mut tally = Tally::new(10);
+        tally.sent = 10;
+        std::thread::sleep(Duration::from_millis(20));
+        tally.end();
+        let (elapsed, rate) = (tally.elapsed(), tally.rate());
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(tally.elapsed(), elapsed, "the clock stopped when sending ended");
+        assert_eq!(tally.rate(), rate);
+        assert!(elapsed >= Duration::from_millis(20));
     }
 }

@@ -1,6 +1,11 @@
 //! A worker sends one batch at a time: wait out any pause, take its share of
 //! the rate, commit intent, send, and commit the outcome. Only errors that
 //! prove nothing was accepted are retried; anything else is final.
+//!
+//! A request's outcome is committed together with the next request's intent
+//! when the next batch is at hand and may go at once (one journal round trip
+//! per request instead of two); otherwise it is committed on its own before
+//! the worker waits for anything.
 
 use super::batch::Batch;
 use super::pause::Pause;
@@ -15,7 +20,8 @@ use governor::DefaultDirectRateLimiter;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::Mutex;
+use tokio::sync::mpsc::{Receiver, UnboundedSender};
 
 /// The longest `Retry-After` wacast waits out; a longer one stops the run.
 const LONGEST_PAUSE: Duration = Duration::from_secs(300);
@@ -30,27 +36,84 @@ pub struct Worker {
     pub events: UnboundedSender<Event>,
 }
 
+/// A request's outcome that is not committed yet.
+struct Unrecorded {
+    outcomes: Vec<Outcome>,
+    failed: bool,
+}
+
+impl Unrecorded {
+    /// What the collector hears once this is committed.
+    fn event(&self) -> Event {
+        Event::Finished {
+            states: self.outcomes.iter().map(|o| o.state).collect(),
+            failed: self.failed,
+        }
+    }
+}
+
 impl Worker {
-    /// Sends `batch` until it is sent, finally failed, or put back to pending.
-    pub async fn send(&self, batch: Batch) {
+    /// Takes batches from `queue` until it is closed or sending stops.
+    pub async fn run(&self, queue: &Mutex<Receiver<Batch>>) {
+        let mut unrecorded = None;
+        loop {
+            let next = match unrecorded {
+                Some(_) => match queue.try_lock().ok().and_then(|mut q| q.try_recv().ok()) {
+                    Some(batch) => Some(batch),
+                    None => {
+                        if !self.record(unrecorded.take()).await {
+                            return;
+                        }
+                        continue;
+                    }
+                },
+                None => queue.lock().await.recv().await,
+            };
+            let Some(batch) = next else {
+                self.record(unrecorded.take()).await;
+                return;
+            };
+            unrecorded = self.send(batch, unrecorded).await;
+        }
+    }
+
+    /// Sends `batch` until it is sent, finally failed, or put back to pending,
+    /// committing `earlier` (the worker's previous outcome) first. Returns the
+    /// outcome when it is final and still to be committed.
+    async fn send(&self, batch: Batch, earlier: Option<Unrecorded>) -> Option<Unrecorded> {
+        let mut earlier = match self.may_go_now(&batch) {
+            true => earlier,
+            false => {
+                if !self.record(earlier).await || !self.clear_to_send(&batch).await {
+                    return None;
+                }
+                None
+            }
+        };
         let mut attempt = 0;
         loop {
             attempt += 1;
-            if !self.clear_to_send(&batch).await {
-                return;
+            if attempt > 1 && !self.clear_to_send(&batch).await {
+                return None;
             }
-            if let Err(error) = self
-                .journal
-                .write(Change::InFlight(batch.phones.clone()))
-                .await
-            {
+            let mut changes = Vec::with_capacity(2);
+            let earlier = earlier.take().map(|earlier| {
+                let event = earlier.event();
+                changes.push(Change::Outcomes(earlier.outcomes));
+                event
+            });
+            changes.push(Change::InFlight(batch.phones.clone()));
+            if let Err(error) = self.journal.write(changes).await {
                 self.stop.set(StopReason::Journal(error));
-                return;
+                return None;
+            }
+            if let Some(event) = earlier {
+                let _ = self.events.send(event);
             }
             match self.client.send(batch.body.clone()).await {
                 Err(error) if error.is_retryable() && attempt < self.max_attempts => {
                     if !self.requeue(&batch, &error, false).await {
-                        return;
+                        return None;
                     }
                     self.wait_before_retry(&error, attempt).await;
                     let _ = self.events.send(Event::Retry);
@@ -60,15 +123,22 @@ impl Worker {
         }
     }
 
+    /// Whether `batch` may be sent without waiting: no pause, no stop, and
+    /// its share of the rate free now (taken if so).
+    fn may_go_now(&self, batch: &Batch) -> bool {
+        !self.pause.active()
+            && !self.stop.is_set()
+            && matches!(self.limiter.check_n(cells(batch)), Ok(Ok(())))
+    }
+
     /// Waits for any pause and the rate limiter; false if sending stopped meanwhile.
     async fn clear_to_send(&self, batch: &Batch) -> bool {
-        let cells = NonZeroU32::new(batch.phones.len() as u32).unwrap_or(NonZeroU32::MIN);
         loop {
             self.pause.wait().await;
             if self.stop.is_set() {
                 return false;
             }
-            if self.limiter.until_n_ready(cells).await.is_err() {
+            if self.limiter.until_n_ready(cells(batch)).await.is_err() {
                 self.stop.set(StopReason::Journal(
                     "a batch is larger than the rate limiter allows".into(),
                 ));
@@ -108,7 +178,13 @@ impl Worker {
         self.commit(outcomes).await
     }
 
-    async fn finish(&self, batch: &Batch, result: Result<(u16, SendResponse), SendError>) {
+    /// The outcome of the last attempt, still to be committed; `None` when
+    /// there is nothing more to commit (the batch went back to pending).
+    async fn finish(
+        &self,
+        batch: &Batch,
+        result: Result<(u16, SendResponse), SendError>,
+    ) -> Option<Unrecorded> {
         let (outcomes, failed) = match result {
             Ok((status, response)) => {
                 let outcomes = answered(&batch.phones, status, &response);
@@ -118,11 +194,11 @@ impl Worker {
             Err(error) if error.is_retryable() => {
                 if self.requeue(batch, &error, true).await {
                     let _ = self.events.send(Event::Finished {
-                        outcomes: outcomes_all(&batch.phones, State::Pending, None, None),
+                        states: vec![State::Pending; batch.phones.len()],
                         failed: true,
                     });
                 }
-                return;
+                return None;
             }
             Err(SendError::Unauthorized { status, message }) => {
                 self.stop
@@ -152,13 +228,25 @@ impl Worker {
                 true,
             ),
         };
-        if self.commit(outcomes.clone()).await {
-            let _ = self.events.send(Event::Finished { outcomes, failed });
+        Some(Unrecorded { outcomes, failed })
+    }
+
+    /// Commits `unrecorded`, if any, and tells the collector; false if the
+    /// journal could not be written.
+    async fn record(&self, unrecorded: Option<Unrecorded>) -> bool {
+        let Some(unrecorded) = unrecorded else {
+            return true;
+        };
+        let event = unrecorded.event();
+        if !self.commit(unrecorded.outcomes).await {
+            return false;
         }
+        let _ = self.events.send(event);
+        true
     }
 
     async fn commit(&self, outcomes: Vec<Outcome>) -> bool {
-        match self.journal.write(Change::Outcomes(outcomes)).await {
+        match self.journal.write(vec![Change::Outcomes(outcomes)]).await {
             Ok(()) => true,
             Err(error) => {
                 self.stop.set(StopReason::Journal(error));
@@ -166,6 +254,11 @@ impl Worker {
             }
         }
     }
+}
+
+/// A batch's share of the rate: one cell per recipient.
+fn cells(batch: &Batch) -> NonZeroU32 {
+    NonZeroU32::new(batch.phones.len() as u32).unwrap_or(NonZeroU32::MIN)
 }
 
 fn outcomes_all(
