@@ -20,9 +20,12 @@ enum Command {
     },
     Write {
         changes: Vec<Change>,
-        reply: oneshot::Sender<Result<(), String>>,
+        reply: Reply,
     },
 }
+
+/// Where a write hears whether it is durable.
+type Reply = oneshot::Sender<Result<(), String>>;
 
 /// A handle to the journal thread.
 #[derive(Clone)]
@@ -43,20 +46,26 @@ impl JournalWriter {
         Ok((JournalWriter { commands }, thread))
     }
 
-    pub async fn pending(
+    /// Up to `limit` pending recipients of `run` after line `after`. The
+    /// question is asked at once; the answer comes when it is awaited, so
+    /// the next page can be read while this one is being sent.
+    pub fn pending(
         &self,
         run: i64,
         after: u64,
         limit: usize,
-    ) -> anyhow::Result<Vec<PendingRow>> {
+    ) -> impl Future<Output = anyhow::Result<Vec<PendingRow>>> + use<> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Pending {
+        let asked = self.send(Command::Pending {
             run,
             after,
             limit,
             reply,
-        })?;
-        answer.await?
+        });
+        async move {
+            asked?;
+            answer.await?
+        }
     }
 
     /// Commits `changes` in one transaction; returns once they are durable.
@@ -101,7 +110,7 @@ fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Command>) -> Journal {
     journal
 }
 
-fn commit(journal: &mut Journal, writes: Vec<(Vec<Change>, oneshot::Sender<Result<(), String>>)>) {
+fn commit(journal: &mut Journal, writes: Vec<(Vec<Change>, Reply)>) {
     if writes.is_empty() {
         return;
     }

@@ -169,8 +169,9 @@ async fn wait_for_stop(stop: &Stop) {
     }
 }
 
-/// Reads pending recipients page by page and hands out batches until none are
-/// left or sending stops.
+/// Reads pending recipients page by page, the next page while the current
+/// one is handed out, and hands out batches until none are left or sending
+/// stops.
 async fn dispatch(
     journal: JournalWriter,
     run: i64,
@@ -179,14 +180,14 @@ async fn dispatch(
     batches: mpsc::Sender<Batch>,
     stop: Stop,
 ) {
-    let mut after = 0;
+    let mut upcoming = journal.pending(run, 0, PAGE);
     loop {
-        let rows = match journal.pending(run, after, PAGE).await {
+        let rows = match upcoming.await {
             Ok(rows) => rows,
             Err(error) => return stop.set(StopReason::Journal(format!("{error:#}"))),
         };
         let Some(last) = rows.last() else { return };
-        after = last.line;
+        upcoming = journal.pending(run, last.line, PAGE);
         for (message, phones) in batch::group(rows, largest) {
             if stop.is_set() {
                 return;

@@ -71,7 +71,11 @@ mod tests {
         tally.end();
         let (elapsed, rate) = (tally.elapsed(), tally.rate());
         std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(tally.elapsed(), elapsed, "the clock stopped when sending ended");
+        assert_eq!(
+            tally.elapsed(),
+            elapsed,
+            "the clock stopped when sending ended"
+        );
         assert_eq!(tally.rate(), rate);
         assert!(elapsed >= Duration::from_millis(20));
     }
