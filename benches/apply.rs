@@ -158,7 +158,7 @@ fn throughput() {
         wrk_rates.extend(wrk);
         oha_rates.extend(oha);
     }
-    let apply_rate = median(&mut applied);
+    let apply_rate = common::median(&mut applied);
     println!(
         "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 recipient per request, 64 in flight)"
     );
@@ -167,7 +167,7 @@ fn throughput() {
             println!("{tool} is not installed: no ratio");
             continue;
         }
-        let rate = median(rates);
+        let rate = common::median(rates);
         println!(
             "{tool}, 64 connections for 10 s, same body, same sandbox: median {rate:.0} requests/s; apply / {tool} = {:.2}",
             apply_rate / rate
@@ -196,11 +196,6 @@ fn apply_throughput(url: &str, rows: usize) -> f64 {
     let seconds = this_run["seconds"].as_f64().unwrap();
     println!("  apply: sending {seconds:.2} s of {wall:.2} s in all (staging, sending, report)");
     this_run["recipients_per_second"].as_f64().unwrap()
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 fn shown(rate: Option<f64>) -> String {

@@ -41,11 +41,10 @@ fn main() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    times.sort_by(f64::total_cmp);
+    let median = common::median(&mut times);
     let peak_mb = peak_child_rss_kb() as f64 / 1024.0;
     println!(
-        "plan, {rows} rows, {runs} runs: median {:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB",
-        times[runs / 2],
+        "plan, {rows} rows, {runs} runs: median {median:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB",
         times[0],
         times[runs - 1]
     );

@@ -1,5 +1,5 @@
 //! What the benchmarks share: waiting for a child while reading its own peak
-//! memory.
+//! memory, and the median of several runs.
 
 /// Waits for `pid`; returns its exit code, peak RSS (KiB) and wall time.
 pub fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
@@ -14,4 +14,11 @@ pub fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
         usage.ru_maxrss,
         started.elapsed().as_secs_f64(),
     )
+}
+
+/// The median of `values`, which are left sorted (so the first and last are
+/// the least and the most).
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
