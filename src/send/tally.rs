@@ -15,8 +15,8 @@ pub struct Tally {
     pub requests: u64,
     pub retries: u64,
     pub started: Instant,
-    /// When sending ended; the clock runs until then.
-    pub ended: Option<Instant>,
+    /// When sending ended ([`Tally::end`]); the clock runs until then.
+    ended: Option<Instant>,
 }
 
 impl Tally {

@@ -97,7 +97,7 @@ impl Worker {
                 return None;
             }
             let mut changes = Vec::with_capacity(2);
-            let earlier = earlier.take().map(|earlier| {
+            let recorded = earlier.take().map(|earlier| {
                 let event = earlier.event();
                 changes.push(Change::Outcomes(earlier.outcomes));
                 event
@@ -107,7 +107,7 @@ impl Worker {
                 self.stop.set(StopReason::Journal(error));
                 return None;
             }
-            if let Some(event) = earlier {
+            if let Some(event) = recorded {
                 let _ = self.events.send(event);
             }
             match self.client.send(batch.body.clone()).await {
