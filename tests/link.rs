@@ -440,30 +440,21 @@ fn cli_usage_errors_exit_2() {
 fn cli_writes_qr_code_files_that_decode_to_the_link() {
     let dir = tempfile::tempdir().unwrap();
     let text = "Hello from the shop window 🪟";
-    let png = wacast(
-        dir.path(),
-        &[
-            "link",
-            "--phone",
-            "+447911123456",
-            "--text",
-            text,
-            "--qr",
-            "chat.png",
-        ],
-    );
-    let svg = wacast(
-        dir.path(),
-        &[
-            "link",
-            "--phone",
-            "+447911123456",
-            "--text",
-            text,
-            "--qr",
-            "chat.svg",
-        ],
-    );
+    let qr = |file| {
+        wacast(
+            dir.path(),
+            &[
+                "link",
+                "--phone",
+                "+447911123456",
+                "--text",
+                text,
+                "--qr",
+                file,
+            ],
+        )
+    };
+    let (png, svg) = (qr("chat.png"), qr("chat.svg"));
     insta::assert_snapshot!(format!("{png}{svg}"));
     let url = png.stdout.trim_end();
     assert_eq!(decode_png(&dir.path().join("chat.png")), url);
