@@ -197,6 +197,22 @@ impl Journal {
         })
     }
 
+    /// A second connection to the same journal, for reading only: in WAL
+    /// mode it reads committed state while this one writes.
+    pub fn reader(&self) -> anyhow::Result<Journal> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .with_context(|| format!("cannot open the journal `{}`", self.path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Ok(Journal {
+            conn,
+            path: self.path.clone(),
+            campaign: self.campaign.clone(),
+        })
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -3,6 +3,10 @@
 //! this thread over a channel. Writes that queue up while one commits are
 //! committed together (group commit); each caller hears back only after its
 //! change is durable, so a request is never sent before its intent is.
+//!
+//! Pending recipients are read on a second thread with its own connection
+//! (WAL lets it read while the first writes), so reading a page never holds
+//! up a commit that senders wait for.
 
 use crate::journal::{Change, Journal, PendingRow};
 use std::sync::mpsc;
@@ -11,17 +15,18 @@ use tokio::sync::oneshot;
 /// Most changes committed in one transaction.
 const GROUP: usize = 256;
 
-enum Command {
-    Pending {
-        run: i64,
-        after: u64,
-        limit: usize,
-        reply: oneshot::Sender<anyhow::Result<Vec<PendingRow>>>,
-    },
-    Write {
-        changes: Vec<Change>,
-        reply: Reply,
-    },
+/// A write to commit, and where to say whether it is durable.
+struct Write {
+    changes: Vec<Change>,
+    reply: Reply,
+}
+
+/// A page of pending recipients to read.
+struct Page {
+    run: i64,
+    after: u64,
+    limit: usize,
+    reply: oneshot::Sender<anyhow::Result<Vec<PendingRow>>>,
 }
 
 /// Where a write hears whether it is durable.
@@ -30,20 +35,27 @@ type Reply = oneshot::Sender<Result<(), String>>;
 /// A handle to the journal thread.
 #[derive(Clone)]
 pub struct JournalWriter {
-    commands: mpsc::Sender<Command>,
+    writes: mpsc::Sender<Write>,
+    pages: mpsc::Sender<Page>,
 }
 
 impl JournalWriter {
-    /// Moves `journal` to its own thread; the handle's thread returns it when
-    /// every `JournalWriter` is dropped.
+    /// Moves `journal` to its own thread, and opens a reader beside it; the
+    /// handle's thread returns the journal when every `JournalWriter` is
+    /// dropped.
     pub fn spawn(
         journal: Journal,
-    ) -> std::io::Result<(JournalWriter, std::thread::JoinHandle<Journal>)> {
-        let (commands, receiver) = mpsc::channel();
+    ) -> anyhow::Result<(JournalWriter, std::thread::JoinHandle<Journal>)> {
+        let reader = journal.reader()?;
+        let (pages, asked) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("journal-reader".into())
+            .spawn(move || read(&reader, &asked))?;
+        let (writes, receiver) = mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("journal".into())
             .spawn(move || serve(journal, &receiver))?;
-        Ok((JournalWriter { commands }, thread))
+        Ok((JournalWriter { writes, pages }, thread))
     }
 
     /// Up to `limit` pending recipients of `run` after line `after`. The
@@ -56,14 +68,14 @@ impl JournalWriter {
         limit: usize,
     ) -> impl Future<Output = anyhow::Result<Vec<PendingRow>>> + use<> {
         let (reply, answer) = oneshot::channel();
-        let asked = self.send(Command::Pending {
+        let asked = self.pages.send(Page {
             run,
             after,
             limit,
             reply,
         });
         async move {
-            asked?;
+            asked.map_err(|_| anyhow::anyhow!("the journal reader stopped"))?;
             answer.await?
         }
     }
@@ -71,38 +83,29 @@ impl JournalWriter {
     /// Commits `changes` in one transaction; returns once they are durable.
     pub async fn write(&self, changes: Vec<Change>) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();
-        self.send(Command::Write { changes, reply })
-            .map_err(|e| e.to_string())?;
-        answer
-            .await
-            .map_err(|_| "the journal thread stopped".to_owned())?
-    }
-
-    fn send(&self, command: Command) -> anyhow::Result<()> {
-        self.commands
-            .send(command)
-            .map_err(|_| anyhow::anyhow!("the journal thread stopped"))
+        let stopped = || "the journal thread stopped".to_owned();
+        self.writes
+            .send(Write { changes, reply })
+            .map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
     }
 }
 
-fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Command>) -> Journal {
+fn read(reader: &Journal, asked: &mpsc::Receiver<Page>) {
+    while let Ok(page) = asked.recv() {
+        let _ = page
+            .reply
+            .send(reader.pending(page.run, page.after, page.limit));
+    }
+}
+
+fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Write>) -> Journal {
     while let Ok(first) = receiver.recv() {
-        let mut writes = Vec::new();
-        let mut next = Some(first);
-        while let Some(command) = next.take() {
-            match command {
-                Command::Pending {
-                    run,
-                    after,
-                    limit,
-                    reply,
-                } => {
-                    let _ = reply.send(journal.pending(run, after, limit));
-                }
-                Command::Write { changes, reply } => writes.push((changes, reply)),
-            }
-            if writes.len() < GROUP {
-                next = receiver.try_recv().ok();
+        let mut writes = vec![first];
+        while writes.len() < GROUP {
+            match receiver.try_recv() {
+                Ok(write) => writes.push(write),
+                Err(_) => break,
             }
         }
         commit(&mut journal, writes);
@@ -110,11 +113,11 @@ fn serve(mut journal: Journal, receiver: &mpsc::Receiver<Command>) -> Journal {
     journal
 }
 
-fn commit(journal: &mut Journal, writes: Vec<(Vec<Change>, Reply)>) {
-    if writes.is_empty() {
-        return;
-    }
-    let (changes, replies): (Vec<Vec<Change>>, Vec<_>) = writes.into_iter().unzip();
+fn commit(journal: &mut Journal, writes: Vec<Write>) {
+    let (changes, replies): (Vec<Vec<Change>>, Vec<_>) = writes
+        .into_iter()
+        .map(|write| (write.changes, write.reply))
+        .unzip();
     let changes: Vec<Change> = changes.into_iter().flatten().collect();
     let result = journal
         .write(&changes)
