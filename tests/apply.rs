@@ -62,7 +62,7 @@ impl Drop for Peer {
 }
 
 /// A campaign of `rows` recipients; `same` gives every recipient the same message.
-fn campaign(rows: usize, same: bool, delivery: &str) -> Test {
+pub(crate) fn campaign(rows: usize, same: bool, delivery: &str) -> Test {
     let body = if same { "Spring sale" } else { "{{ name }}" };
     let yaml = format!(
         "version: 1\nname: spring\nsender: {{bot_id: acme-bot, region: eu}}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{body}\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{{delivery}}}\n"
@@ -91,7 +91,7 @@ fn apply(test: &Test, peer: &Peer, extra: &[&str]) -> crate::support::Run {
 }
 
 /// The report as (phone, status) pairs, in line order.
-fn report(test: &Test) -> Vec<(String, String)> {
+pub(crate) fn report(test: &Test) -> Vec<(String, String)> {
     let text = test.read(".wacast/spring-report.csv");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     reader

@@ -12,3 +12,4 @@ mod sandbox;
 mod schema;
 mod status;
 mod support;
+mod transport;

@@ -265,7 +265,7 @@ fn send_all(
         let url = sandbox
             .as_ref()
             .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
-        let client = SinchClient::new(&url, bot_id, token, settings.concurrency)?;
+        let client = SinchClient::new(&url, bot_id, token)?;
         let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
         let mut progress = output.progress(total);

@@ -77,8 +77,8 @@ pub async fn run(
     let pause = pause::Pause::default();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency {
-        let worker = worker::Worker {
-            client: client.clone(),
+        let mut worker = worker::Worker {
+            session: client.session(),
             journal: journal.clone(),
             limiter: limiter.clone(),
             pause: pause.clone(),

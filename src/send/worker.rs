@@ -13,7 +13,7 @@ use super::stop::{Stop, StopReason};
 use super::{Event, backoff};
 use crate::journal::{Change, Outcome, State};
 use crate::phone::Phone;
-use crate::sinch::client::SinchClient;
+use crate::sinch::client::Session;
 use crate::sinch::send_error::SendError;
 use crate::sinch::wire::SendResponse;
 use governor::DefaultDirectRateLimiter;
@@ -27,7 +27,7 @@ use tokio::sync::mpsc::{Receiver, UnboundedSender};
 const LONGEST_PAUSE: Duration = Duration::from_secs(300);
 
 pub struct Worker {
-    pub client: SinchClient,
+    pub session: Session,
     pub journal: super::journal_writer::JournalWriter,
     pub limiter: Arc<DefaultDirectRateLimiter>,
     pub pause: Pause,
@@ -54,7 +54,7 @@ impl Unrecorded {
 
 impl Worker {
     /// Takes batches from `queue` until it is closed or sending stops.
-    pub async fn run(&self, queue: &Mutex<Receiver<Batch>>) {
+    pub async fn run(&mut self, queue: &Mutex<Receiver<Batch>>) {
         let mut unrecorded = None;
         loop {
             let next = match unrecorded {
@@ -80,7 +80,7 @@ impl Worker {
     /// Sends `batch` until it is sent, finally failed, or put back to pending,
     /// committing `earlier` (the worker's previous outcome) first. Returns the
     /// outcome when it is final and still to be committed.
-    async fn send(&self, batch: Batch, earlier: Option<Unrecorded>) -> Option<Unrecorded> {
+    async fn send(&mut self, batch: Batch, earlier: Option<Unrecorded>) -> Option<Unrecorded> {
         let mut earlier = match self.may_go_now(&batch) {
             true => earlier,
             false => {
@@ -110,7 +110,7 @@ impl Worker {
             if let Some(event) = recorded {
                 let _ = self.events.send(event);
             }
-            match self.client.send(batch.body.clone()).await {
+            match self.session.send(batch.body.clone()).await {
                 Err(error) if error.is_retryable() && attempt < self.max_attempts => {
                     if !self.requeue(&batch, &error, false).await {
                         return None;

@@ -2,5 +2,6 @@
 //! This is the only transport; another provider API would sit beside it.
 
 pub mod client;
+pub mod connector;
 pub mod send_error;
 pub mod wire;
