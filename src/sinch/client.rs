@@ -41,7 +41,6 @@ struct Shared {
     /// What requests ask for: the path.
     path: Uri,
     headers: HeaderMap,
-    url: String,
 }
 
 impl SinchClient {
@@ -90,14 +89,8 @@ impl SinchClient {
                 endpoint,
                 path,
                 headers,
-                url,
             }),
         })
-    }
-
-    /// The full URL requests go to.
-    pub fn url(&self) -> &str {
-        &self.shared.url
     }
 
     /// A sender with a connection of its own (opened on its first request).
