@@ -148,10 +148,8 @@ impl Session {
     /// Sends one request whose JSON body is `body` (a [`crate::sinch::wire::SendRequest`]).
     pub async fn send(&mut self, body: Vec<u8>) -> Result<(u16, SendResponse), SendError> {
         let body = Bytes::from(body);
-        let mut fresh = false;
         loop {
             let (mut connection, reused) = self.connection().await?;
-            fresh |= !reused;
             let exchange = exchange(&mut connection, self.client.request(body.clone()));
             match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
                 Ok(Ok((status, headers, answer))) => {
@@ -159,8 +157,9 @@ impl Session {
                     return classify(status, retry_after(&headers), &answer);
                 }
                 // A kept-alive connection the provider closed meanwhile:
-                // nothing was written, so a new connection may carry it.
-                Ok(Err(Failure::Unsent(_))) if !fresh => continue,
+                // nothing was written, so a new connection (the session has
+                // none left now) may carry it.
+                Ok(Err(Failure::Unsent(_))) if reused => continue,
                 Ok(Err(Failure::Unsent(error))) => {
                     return Err(SendError::NotSent {
                         reason: innermost(&error),
