@@ -6,11 +6,12 @@ use crate::digest::MessageDigest;
 use crate::journal::PendingRow;
 use crate::phone::Phone;
 
-/// One request: the recipients and the exact bytes of its JSON body.
+/// One request: the recipients and the exact bytes of its JSON body (shared,
+/// not copied, by each attempt to send it).
 #[derive(Clone, Debug)]
 pub struct Batch {
     pub phones: Vec<Phone>,
-    pub body: Vec<u8>,
+    pub body: bytes::Bytes,
 }
 
 /// The rate limiter's burst at `rate_per_second`. With a burst of `b`, no
@@ -64,7 +65,7 @@ impl Batch {
         body.push('}');
         Batch {
             phones,
-            body: body.into_bytes(),
+            body: body.into(),
         }
     }
 }

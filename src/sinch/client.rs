@@ -146,8 +146,7 @@ enum Failure {
 
 impl Session {
     /// Sends one request whose JSON body is `body` (a [`crate::sinch::wire::SendRequest`]).
-    pub async fn send(&mut self, body: Vec<u8>) -> Result<(u16, SendResponse), SendError> {
-        let body = Bytes::from(body);
+    pub async fn send(&mut self, body: Bytes) -> Result<(u16, SendResponse), SendError> {
         loop {
             let (mut connection, reused) = self.connection().await?;
             let exchange = exchange(&mut connection, self.client.request(body.clone()));
