@@ -5,7 +5,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};

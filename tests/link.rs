@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use wacast::commands::link::{LinkError, Options, QrTarget, link};
 use wacast::exit_status::ExitStatus;
-use wacast::qr_code::QrCode;
+use wacast::link::qr_code::QrCode;
 
 fn options(phone: &str, text: Option<&str>) -> Options {
     Options {
@@ -198,7 +198,7 @@ fn png_qr_code_decodes_to_the_link() {
     let outcome = link(&options).unwrap();
     assert_eq!(
         outcome.written,
-        Some((path.clone(), wacast::qr_code::QrFormat::Png))
+        Some((path.clone(), wacast::link::qr_code::QrFormat::Png))
     );
     assert_eq!(decode_png(&path), outcome.url);
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -274,7 +274,7 @@ fn a_qr_file_in_a_missing_directory_is_an_error() {
 #[test]
 fn template_function_personalises_links() {
     let mut env = minijinja::Environment::new();
-    env.add_function("whatsapp_link", wacast::click_link::whatsapp_link);
+    env.add_function("whatsapp_link", wacast::whatsapp::click_link::whatsapp_link);
     let template = env
         .template_from_str(r#"{{ whatsapp_link(phone, "Hi " ~ name ~ ", I'm in!") }}"#)
         .unwrap();

@@ -6,9 +6,9 @@ use crate::support::Test;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
-use wacast::callback_signature;
+use wacast::transport::sinch_v1::callback_signature;
 use wacast::campaign::Campaign;
-use wacast::digest::MessageDigest;
+use wacast::message::digest::MessageDigest;
 use wacast::journal::{Journal, Outcome, State};
 use wacast::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use wacast::phone::Phone;
@@ -92,7 +92,7 @@ pub fn report(id: &str, n: u64, state: &str) -> String {
     json!({"type": "whatsapp", "statuses": [{
         "status": if failed { "failure" } else { "success" },
         "state": state, "message_id": id, "recipient": format!("+{}", phone(n).digits()),
-        "timestamp": format!("2026-11-21T10:00:{:02}Z", wacast::delivery_journal::rank(state)),
+        "timestamp": format!("2026-11-21T10:00:{:02}Z", wacast::journal::delivery_journal::rank(state)),
         "details": if failed { Some("user blocked the business") } else { None },
     }]})
     .to_string()

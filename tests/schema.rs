@@ -5,7 +5,7 @@ use crate::support::root;
 #[test]
 fn committed_schema_is_current() {
     let path = root().join("schemas/campaign.schema.json");
-    let generated = wacast::schema::campaign_schema();
+    let generated = wacast::campaign::schema::campaign_schema();
     if std::env::var_os("WACAST_UPDATE_SCHEMA").is_some() {
         std::fs::write(&path, &generated).unwrap();
     }

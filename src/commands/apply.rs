@@ -3,7 +3,7 @@
 //! second apply of the same campaign waits for nobody: it is refused while the
 //! first holds the state lock.
 
-use crate::apply_stage;
+
 use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
 use crate::journal::{Journal, StateCounts};
@@ -14,8 +14,8 @@ use crate::secret::SecretString;
 use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::{self, Ended, Settings};
-use crate::sinch::client::SinchClient;
-use crate::state_lock::StateLock;
+use crate::transport::sinch_v1::client::SinchClient;
+use crate::journal::state_lock::StateLock;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,7 +61,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         anyhow::bail!("the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`")
     };
     let campaign = loaded.campaign.name.clone();
-    let state_dir = crate::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let state_dir = crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     crate::journal::create_private_dir(&state_dir)?;
     let _lock = StateLock::acquire(&state_dir, &campaign)?;
     let mut journal = open_journal(&state_dir, &campaign, output)?;
@@ -119,7 +119,7 @@ fn stage_plan(
     output: &mut Output,
 ) -> anyhow::Result<Option<crate::plan::Counts>> {
     let stage = journal.stage(run)?;
-    let (counts, diagnostics, stage) = apply_stage::stage(loaded, stage)?;
+    let (counts, diagnostics, stage) = crate::apply::stage::stage(loaded, stage)?;
     output.diagnostics(&diagnostics);
     if diagnostics.has_errors() {
         drop(stage);
@@ -322,7 +322,7 @@ fn finish(
     options: &Options,
     sandbox_messages: Option<usize>,
 ) -> anyhow::Result<ExitStatus> {
-    let rows = crate::report::write(journal, report)?;
+    let rows = crate::apply::report::write(journal, report)?;
     let counts = journal.counts()?;
     let stopped = ended.and_then(|e| e.stopped.clone());
     let status = if stopped.is_some() || counts.pending > 0 {

@@ -1,5 +1,5 @@
 //! `wacast apply PLAN_FILE`: the saved-plan half of apply. A plan file (told
-//! from a campaign by its first line) is verified ([`crate::saved_plan`]);
+//! from a campaign by its first line) is verified ([`crate::plan::saved_plan`]);
 //! if it still holds, apply continues with the campaign it was made from and
 //! the plan's `--resend-unknown` / `--retry-failed` choices, else it refuses
 //! before any request, naming what changed.
@@ -7,12 +7,12 @@
 use crate::commands::apply::Options;
 use crate::exit_status::ExitStatus;
 use crate::output::Output;
-use crate::saved_plan::{self, Verdict};
+use crate::plan::saved_plan::{self, Verdict};
 
 /// Turns `options` for a plan file into options for its campaign. `Some`
 /// status means apply ends here.
 pub fn prepare(options: &mut Options, output: &mut Output) -> anyhow::Result<Option<ExitStatus>> {
-    if !crate::plan_file::is_plan_file(&options.campaign) {
+    if !crate::plan::plan_file::is_plan_file(&options.campaign) {
         return Ok(None);
     }
     let plan = options.campaign.clone();

@@ -1,18 +1,18 @@
 //! `wacast diff OLD NEW` compares two saved plans; `wacast diff --rev REV
 //! CAMPAIGN` plans the campaign as committed at a git revision and as it is in
 //! the working tree, and compares those. Output: campaign-level changes, then
-//! one line per recipient change (see [`crate::diff_output`]), then the
+//! one line per recipient change (see [`crate::view::diff`]), then the
 //! totals; `--summary` prints the totals only. Recipient changes stream to
 //! stdout as they are found.
 
-use crate::diff_output;
+use crate::view::diff as diff_output;
 use crate::exit_status::ExitStatus;
-use crate::git_revision::Revision;
+use crate::plan::git_revision::Revision;
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::plan::{Plan, Review};
-use crate::plan_diff;
-use crate::plan_file::{PlanHeader, RecipientLog, RecipientSink};
+use crate::plan::plan_diff;
+use crate::plan::plan_file::{PlanHeader, RecipientLog, RecipientSink};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]
@@ -86,8 +86,8 @@ fn diff(
     options: &Options,
     output: &mut Output,
 ) -> anyhow::Result<ExitStatus> {
-    let (old_header, _) = crate::plan_file::read(old)?;
-    let (new_header, _) = crate::plan_file::read(new)?;
+    let (old_header, _) = crate::plan::plan_file::read(old)?;
+    let (new_header, _) = crate::plan::plan_file::read(new)?;
     let settings = plan_diff::settings(&old_header, &new_header);
     let mut buffer = String::new();
     if !options.summary {

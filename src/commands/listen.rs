@@ -3,11 +3,11 @@
 //! (all must share one) and their opt-out keywords and suppression file.
 
 use crate::campaign::Campaign;
-use crate::diagnostics::Diagnostics;
+use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
 use crate::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use crate::output::Output;
-use crate::state_dir;
+use crate::journal::state_dir;
 use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

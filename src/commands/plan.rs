@@ -8,12 +8,12 @@
 //! included), 2 something to send.
 
 use crate::exit_status::ExitStatus;
-use crate::journal_view::JournalView;
+use crate::journal::journal_view::JournalView;
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::plan::{Plan, Review};
-use crate::plan_file::{PlanHeader, RecipientLog, RecipientSink};
-use crate::plan_output;
+use crate::plan::plan_file::{PlanHeader, RecipientLog, RecipientSink};
+use crate::view::plan as plan_output;
 use std::path::PathBuf;
 
 /// How the plan is printed.
@@ -47,7 +47,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(invalid(&options));
         }
     };
-    let state_dir = crate::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let state_dir = crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     let journal = JournalView::open(
         &state_dir,
         &loaded.campaign.name,
@@ -66,7 +66,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     };
     let mut plan = Plan::build(loaded, review)?;
     if options.check_media && plan.is_valid() {
-        let problems = crate::media_check::check_plan(&plan)?;
+        let problems = crate::plan::media_check::check_plan(&plan)?;
         plan.diagnostics.extend(problems);
     }
     output.diagnostics(&plan.diagnostics);

@@ -3,9 +3,9 @@
 //! and the replies it carries (text, quick-reply payload and title).
 
 use super::CampaignTarget;
-use crate::delivery_journal::{Report, rank};
+use crate::journal::delivery_journal::{Report, rank};
 use crate::phone::Phone;
-use crate::sinch::wire::{CallbackEnvelope, RecipientStatus};
+use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
 use serde_json::Value;
 
 /// One callback, ready for the journal.

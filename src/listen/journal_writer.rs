@@ -7,7 +7,7 @@
 use super::callback::{Callback, Inbound};
 use super::{CampaignTarget, opt_out_file};
 use crate::campaign::OptOut;
-use crate::delivery_journal::{Applied, DeliveryBatch, DeliveryWriter, OptOutRecord};
+use crate::journal::delivery_journal::{Applied, DeliveryBatch, DeliveryWriter, OptOutRecord};
 use crate::journal::Journal;
 use std::path::Path;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The sandbox's error answers, in Sinch's `{"message", "details"}` shape, one
 //! constructor per status it can give so every failure reads the same way.
 
-use crate::sinch::wire::ErrorBody;
+use crate::transport::sinch_v1::wire::ErrorBody;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

@@ -8,7 +8,7 @@ use super::Delivery;
 use super::connection::until_stopped;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
 use super::stats::{Counter, Stats};
-use crate::sinch::wire::{CallbackEnvelope, RecipientStatus};
+use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
 use crate::timestamp::rfc3339;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};

@@ -32,7 +32,7 @@ mod stats;
 pub mod validate;
 
 /// The callback signature, shared with `wacast listen`.
-pub use crate::callback_signature as signature;
+pub use crate::transport::sinch_v1::callback_signature as signature;
 pub use config::{
     DEFAULT_BOT_ID, DEFAULT_KEEP_MESSAGES, DEFAULT_TOKEN, Delivery, Faults, Latency, SandboxConfig,
     parse_duration,

@@ -8,7 +8,7 @@ use super::fault_injector::Outcome;
 use super::sandbox_state::SandboxState;
 use super::stats::Counter;
 use super::validate::{self, ValidRequest};
-use crate::catalog;
+use crate::whatsapp::catalog;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -71,7 +71,7 @@ fn answer(
     headers: &HeaderMap,
     body: &[u8],
     outcome: Outcome,
-) -> Result<Option<crate::sinch::wire::SendResponse>, ApiError> {
+) -> Result<Option<crate::transport::sinch_v1::wire::SendResponse>, ApiError> {
     state.authorise(bot_id, headers)?;
     match outcome {
         Outcome::Hang => return Ok(None),

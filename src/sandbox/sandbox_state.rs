@@ -9,7 +9,7 @@ use super::fault_injector::{Decision, FaultInjector};
 use super::recorder::Recorder;
 use super::stats::{Counter, Stats};
 use super::validate::ValidRequest;
-use crate::sinch::wire::{RecipientStatus, SendResponse};
+use crate::transport::sinch_v1::wire::{RecipientStatus, SendResponse};
 use axum::http::{HeaderMap, StatusCode, header};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use tokio::sync::watch;

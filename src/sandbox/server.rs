@@ -12,7 +12,7 @@ use super::routes::{self, MESSAGES_PATH, STATS_PATH};
 use super::sandbox_state::SandboxState;
 use super::stats::Stats;
 use super::{Faults, SandboxConfig, SandboxError, SandboxStats};
-use crate::sinch::wire::messages_path;
+use crate::transport::sinch_v1::wire::messages_path;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;

@@ -3,7 +3,7 @@
 //! what Sinch would accept: a body that passes here is one wacast may send.
 //! All problems are reported together, in body order.
 
-use crate::catalog;
+use crate::whatsapp::catalog;
 use serde_json::{Map, Value};
 use std::fmt::Display;
 

@@ -1,8 +1,8 @@
 //! A request's worth of recipients: the same message for up to 20 numbers,
 //! grouped from pending rows in audience order.
 
-use crate::catalog::RECIPIENTS_PER_REQUEST_MAX;
-use crate::digest::MessageDigest;
+use crate::whatsapp::catalog::RECIPIENTS_PER_REQUEST_MAX;
+use crate::message::digest::MessageDigest;
 use crate::journal::PendingRow;
 use crate::phone::Phone;
 
@@ -54,7 +54,7 @@ pub fn group(rows: Vec<PendingRow>, largest: usize) -> Vec<(String, Vec<Phone>)>
 
 impl Batch {
     /// The request for `phones`, with `message` exactly as the plan staged it
-    /// (the bytes its digest covers), in the shape of [`crate::sinch::wire::SendRequest`].
+    /// (the bytes its digest covers), in the shape of [`crate::transport::sinch_v1::wire::SendRequest`].
     pub fn new(phones: Vec<Phone>, message: &str, callback: Option<&str>) -> Batch {
         let to: Vec<String> = phones.iter().map(|p| format!("\"{p}\"")).collect();
         let mut body = format!("{{\"to\":[{}],\"message\":{message}", to.join(","));
@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn a_batch_body_is_a_send_request() {
-        use crate::sinch::wire::{Media, SendRequest, TemplateMessage};
+        use crate::transport::sinch_v1::wire::{Media, SendRequest, TemplateMessage};
         let message = TemplateMessage {
             kind: "template".into(),
             template_name: "t".into(),

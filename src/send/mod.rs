@@ -14,7 +14,7 @@ pub mod tally;
 mod worker;
 
 use crate::journal::State;
-use crate::sinch::client::SinchClient;
+use crate::transport::sinch_v1::client::SinchClient;
 use batch::Batch;
 use governor::{Quota, RateLimiter};
 use journal_writer::JournalWriter;

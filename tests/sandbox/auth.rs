@@ -3,7 +3,7 @@
 
 use super::{read, snapshots, start_default, valid_body};
 use reqwest::StatusCode;
-use wacast::sinch::wire::messages_path;
+use wacast::transport::sinch_v1::wire::messages_path;
 
 async fn attempt(path: String, authorization: Option<&str>) -> serde_json::Value {
     let sandbox = start_default().await;

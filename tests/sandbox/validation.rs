@@ -6,7 +6,7 @@ use super::{fixture, post_raw, read, redact_ids, send, snapshots, start};
 use reqwest::StatusCode;
 use tokio::runtime::Handle;
 use wacast::sandbox::{Delivery, SandboxConfig};
-use wacast::sinch::wire::{Button, Media, SendRequest, TemplateMessage};
+use wacast::transport::sinch_v1::wire::{Button, Media, SendRequest, TemplateMessage};
 
 /// Reports are never due during a test, so fixture callbacks are not called.
 fn quiet() -> SandboxConfig {

@@ -1,0 +1,9 @@
+//! The audience: a CSV read row by row (encodings, delimiters, line endings) and
+//! the suppression lists of numbers never to message.
+
+#[allow(clippy::module_inception)]
+mod audience;
+pub mod line_endings;
+pub mod suppression;
+
+pub use audience::*;

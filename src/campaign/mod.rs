@@ -1,0 +1,10 @@
+//! The campaign file: its YAML shape and the checked [`Campaign`], the template
+//! catalog it is checked against, and the JSON schema generated from its types.
+
+#[allow(clippy::module_inception)]
+mod campaign;
+pub mod schema;
+pub mod template_catalog;
+pub mod yaml;
+
+pub use campaign::*;

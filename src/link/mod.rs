@@ -1,0 +1,3 @@
+//! Click to WhatsApp links drawn as QR codes.
+
+pub mod qr_code;

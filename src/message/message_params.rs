@@ -1,0 +1,98 @@
+//! A message and a campaign as labelled values, for reviewing changes: what a
+//! recipient's message is made of (media, file name, header, body and button
+//! parameters) and the campaign-level settings every recipient shares
+//! (template, language, media, parameters, buttons, vars, delivery). Diffs compare these label
+//! by label, so a change reads as `body {{2}}: "20%" → "25%"`.
+
+use crate::campaign::Campaign;
+use crate::plan::media_url;
+use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
+
+/// The parts of `message` that can differ between recipients, labelled.
+pub fn of_message(message: &TemplateMessage) -> Vec<(String, String)> {
+    let mut params = Vec::new();
+    if let Some(url) = media_url(&message.media) {
+        params.push(("media".to_owned(), url.to_owned()));
+    }
+    if let Media::Document {
+        filename: Some(name),
+        ..
+    } = &message.media
+    {
+        params.push(("file".to_owned(), name.clone()));
+    }
+    for (index, param) in message.header_params.iter().enumerate() {
+        params.push((format!("header {{{{{}}}}}", index + 1), param.clone()));
+    }
+    for (index, param) in message.body_params.iter().enumerate() {
+        params.push((format!("body {{{{{}}}}}", index + 1), param.clone()));
+    }
+    for (index, button) in message.buttons.iter().enumerate() {
+        let value = match button {
+            Button::Call => "call".to_owned(),
+            Button::Url { parameter } => format!("url {parameter}"),
+            Button::QuickReply { payload } => {
+                format!("quick_reply {}", payload.as_deref().unwrap_or(""))
+                    .trim_end()
+                    .to_owned()
+            }
+        };
+        params.push((format!("button {}", index + 1), value));
+    }
+    params
+}
+
+/// The settings every recipient of `campaign` shares, labelled, in a fixed order.
+pub fn of_campaign(campaign: &Campaign) -> Vec<(String, String)> {
+    let template = &campaign.template;
+    let mut settings = vec![
+        ("name".to_owned(), campaign.name.clone()),
+        ("sender".to_owned(), campaign.sender.bot_id.clone()),
+        (
+            "endpoint".to_owned(),
+            campaign
+                .sender
+                .endpoint
+                .clone()
+                .or_else(|| campaign.sender.region.map(|r| r.as_str().to_owned()))
+                .unwrap_or_default(),
+        ),
+        ("template".to_owned(), template.name.clone()),
+        ("language".to_owned(), template.language.clone()),
+    ];
+    if let Some(media) = &template.media {
+        settings.push(("media type".to_owned(), media.kind.as_str().to_owned()));
+        settings.push(("media url".to_owned(), media.url.source.clone()));
+        if let Some(filename) = &media.filename {
+            settings.push(("media file".to_owned(), filename.source.clone()));
+        }
+    }
+    for (index, expr) in template.header_params.iter().enumerate() {
+        settings.push((format!("header {{{{{}}}}}", index + 1), expr.source.clone()));
+    }
+    for (index, expr) in template.body_params.iter().enumerate() {
+        settings.push((format!("body {{{{{}}}}}", index + 1), expr.source.clone()));
+    }
+    for (index, button) in template.buttons.iter().enumerate() {
+        let value = button
+            .value
+            .as_ref()
+            .map_or_else(String::new, |v| format!(" {}", v.source));
+        settings.push((
+            format!("button {}", index + 1),
+            format!("{}{value}", button.kind.as_str()),
+        ));
+    }
+    for (name, value) in &campaign.vars {
+        settings.push((format!("vars.{name}"), value.to_string()));
+    }
+    let delivery = campaign.delivery;
+    settings.push((
+        "delivery".to_owned(),
+        format!(
+            "{} per second, {} in flight, {} attempt(s)",
+            delivery.rate_per_second, delivery.concurrency, delivery.max_attempts
+        ),
+    ));
+    settings
+}

@@ -1,0 +1,9 @@
+//! The template message each recipient gets, owned by no provider: rendering it
+//! from a row, the platform's rules for its parameters, its digest and its
+//! parameters as labelled values.
+
+pub mod digest;
+pub mod message_params;
+pub mod render;
+pub mod rules;
+pub mod substitution;

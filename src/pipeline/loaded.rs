@@ -1,0 +1,313 @@
+//! The one pipeline behind validate, plan and apply: load the campaign, its
+//! catalog, audience and suppression lists; then stream the audience row by
+//! row, rendering and checking each recipient's message. Each row ends in
+//! exactly one [`RowOutcome`], so nobody is silently skipped.
+
+use crate::audience::Audience;
+use crate::campaign::{Campaign, InvalidRows};
+use crate::diagnostic::Diagnostic;
+use crate::diagnostic::diagnostics::Diagnostics;
+use crate::message::digest::{MessageDigest, file_sha256};
+use crate::pipeline::parallel::{self, Checked};
+use crate::phone::Phone;
+use crate::message::render::Renderer;
+use crate::pipeline::row_check::{CheckedRow, RowCheck};
+use crate::transport::sinch_v1::wire::TemplateMessage;
+use crate::audience::suppression::Suppression;
+use crate::campaign::template_catalog::{CatalogStatus, TemplateCatalog};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// A file the plan depends on, pinned by its SHA-256.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct Input {
+    /// `campaign`, `audience`, `suppress` or `catalog`.
+    pub role: String,
+    /// The path relative to the campaign file's folder.
+    pub path: String,
+    pub sha256: String,
+}
+
+/// What became of one audience row.
+#[derive(Debug)]
+pub enum RowOutcome {
+    /// A recipient with the message they will get.
+    Recipient {
+        line: u64,
+        phone: Phone,
+        message: TemplateMessage,
+        digest: MessageDigest,
+    },
+    /// A row with problems; with `audience.invalid: skip` it is planned as skipped.
+    Invalid {
+        line: u64,
+        phone: Option<Phone>,
+        reason: String,
+    },
+    /// A number on a suppression list.
+    Suppressed { line: u64, phone: Phone },
+    /// A number an earlier row already has; the first row wins.
+    Duplicate {
+        line: u64,
+        first_line: u64,
+        phone: Phone,
+    },
+}
+
+/// A campaign with everything it refers to, ready to stream.
+pub struct Loaded {
+    pub campaign: Campaign,
+    pub catalog: CatalogStatus,
+    pub suppression: Suppression,
+    pub inputs: Vec<Input>,
+    audience: Audience,
+    renderer: Renderer,
+    phone_column: usize,
+    /// Problems found while loading that do not stop the run (warnings).
+    pub warnings: Diagnostics,
+}
+
+impl Loaded {
+    /// Loads `path` and all it refers to; every problem is reported at once.
+    pub fn load(path: &Path) -> Result<Loaded, Diagnostics> {
+        let campaign = Campaign::load(path)?;
+        let mut problems = Diagnostics::new();
+        let catalog = TemplateCatalog::check_campaign(&campaign, &mut problems);
+        let spec = &campaign.audience;
+        let suppression = Suppression::load(&spec.suppress, spec.default_country, &mut problems);
+        let audience = match Audience::open(&spec.file, spec.delimiter) {
+            Ok(audience) => audience,
+            Err(diagnostic) => {
+                problems.push(diagnostic);
+                return Err(problems);
+            }
+        };
+        let phone_column = phone_column(&campaign, &audience, &mut problems);
+        let renderer = match Renderer::new(&campaign, audience.headers.clone(), &spec.file) {
+            Ok(renderer) => Some(renderer),
+            Err(found) => {
+                problems.extend(found);
+                None
+            }
+        };
+        if problems.has_errors() {
+            return Err(problems);
+        }
+        let inputs = pin_inputs(&campaign, &catalog).map_err(|d| {
+            problems.push(d);
+            problems.clone()
+        })?;
+        Ok(Loaded {
+            campaign,
+            catalog,
+            suppression,
+            inputs,
+            audience,
+            renderer: renderer.expect("no errors means the renderer was built"),
+            phone_column: phone_column.expect("no errors means the phone column exists"),
+            warnings: problems,
+        })
+    }
+
+    /// Streams every audience row through rendering and the checks, calling
+    /// `visit` once per row in file order. Row problems go into `problems`: as
+    /// errors, or as warnings when invalid rows are skipped. `seen` decides
+    /// which rows repeat an earlier number.
+    pub fn stream(
+        &mut self,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
+        mut visit: impl FnMut(RowOutcome),
+    ) {
+        let check = RowCheck {
+            campaign: &self.campaign,
+            renderer: &self.renderer,
+            phone_column: self.phone_column,
+        };
+        let order = Order {
+            suppression: &self.suppression,
+            skip_invalid: self.campaign.audience.invalid == InvalidRows::Skip,
+            path: &self.campaign.audience.file,
+        };
+        parallel::check_rows(&mut self.audience, &check, |checked| {
+            let outcome = order.place(checked, seen, problems);
+            visit(outcome);
+        });
+    }
+}
+
+/// Which rows repeat an earlier row's number. Plans keep the numbers in
+/// memory; apply keeps them in its journal so its memory stays flat.
+pub trait FirstSeen {
+    /// For a number seen before: the first row's line and whether its message
+    /// was the same. Otherwise remembers this row as the first and says `None`.
+    fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)>;
+}
+
+/// What happens to checked rows in file order: problems reported, suppressed
+/// numbers excluded, duplicates merged.
+struct Order<'a> {
+    suppression: &'a Suppression,
+    skip_invalid: bool,
+    path: &'a Path,
+}
+
+impl Order<'_> {
+    fn place(
+        &self,
+        checked: Checked,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
+    ) -> RowOutcome {
+        let (line, phone, message, digest) = match checked {
+            Checked::Unreadable(diagnostic) => {
+                let line = diagnostic.location.as_ref().map_or(0, |l| l.line);
+                let reason = diagnostic.message.clone();
+                problems.push(downgrade(diagnostic, self.skip_invalid));
+                return RowOutcome::Invalid {
+                    line,
+                    phone: None,
+                    reason,
+                };
+            }
+            Checked::Row(CheckedRow::Bad {
+                line,
+                phone,
+                problems: found,
+            }) => {
+                let reason = found
+                    .iter()
+                    .map(|d| d.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                for diagnostic in found {
+                    problems.push(downgrade(diagnostic, self.skip_invalid));
+                }
+                return RowOutcome::Invalid {
+                    line,
+                    phone,
+                    reason,
+                };
+            }
+            Checked::Row(CheckedRow::Good {
+                line,
+                phone,
+                message,
+                digest,
+            }) => (line, phone, message, digest),
+        };
+        if self.suppression.contains(&phone) {
+            return RowOutcome::Suppressed { line, phone };
+        }
+        if let Some((first_line, same)) = seen.first(phone, line, digest) {
+            if !same {
+                problems.push(
+                    Diagnostic::warning(
+                        "audience.duplicate",
+                        format!("{} is also on line {first_line}, with a different message; line {first_line}'s is sent", phone.masked()),
+                    )
+                    .at(self.path, line, 0),
+                );
+            }
+            return RowOutcome::Duplicate {
+                line,
+                first_line,
+                phone,
+            };
+        }
+        RowOutcome::Recipient {
+            line,
+            phone,
+            message,
+            digest,
+        }
+    }
+}
+
+/// With `audience.invalid: skip`, row problems are warnings: the row is skipped.
+fn downgrade(diagnostic: Diagnostic, skip: bool) -> Diagnostic {
+    if skip {
+        Diagnostic {
+            severity: crate::diagnostic::Severity::Warning,
+            ..diagnostic
+        }
+    } else {
+        diagnostic
+    }
+}
+
+fn phone_column(
+    campaign: &Campaign,
+    audience: &Audience,
+    problems: &mut Diagnostics,
+) -> Option<usize> {
+    let name = &campaign.audience.phone_column;
+    let position = audience.headers.position(name);
+    if position.is_none() {
+        let mut diagnostic = Diagnostic::error(
+            "audience.header",
+            format!("the audience has no column `{name}` for phone numbers"),
+        )
+        .at(&audience.path, 1, 0);
+        diagnostic = match audience.headers.closest(name) {
+            Some(close) => diagnostic.help(format!(
+                "did you mean `{close}`? set `audience.phone_column`"
+            )),
+            None => diagnostic.help(format!(
+                "the columns are {}; set `audience.phone_column`",
+                audience
+                    .headers
+                    .names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        problems.push(diagnostic);
+    }
+    position
+}
+
+/// SHA-256 pins of every input file, paths relative to the campaign's folder.
+fn pin_inputs(campaign: &Campaign, catalog: &CatalogStatus) -> Result<Vec<Input>, Diagnostic> {
+    let dir = campaign.dir();
+    let mut files: Vec<(&str, PathBuf)> = vec![
+        ("campaign", campaign.source.path.clone()),
+        ("audience", campaign.audience.file.clone()),
+    ];
+    files.extend(
+        campaign
+            .audience
+            .suppress
+            .iter()
+            .map(|p| ("suppress", p.clone())),
+    );
+    if let CatalogStatus::Checked(path) = catalog {
+        files.push(("catalog", path.clone()));
+    }
+    files
+        .into_iter()
+        .map(|(role, path)| {
+            let sha256 = file_sha256(&path).map_err(|error| {
+                Diagnostic::error(
+                    "input.read",
+                    format!("cannot read `{}`: {error}", path.display()),
+                )
+            })?;
+            Ok(Input {
+                role: role.to_owned(),
+                path: relative(&path, &dir),
+                sha256,
+            })
+        })
+        .collect()
+}
+
+/// `path` as written relative to `dir` (both as the campaign names them).
+fn relative(path: &Path, dir: &Path) -> String {
+    path.strip_prefix(dir)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}

@@ -1,0 +1,14 @@
+//! The plan: what apply would send, classified against the journal; saved plan
+//! files, their verification before apply, diffs between plans, and the checks
+//! a plan may make of media.
+
+pub mod git_revision;
+pub mod media_check;
+#[allow(clippy::module_inception)]
+mod plan;
+pub mod plan_diff;
+pub mod plan_file;
+pub mod recipient_class;
+pub mod saved_plan;
+
+pub use plan::*;

@@ -1,0 +1,329 @@
+//! The Plan: what `apply` would send, built from the pipeline's row outcomes.
+//! Memory grows only with the number of distinct recipients (the duplicate
+//! check); everything else is a count, the first few samples, or lines
+//! streamed to a saved plan's recipient log.
+//!
+//! Each recipient is also classified against the journal (see
+//! [`crate::plan::recipient_class`]), so the plan counts what apply would really
+//! send, not just who is in the audience.
+
+use crate::campaign::{Campaign, InvalidRows};
+use crate::diagnostic::diagnostics::{Diagnostics, SHOWN_PER_KIND};
+use crate::message::digest::{MessageDigest, SequenceDigest};
+use crate::journal::journal_view::JournalView;
+use crate::phone::Phone;
+use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
+use crate::plan::plan_file::{PlanLine, PlanState, RecipientSink};
+use crate::plan::recipient_class::{ClassCounts, RecipientClass};
+use crate::transport::sinch_v1::wire::{Media, TemplateMessage};
+use crate::campaign::template_catalog::CatalogStatus;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+/// How many recipients' messages a plan shows in full.
+pub const SAMPLES: usize = 3;
+/// How many distinct media URLs a plan keeps for `--check-media`.
+pub const MEDIA_URLS_KEPT: usize = 10_000;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    /// Data rows in the audience file.
+    pub rows: u64,
+    /// Distinct valid numbers that will be messaged.
+    pub recipients: u64,
+    /// Rows with problems.
+    pub invalid: u64,
+    /// Invalid rows planned as skipped (`audience.invalid: skip`).
+    pub skipped: u64,
+    /// Rows whose number an earlier row already has.
+    pub duplicates: u64,
+    /// Rows whose number is on a suppression list.
+    pub suppressed: u64,
+    /// Different messages among the recipients.
+    pub distinct_messages: u64,
+    /// Different media URLs among the recipients.
+    pub distinct_media_urls: u64,
+}
+
+impl Counts {
+    /// Counts one row's outcome (the row, and what became of it).
+    pub fn count(&mut self, outcome: &RowOutcome) {
+        self.rows += 1;
+        let slot = match outcome {
+            RowOutcome::Recipient { .. } => &mut self.recipients,
+            RowOutcome::Invalid { .. } => &mut self.invalid,
+            RowOutcome::Suppressed { .. } => &mut self.suppressed,
+            RowOutcome::Duplicate { .. } => &mut self.duplicates,
+        };
+        *slot += 1;
+    }
+}
+
+/// A row planned as skipped, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    pub line: u64,
+    pub phone: Option<Phone>,
+    pub reason: String,
+}
+
+/// A recipient whose message the plan shows in full.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub class: RecipientClass,
+    pub line: u64,
+    pub phone: Phone,
+    pub message: TemplateMessage,
+}
+
+#[derive(Debug)]
+pub struct Plan {
+    pub campaign: Campaign,
+    pub catalog: CatalogStatus,
+    pub inputs: Vec<Input>,
+    pub counts: Counts,
+    pub samples: Vec<Sample>,
+    /// The first skipped rows, for display; `counts.skipped` has them all.
+    pub skipped: Vec<Skipped>,
+    /// SHA-256 over every recipient's line and digest, in order.
+    pub messages_digest: String,
+    /// The first distinct media URLs, sorted, for `--check-media`.
+    pub media_urls: BTreeSet<String>,
+    pub diagnostics: Diagnostics,
+    /// What the journal says of the recipients: counts per class and a digest.
+    pub state: PlanState,
+    /// The labels of each recipient's parameters (from the first recipient).
+    pub param_labels: Vec<String>,
+}
+
+/// Where a plan looks and what it writes besides the plan itself.
+pub struct Review<'a> {
+    /// The journal to classify recipients against.
+    pub journal: JournalView,
+    /// Where each recipient's plan line goes, if anywhere.
+    pub sink: Option<&'a mut dyn RecipientSink>,
+    /// Whether plan lines carry full numbers instead of masked ones.
+    pub show_numbers: bool,
+}
+
+impl Review<'_> {
+    /// No journal and no plan lines: the plan of the audience alone.
+    pub fn none() -> Review<'static> {
+        Review {
+            journal: JournalView::none(),
+            sink: None,
+            show_numbers: false,
+        }
+    }
+}
+
+impl Plan {
+    /// Streams the loaded campaign into a plan, classifying each recipient
+    /// against `review.journal` and writing its plan line to `review.sink` if
+    /// given. Problems in rows are in `diagnostics`; the plan is only good to
+    /// apply when it has no errors.
+    pub fn build(mut loaded: Loaded, review: Review<'_>) -> anyhow::Result<Plan> {
+        let Review {
+            mut journal,
+            mut sink,
+            show_numbers,
+        } = review;
+        let mut diagnostics = std::mem::take(&mut loaded.warnings);
+        let mut builder = Builder::default();
+        let mut seen = SeenInMemory::default();
+        let mut failed = Ok(());
+        loaded.stream(&mut seen, &mut diagnostics, |outcome| {
+            if let RowOutcome::Recipient {
+                line,
+                phone,
+                message,
+                digest,
+            } = &outcome
+                && failed.is_ok()
+            {
+                failed = journal.classify(*phone, digest).and_then(|class| {
+                    builder.classify(*line, class);
+                    let Some(sink) = sink.as_deref_mut() else {
+                        return Ok(());
+                    };
+                    let params = crate::message::message_params::of_message(message);
+                    if builder.param_labels.is_none() {
+                        builder.param_labels = Some(params.iter().map(|p| p.0.clone()).collect());
+                    }
+                    let who = if show_numbers {
+                        format!("+{phone}")
+                    } else {
+                        phone.masked()
+                    };
+                    sink.push(&PlanLine(
+                        *line,
+                        MessageDigest::of_recipient(*phone, digest).to_hex(),
+                        MessageDigest::recipient_key(*phone),
+                        who,
+                        class.sign().to_string(),
+                        params.into_iter().map(|p| p.1).collect(),
+                    ))
+                });
+            }
+            builder.add(outcome);
+        });
+        failed?;
+        builder.classes.removed = journal.removed()?;
+        let mut counts = builder.counts;
+        counts.distinct_messages = seen.distinct_messages();
+        counts.distinct_media_urls = distinct(builder.url_hashes);
+        if loaded.campaign.audience.invalid == InvalidRows::Skip {
+            counts.skipped = counts.invalid;
+        } else {
+            builder.skipped.clear();
+        }
+        Ok(Plan {
+            campaign: loaded.campaign,
+            catalog: loaded.catalog,
+            inputs: loaded.inputs,
+            counts,
+            samples: builder.samples,
+            skipped: builder.skipped,
+            messages_digest: builder.sequence.finish(),
+            media_urls: builder.kept_urls,
+            diagnostics,
+            state: PlanState {
+                journal: journal.exists(),
+                resend_unknown: journal.resend_unknown(),
+                retry_failed: journal.retry_failed(),
+                classes: builder.classes,
+                digest: hex::encode(builder.state_sequence.finalize()),
+            },
+            param_labels: builder.param_labels.unwrap_or_default(),
+        })
+    }
+
+    pub fn is_valid(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+
+    /// How many messages apply would send.
+    pub fn to_send(&self) -> u64 {
+        self.state.classes.to_send
+    }
+}
+
+/// The numbers seen so far, with the first line and a digest prefix of each:
+/// 20 bytes of payload per distinct recipient.
+#[derive(Default)]
+struct SeenInMemory(HashMap<u64, (u32, u64)>);
+
+impl SeenInMemory {
+    fn distinct_messages(&self) -> u64 {
+        distinct(self.0.values().map(|(_, digest)| *digest).collect())
+    }
+}
+
+impl FirstSeen for SeenInMemory {
+    fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
+        let prefix = digest.prefix();
+        match self.0.entry(phone.as_u64()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (first_line, first_digest) = *first.get();
+                Some((u64::from(first_line), first_digest == prefix))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((u32::try_from(line).unwrap_or(u32::MAX), prefix));
+                None
+            }
+        }
+    }
+}
+
+/// How many different values `values` holds.
+fn distinct(mut values: Vec<u64>) -> u64 {
+    values.sort_unstable();
+    values.dedup();
+    values.len() as u64
+}
+
+#[derive(Default)]
+struct Builder {
+    counts: Counts,
+    samples: Vec<Sample>,
+    skipped: Vec<Skipped>,
+    url_hashes: Vec<u64>,
+    kept_urls: BTreeSet<String>,
+    sequence: SequenceDigest,
+    classes: ClassCounts,
+    state_sequence: Sha256,
+    param_labels: Option<Vec<String>>,
+    /// The class of the recipient being added.
+    last_class: RecipientClass,
+}
+
+impl Builder {
+    fn classify(&mut self, line: u64, class: RecipientClass) {
+        self.classes.add(class);
+        self.last_class = class;
+        self.state_sequence.update(line.to_be_bytes());
+        self.state_sequence.update([class.sign() as u8]);
+    }
+
+    fn add(&mut self, outcome: RowOutcome) {
+        self.counts.count(&outcome);
+        match outcome {
+            RowOutcome::Recipient {
+                line,
+                phone,
+                message,
+                digest,
+            } => {
+                if let Some(url) = media_url(&message.media) {
+                    self.url(url);
+                }
+                self.sequence
+                    .push(line, &MessageDigest::of_recipient(phone, &digest));
+                if self.samples.len() < SAMPLES {
+                    self.samples.push(Sample {
+                        class: self.last_class,
+                        line,
+                        phone,
+                        message,
+                    });
+                }
+            }
+            RowOutcome::Invalid {
+                line,
+                phone,
+                reason,
+            } => {
+                if self.skipped.len() < SHOWN_PER_KIND {
+                    self.skipped.push(Skipped {
+                        line,
+                        phone,
+                        reason,
+                    });
+                }
+            }
+            RowOutcome::Suppressed { .. } | RowOutcome::Duplicate { .. } => {}
+        }
+    }
+
+    fn url(&mut self, url: &str) {
+        let mut hasher = DefaultHasher::new();
+        url.hash(&mut hasher);
+        let hash = hasher.finish();
+        if self.url_hashes.last() != Some(&hash) {
+            self.url_hashes.push(hash);
+        }
+        if self.kept_urls.len() < MEDIA_URLS_KEPT {
+            self.kept_urls.insert(url.to_owned());
+        }
+    }
+}
+
+/// The media URL of a message, if it has a media header.
+pub fn media_url(media: &Media) -> Option<&str> {
+    match media {
+        Media::Text => None,
+        Media::Image { url } | Media::Video { url } | Media::Document { url, .. } => Some(url),
+    }
+}

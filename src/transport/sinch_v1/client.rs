@@ -1,0 +1,357 @@
+//! The HTTP client for `POST /whatsapp/v1/{bot_id}/messages`. Each worker
+//! sends over a [`Session`]: an HTTP/1.1 keep-alive connection of its own,
+//! opened when first needed and again whenever the provider closes it, so no
+//! request waits on a shared pool. The bearer token comes from a
+//! [`SecretString`], and every answer is turned into a success or a
+//! [`SendError`] class. Redirects are not followed and nothing is retried
+//! here, except a request the connection refused before writing any of it:
+//! wacast alone decides what is safe to send again.
+
+use crate::secret::SecretString;
+use crate::transport::connector::{Connector, Stream};
+use crate::transport::send_error::SendError;
+use crate::transport::sinch_v1::wire::{ErrorBody, SendResponse, messages_path};
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderMap, HeaderValue, USER_AGENT};
+use hyper::{Method, Request, StatusCode, Uri};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest answer read; the provider's answers are a few hundred bytes.
+const ANSWER_MAX: usize = 1 << 20;
+/// How much of an unreadable answer is kept for the report.
+const BODY_KEPT: usize = 500;
+
+/// Cheap to clone: the connector, the request's URI and the headers every
+/// request carries (the bearer token among them, marked sensitive) are built
+/// once.
+#[derive(Clone)]
+pub struct SinchClient {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    connector: Connector,
+    /// Where connections go: the scheme and authority.
+    endpoint: Uri,
+    /// What requests ask for: the path.
+    path: Uri,
+    headers: HeaderMap,
+}
+
+impl SinchClient {
+    /// A client for `bot_id` at `base_url` (e.g. `https://eu1.whatsapp.api.sinch.com`).
+    pub fn new(base_url: &str, bot_id: &str, token: SecretString) -> anyhow::Result<SinchClient> {
+        let url = format!(
+            "{}{}",
+            base_url.trim_end_matches('/'),
+            messages_path(bot_id)
+        );
+        let not_a_url = |why: &str| anyhow::anyhow!("`{url}` is not an http or https URL: {why}");
+        let uri: Uri = url
+            .parse()
+            .map_err(|error| not_a_url(&format!("{error}")))?;
+        let (Some(scheme @ ("http" | "https")), Some(host)) = (uri.scheme_str(), uri.host()) else {
+            return Err(not_a_url("it needs http:// or https:// and a host"));
+        };
+        let authority = match uri.port_u16() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let endpoint = Uri::builder()
+            .scheme(scheme)
+            .authority(authority.as_str())
+            .path_and_query("/")
+            .build()?;
+        let path = uri
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+            .parse()?;
+        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.expose()))
+            .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
+        bearer.set_sensitive(true);
+        let headers = HeaderMap::from_iter([
+            (HOST, HeaderValue::try_from(authority)?),
+            (AUTHORIZATION, bearer),
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                USER_AGENT,
+                HeaderValue::from_static(concat!("wacast/", env!("CARGO_PKG_VERSION"))),
+            ),
+        ]);
+        Ok(SinchClient {
+            shared: Arc::new(Shared {
+                connector: Connector::new(&endpoint, CONNECT_TIMEOUT)?,
+                endpoint,
+                path,
+                headers,
+            }),
+        })
+    }
+
+    /// A sender with a connection of its own (opened on its first request).
+    pub fn session(&self) -> Session {
+        Session {
+            client: self.clone(),
+            connection: None,
+        }
+    }
+
+    async fn connect(&self) -> Result<SendRequest<Full<Bytes>>, SendError> {
+        let shared = &self.shared;
+        let opening = async {
+            let stream: Stream = shared.connector.connect(shared.endpoint.clone()).await?;
+            let (sender, connection) = hyper::client::conn::http1::handshake(stream).await?;
+            // Drives the connection until it closes or its sender is dropped;
+            // its errors reach the request that was on it.
+            tokio::spawn(connection);
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(sender)
+        };
+        match tokio::time::timeout(CONNECT_TIMEOUT, opening).await {
+            Ok(Ok(sender)) => Ok(sender),
+            Ok(Err(error)) => Err(SendError::NotSent {
+                reason: innermost(&*error),
+            }),
+            Err(_) => Err(SendError::NotSent {
+                reason: format!("no connection within {} s", CONNECT_TIMEOUT.as_secs()),
+            }),
+        }
+    }
+
+    fn request(&self, body: Bytes) -> Request<Full<Bytes>> {
+        let mut request = Request::new(Full::new(body));
+        *request.method_mut() = Method::POST;
+        *request.uri_mut() = self.shared.path.clone();
+        *request.headers_mut() = self.shared.headers.clone();
+        request
+    }
+}
+
+/// One worker's connection to the provider.
+pub struct Session {
+    client: SinchClient,
+    connection: Option<SendRequest<Full<Bytes>>>,
+}
+
+/// Why an exchange on a connection failed.
+enum Failure {
+    /// The connection closed before any of the request was written.
+    Unsent(hyper::Error),
+    Sent(SendError),
+}
+
+impl Session {
+    /// Sends one request whose JSON body is `body` (a [`crate::transport::sinch_v1::wire::SendRequest`]).
+    pub async fn send(&mut self, body: Bytes) -> Result<(u16, SendResponse), SendError> {
+        loop {
+            let (mut connection, reused) = self.connection().await?;
+            let exchange = exchange(&mut connection, self.client.request(body.clone()));
+            match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+                Ok(Ok((status, headers, answer))) => {
+                    self.connection = Some(connection);
+                    return classify(status, retry_after(&headers), &answer);
+                }
+                // A kept-alive connection the provider closed meanwhile:
+                // nothing was written, so a new connection (the session has
+                // none left now) may carry it.
+                Ok(Err(Failure::Unsent(_))) if reused => continue,
+                Ok(Err(Failure::Unsent(error))) => {
+                    return Err(SendError::NotSent {
+                        reason: innermost(&error),
+                    });
+                }
+                Ok(Err(Failure::Sent(error))) => return Err(error),
+                Err(_) => {
+                    return Err(SendError::Uncertain {
+                        status: None,
+                        reason: format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+                    });
+                }
+            }
+        }
+    }
+
+    /// The session's connection, ready for a request (opened if there is
+    /// none or the last one closed), and whether it carried requests before.
+    async fn connection(&mut self) -> Result<(SendRequest<Full<Bytes>>, bool), SendError> {
+        if let Some(mut connection) = self.connection.take()
+            && connection.ready().await.is_ok()
+        {
+            return Ok((connection, true));
+        }
+        Ok((self.client.connect().await?, false))
+    }
+}
+
+async fn exchange(
+    connection: &mut SendRequest<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
+) -> Result<(StatusCode, HeaderMap, Bytes), Failure> {
+    let answer =
+        connection
+            .send_request(request)
+            .await
+            .map_err(|error| match error.is_canceled() {
+                true => Failure::Unsent(error),
+                false => Failure::Sent(SendError::Uncertain {
+                    status: None,
+                    reason: format!(
+                        "the connection failed after the request was sent: {}",
+                        innermost(&error)
+                    ),
+                }),
+            })?;
+    let (parts, body) = answer.into_parts();
+    let body = Limited::new(body, ANSWER_MAX)
+        .collect()
+        .await
+        .map_err(|error| {
+            Failure::Sent(SendError::Uncertain {
+                status: Some(parts.status.as_u16()),
+                reason: format!("the answer was cut off: {}", innermost(&*error)),
+            })
+        })?
+        .to_bytes();
+    Ok((parts.status, parts.headers, body))
+}
+
+fn classify(
+    status: StatusCode,
+    retry_after: Option<Duration>,
+    body: &[u8],
+) -> Result<(u16, SendResponse), SendError> {
+    let code = status.as_u16();
+    if status.is_success() {
+        return serde_json::from_slice::<SendResponse>(body)
+            .map(|response| (code, response))
+            .map_err(|_| SendError::Uncertain {
+                status: Some(code),
+                reason: format!(
+                    "the provider accepted the request but its answer is unreadable: {}",
+                    excerpt(body)
+                ),
+            });
+    }
+    let error: ErrorBody = serde_json::from_slice(body).unwrap_or_else(|_| ErrorBody {
+        message: excerpt(body),
+        details: None,
+    });
+    Err(match code {
+        429 | 503 => SendError::Throttled {
+            status: code,
+            retry_after,
+        },
+        401 | 403 | 404 => SendError::Unauthorized {
+            status: code,
+            message: error.message,
+        },
+        400..=499 => SendError::Rejected {
+            status: code,
+            message: error.message,
+            details: error.details,
+        },
+        _ => SendError::Uncertain {
+            status: Some(code),
+            reason: format!("the provider answered {code}: {}", error.message),
+        },
+    })
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(hyper::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// The deepest cause of an error, which names what actually went wrong.
+fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(source) = current.source() {
+        current = source;
+    }
+    current.to_string()
+}
+
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let mut short: String = text.chars().take(BODY_KEPT).collect();
+    if text.chars().count() > BODY_KEPT {
+        short.push('…');
+    }
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_classed_by_what_may_follow() {
+        let throttled = classify(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(Duration::from_secs(2)),
+            b"",
+        )
+        .unwrap_err();
+        assert!(throttled.is_retryable());
+        let rejected = classify(
+            StatusCode::BAD_REQUEST,
+            None,
+            br#"{"message":"bad","details":"why"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(rejected.to_string(), "rejected (400): bad (why)");
+        assert!(!rejected.is_retryable());
+        let reason = classify(
+            StatusCode::BAD_REQUEST,
+            None,
+            br#"{"message":"bad","reason":"why"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(reason, rejected);
+        assert!(matches!(
+            classify(StatusCode::UNAUTHORIZED, None, b"{}").unwrap_err(),
+            SendError::Unauthorized { .. }
+        ));
+        let lost = classify(StatusCode::INTERNAL_SERVER_ERROR, None, b"oops").unwrap_err();
+        assert!(matches!(
+            lost,
+            SendError::Uncertain {
+                status: Some(500),
+                ..
+            }
+        ));
+        assert!(!lost.is_retryable());
+        let garbled = classify(StatusCode::CREATED, None, b"<html>").unwrap_err();
+        assert!(matches!(garbled, SendError::Uncertain { .. }));
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        let mut headers = HeaderMap::new();
+        headers.insert(hyper::header::RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(60));
+        headers.insert(hyper::header::RETRY_AFTER, later.parse().unwrap());
+        let wait = retry_after(&headers).unwrap();
+        assert!(
+            wait > Duration::from_secs(55) && wait <= Duration::from_secs(60),
+            "{wait:?}"
+        );
+    }
+}

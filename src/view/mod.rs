@@ -1,0 +1,4 @@
+//! Plans and diffs rendered for people and tools.
+
+pub mod diff;
+pub mod plan;
