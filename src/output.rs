@@ -4,8 +4,8 @@
 //! in `wacast plan | head`) ends the run quietly with success.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
-use crate::diagnostic::{Diagnostic, Severity};
 use crate::diagnostic::diagnostics::Diagnostics;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::exit_status::ExitStatus;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};

@@ -6,12 +6,12 @@ use crate::support::Test;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
-use wacast::transport::sinch_v1::callback_signature;
 use wacast::campaign::Campaign;
-use wacast::message::digest::MessageDigest;
 use wacast::journal::{Journal, Outcome, State};
 use wacast::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
+use wacast::message::digest::MessageDigest;
 use wacast::phone::Phone;
+use wacast::transport::sinch_v1::callback_signature;
 
 pub const CAMPAIGN: &str = "version: 1
 name: promo

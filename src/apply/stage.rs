@@ -4,8 +4,8 @@
 //! however large the audience.
 
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::message::digest::MessageDigest;
 use crate::journal::Stage;
+use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Loaded, RowOutcome};
 use crate::plan::Counts;

@@ -3,8 +3,8 @@
 //! and detects `,`, `;` or tab. A broken record (invalid UTF-8, wrong number of
 //! fields) is reported with its line and reading goes on, so one pass finds all.
 
-use crate::diagnostic::Diagnostic;
 use crate::audience::line_endings::LfReader;
+use crate::diagnostic::Diagnostic;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};

@@ -2,12 +2,12 @@
 //! JSON schema is generated from) and the checked [`Campaign`] the pipeline uses.
 //! Loading reports every problem in the file at once, each at its line and column.
 
-use crate::whatsapp::catalog::{self, MediaKind};
+use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::phone::Country;
 use crate::diagnostic::source_file::SourceFile;
-use crate::campaign::yaml::{self, Spanned};
+use crate::phone::Country;
+use crate::whatsapp::catalog::{self, MediaKind};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -4,10 +4,10 @@
 //! says the template was not checked.
 
 use crate::campaign::Campaign;
+use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::diagnostic::source_file::SourceFile;
-use crate::campaign::yaml::{self, Spanned};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::PathBuf;

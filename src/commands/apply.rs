@@ -3,9 +3,9 @@
 //! second apply of the same campaign waits for nobody: it is refused while the
 //! first holds the state lock.
 
-
 use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
+use crate::journal::state_lock::StateLock;
 use crate::journal::{Journal, StateCounts};
 use crate::output::Output;
 use crate::pipeline::Loaded;
@@ -15,7 +15,6 @@ use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::{self, Ended, Settings};
 use crate::transport::sinch_v1::client::SinchClient;
-use crate::journal::state_lock::StateLock;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,7 +60,8 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         anyhow::bail!("the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`")
     };
     let campaign = loaded.campaign.name.clone();
-    let state_dir = crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let state_dir =
+        crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     crate::journal::create_private_dir(&state_dir)?;
     let _lock = StateLock::acquire(&state_dir, &campaign)?;
     let mut journal = open_journal(&state_dir, &campaign, output)?;

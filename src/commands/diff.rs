@@ -5,14 +5,14 @@
 //! totals; `--summary` prints the totals only. Recipient changes stream to
 //! stdout as they are found.
 
-use crate::view::diff as diff_output;
 use crate::exit_status::ExitStatus;
-use crate::plan::git_revision::Revision;
 use crate::output::Output;
 use crate::pipeline::Loaded;
-use crate::plan::{Plan, Review};
+use crate::plan::git_revision::Revision;
 use crate::plan::plan_diff;
 use crate::plan::plan_file::{PlanHeader, RecipientLog, RecipientSink};
+use crate::plan::{Plan, Review};
+use crate::view::diff as diff_output;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug)]

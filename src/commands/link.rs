@@ -6,11 +6,11 @@
 //! what to show; [`run`] shows it: the link and any terminal drawing on stdout,
 //! a written file and errors on stderr.
 
-use crate::whatsapp::click_link::{ClickLink, ClickLinkError, looks_like_a_number};
 use crate::exit_status::ExitStatus;
+use crate::link::qr_code::{QrCode, QrCodeError, QrFormat};
 use crate::output::Output;
 use crate::phone::{Country, Phone, PhoneError};
-use crate::link::qr_code::{QrCode, QrCodeError, QrFormat};
+use crate::whatsapp::click_link::{ClickLink, ClickLinkError, looks_like_a_number};
 use std::path::PathBuf;
 
 /// What `wacast link` was asked to do.

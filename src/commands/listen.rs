@@ -5,9 +5,9 @@
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
+use crate::journal::state_dir;
 use crate::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use crate::output::Output;
-use crate::journal::state_dir;
 use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

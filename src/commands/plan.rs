@@ -11,8 +11,8 @@ use crate::exit_status::ExitStatus;
 use crate::journal::journal_view::JournalView;
 use crate::output::Output;
 use crate::pipeline::Loaded;
-use crate::plan::{Plan, Review};
 use crate::plan::plan_file::{PlanHeader, RecipientLog, RecipientSink};
+use crate::plan::{Plan, Review};
 use crate::view::plan as plan_output;
 use std::path::PathBuf;
 
@@ -47,7 +47,8 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(invalid(&options));
         }
     };
-    let state_dir = crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let state_dir =
+        crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     let journal = JournalView::open(
         &state_dir,
         &loaded.campaign.name,

@@ -5,12 +5,12 @@
 
 use crate::campaign::Campaign;
 use crate::commands::OutputFormat;
-use crate::journal::delivery_summary::{DeliverySummary, Reason};
 use crate::exit_status::ExitStatus;
+use crate::journal::delivery_summary::{DeliverySummary, Reason};
+use crate::journal::state_dir;
 use crate::journal::{self, Journal};
 use crate::output::Output;
 use crate::phone::Phone;
-use crate::journal::state_dir;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 

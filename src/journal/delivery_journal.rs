@@ -418,8 +418,8 @@ fn matched(row: &rusqlite::Row<'_>) -> rusqlite::Result<Matched> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::digest::MessageDigest;
     use crate::journal::{Outcome, State};
+    use crate::message::digest::MessageDigest;
 
     fn phone(n: u64) -> Phone {
         Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()

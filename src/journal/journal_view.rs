@@ -4,8 +4,8 @@
 //! stays flat, one indexed lookup per recipient, and recipients that left the
 //! audience are counted by subtraction rather than remembered.
 
-use crate::message::digest::MessageDigest;
 use crate::journal::{FILE, State};
+use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use crate::plan::recipient_class::RecipientClass;
 use anyhow::Context as _;

@@ -7,8 +7,8 @@
 use super::callback::{Callback, Inbound};
 use super::{CampaignTarget, opt_out_file};
 use crate::campaign::OptOut;
-use crate::journal::delivery_journal::{Applied, DeliveryBatch, DeliveryWriter, OptOutRecord};
 use crate::journal::Journal;
+use crate::journal::delivery_journal::{Applied, DeliveryBatch, DeliveryWriter, OptOutRecord};
 use std::path::Path;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};

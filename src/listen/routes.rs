@@ -6,7 +6,9 @@
 
 use super::listen_config::BODY_LIMIT;
 use super::{Callback, HmacKey, JournalWriter, ListenConfig};
-use crate::transport::sinch_v1::callback_signature::{self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
+use crate::transport::sinch_v1::callback_signature::{
+    self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};

@@ -8,8 +8,8 @@
 //! unusual shapes, numbers that look invalid — goes to the crate's parser, so
 //! what is rejected, and why, stays exactly as it was.
 
-use crate::phone::numbering_plan::{NumberingPlan, Region};
 use crate::phone::Phone;
+use crate::phone::numbering_plan::{NumberingPlan, Region};
 use phonenumber::country::Id as CountryId;
 
 /// The national significant number is at most 17 digits.

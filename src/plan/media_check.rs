@@ -2,10 +2,10 @@
 //! concurrency, a timeout) for its Content-Type and Content-Length and check
 //! them against WhatsApp's media table.
 
-use crate::whatsapp::catalog::{self, MediaKind};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::plan::Plan;
+use crate::whatsapp::catalog::{self, MediaKind};
 use std::time::Duration;
 
 /// Requests in flight at once.

@@ -18,12 +18,12 @@
 //! lock, so a change in the instant between is not caught here; apply's own
 //! staging still never resends what the journal says was sent.
 
-use crate::message::digest::file_sha256;
 use crate::journal::journal_view::JournalView;
+use crate::message::digest::file_sha256;
 use crate::pipeline::Loaded;
-use crate::plan::{Plan, Review};
 use crate::plan::plan_file::{self, PlanHeader, PlanLine, RecipientSink};
 use crate::plan::recipient_class::RecipientClass;
+use crate::plan::{Plan, Review};
 use std::path::{Path, PathBuf};
 
 /// A saved plan that still holds, and what apply needs from it.

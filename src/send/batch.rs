@@ -1,10 +1,10 @@
 //! A request's worth of recipients: the same message for up to 20 numbers,
 //! grouped from pending rows in audience order.
 
-use crate::whatsapp::catalog::RECIPIENTS_PER_REQUEST_MAX;
-use crate::message::digest::MessageDigest;
 use crate::journal::PendingRow;
+use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
+use crate::whatsapp::catalog::RECIPIENTS_PER_REQUEST_MAX;
 
 /// One request: the recipients and the exact bytes of its JSON body (shared,
 /// not copied, by each attempt to send it).
