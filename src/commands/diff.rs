@@ -10,7 +10,7 @@ use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::plan::git_revision::Revision;
 use crate::plan::plan_diff;
-use crate::plan::plan_file::{PlanHeader, RecipientLog, RecipientSink};
+use crate::plan::plan_file::{RecipientLog, RecipientSink};
 use crate::plan::{Plan, Review};
 use crate::view::diff as diff_output;
 use std::path::{Path, PathBuf};
@@ -76,7 +76,7 @@ fn plan_to(
         output.diagnostics(&plan.diagnostics);
         return Ok(Some(ExitStatus::Invalid));
     }
-    log.save(&PlanHeader::from_plan(&plan), to)?;
+    log.save(&plan.header(), to)?;
     Ok(None)
 }
 

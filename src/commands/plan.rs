@@ -11,7 +11,7 @@ use crate::exit_status::ExitStatus;
 use crate::journal::journal_view::JournalView;
 use crate::output::Output;
 use crate::pipeline::Loaded;
-use crate::plan::plan_file::{PlanHeader, RecipientLog, RecipientSink};
+use crate::plan::plan_file::{RecipientLog, RecipientSink};
 use crate::plan::{Plan, Review};
 use crate::view::plan as plan_output;
 use std::path::PathBuf;
@@ -81,7 +81,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         return Ok(invalid(&options));
     }
     if let (Some(path), Some(log)) = (&options.out, log) {
-        log.save(&PlanHeader::from_plan(&plan), path)?;
+        log.save(&plan.header(), path)?;
         output.message(&format!("plan written to {}", path.display()));
     }
     Ok(if options.detailed_exitcode && plan.to_send() > 0 {

@@ -145,6 +145,7 @@ fn parse_valid(text: &str, country: Option<Country>) -> Option<Phone> {
     let country = country.map(|c| c.0);
     WrittenNumber::read(text)
         .and_then(|written| written.resolve(country))
+        .and_then(|digits| Phone::from_digits(&digits))
         .or_else(|| parse_with_crate(text, country))
 }
 

@@ -8,7 +8,6 @@
 //! unusual shapes, numbers that look invalid — goes to the crate's parser, so
 //! what is rejected, and why, stays exactly as it was.
 
-use crate::phone::Phone;
 use crate::phone::numbering_plan::{NumberingPlan, Region};
 use phonenumber::country::Id as CountryId;
 
@@ -68,9 +67,10 @@ impl WrittenNumber {
         })
     }
 
-    /// The valid number the crate would make of this text with `country` as the
-    /// default; `None` when it would not, or when only the crate can tell.
-    pub fn resolve(&self, country: Option<CountryId>) -> Option<Phone> {
+    /// The international digits of the valid number the crate would make of
+    /// this text with `country` as the default; `None` when it would not, or
+    /// when only the crate can tell.
+    pub fn resolve(&self, country: Option<CountryId>) -> Option<String> {
         if self.digits.len() < 3 {
             return None;
         }
@@ -89,7 +89,7 @@ impl WrittenNumber {
         if !plan.is_valid(&national) {
             return None;
         }
-        Phone::from_digits(&format!("{}{national}", plan.code()))
+        Some(format!("{}{national}", plan.code()))
     }
 
     /// `+44-7400-000000`: the country code is the digits before the first separator.

@@ -2,6 +2,7 @@
 //! files, their verification before apply, diffs between plans, and the checks
 //! a plan may make of media.
 
+pub mod counts;
 pub mod git_revision;
 pub mod media_check;
 #[allow(clippy::module_inception)]
@@ -11,4 +12,5 @@ pub mod plan_file;
 pub mod recipient_class;
 pub mod saved_plan;
 
+pub use counts::Counts;
 pub use plan::*;

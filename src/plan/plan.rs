@@ -14,10 +14,10 @@ use crate::journal::journal_view::JournalView;
 use crate::message::digest::{MessageDigest, SequenceDigest};
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
-use crate::plan::plan_file::{PlanLine, PlanState, RecipientSink};
+use crate::plan::counts::Counts;
+use crate::plan::plan_file::{PlanHeader, PlanLine, PlanState, RecipientSink};
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use crate::transport::sinch_v1::wire::{Media, TemplateMessage};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -26,40 +26,6 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 pub const SAMPLES: usize = 3;
 /// How many distinct media URLs a plan keeps for `--check-media`.
 pub const MEDIA_URLS_KEPT: usize = 10_000;
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
-    /// Data rows in the audience file.
-    pub rows: u64,
-    /// Distinct valid numbers that will be messaged.
-    pub recipients: u64,
-    /// Rows with problems.
-    pub invalid: u64,
-    /// Invalid rows planned as skipped (`audience.invalid: skip`).
-    pub skipped: u64,
-    /// Rows whose number an earlier row already has.
-    pub duplicates: u64,
-    /// Rows whose number is on a suppression list.
-    pub suppressed: u64,
-    /// Different messages among the recipients.
-    pub distinct_messages: u64,
-    /// Different media URLs among the recipients.
-    pub distinct_media_urls: u64,
-}
-
-impl Counts {
-    /// Counts one row's outcome (the row, and what became of it).
-    pub fn count(&mut self, outcome: &RowOutcome) {
-        self.rows += 1;
-        let slot = match outcome {
-            RowOutcome::Recipient { .. } => &mut self.recipients,
-            RowOutcome::Invalid { .. } => &mut self.invalid,
-            RowOutcome::Suppressed { .. } => &mut self.suppressed,
-            RowOutcome::Duplicate { .. } => &mut self.duplicates,
-        };
-        *slot += 1;
-    }
-}
 
 /// A row planned as skipped, with the reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -207,6 +173,22 @@ impl Plan {
     /// How many messages apply would send.
     pub fn to_send(&self) -> u64 {
         self.state.classes.to_send
+    }
+
+    /// The first line of this plan's plan file.
+    pub fn header(&self) -> PlanHeader {
+        PlanHeader {
+            format: crate::plan::plan_file::FORMAT.to_owned(),
+            version: crate::plan::plan_file::VERSION,
+            campaign: self.campaign.name.clone(),
+            campaign_file: self.campaign.source.path.display().to_string(),
+            inputs: self.inputs.clone(),
+            counts: self.counts.clone(),
+            messages_digest: self.messages_digest.clone(),
+            settings: crate::message::message_params::of_campaign(&self.campaign),
+            param_labels: self.param_labels.clone(),
+            state: self.state.clone(),
+        }
     }
 }
 

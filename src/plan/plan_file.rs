@@ -25,7 +25,7 @@
 
 use crate::pipeline::Input;
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
-use crate::plan::{Counts, Plan};
+use crate::plan::counts::Counts;
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufWriter, Read as _, Seek, Write};
@@ -117,23 +117,6 @@ impl PlanLine {
 /// or a check against an earlier plan.
 pub trait RecipientSink {
     fn push(&mut self, line: &PlanLine) -> anyhow::Result<()>;
-}
-
-impl PlanHeader {
-    pub fn from_plan(plan: &Plan) -> PlanHeader {
-        PlanHeader {
-            format: FORMAT.to_owned(),
-            version: VERSION,
-            campaign: plan.campaign.name.clone(),
-            campaign_file: plan.campaign.source.path.display().to_string(),
-            inputs: plan.inputs.clone(),
-            counts: plan.counts.clone(),
-            messages_digest: plan.messages_digest.clone(),
-            settings: crate::message::message_params::of_campaign(&plan.campaign),
-            param_labels: plan.param_labels.clone(),
-            state: plan.state.clone(),
-        }
-    }
 }
 
 /// Recipient lines written while a plan is built, kept in a temporary file
