@@ -1,8 +1,9 @@
 //! The command line as typed: clap's types live here and nowhere else. One
 //! conversion, [`Cli::into_command`], turns them into the settings the commands use.
 
-use crate::commands::{Command, OutputFormat};
+use crate::commands::Command;
 use crate::sandbox::{Delivery, Faults, Latency, SandboxConfig};
+use crate::view::Format as ViewFormat;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -318,11 +319,21 @@ enum Format {
     Json,
 }
 
-impl From<Format> for OutputFormat {
-    fn from(format: Format) -> OutputFormat {
+impl From<Format> for ViewFormat {
+    fn from(format: Format) -> ViewFormat {
         match format {
-            Format::Text => OutputFormat::Text,
-            Format::Json => OutputFormat::Json,
+            Format::Text => ViewFormat::Text,
+            Format::Json => ViewFormat::Json,
+        }
+    }
+}
+
+impl From<PlanFormat> for ViewFormat {
+    fn from(format: PlanFormat) -> ViewFormat {
+        match format {
+            PlanFormat::Text => ViewFormat::Text,
+            PlanFormat::Json => ViewFormat::Json,
+            PlanFormat::Markdown => ViewFormat::Markdown,
         }
     }
 }
@@ -338,11 +349,7 @@ impl Cli {
                 let args = *args;
                 Command::Plan(crate::commands::plan::Options {
                     campaign: args.campaign,
-                    format: match args.format {
-                        PlanFormat::Text => crate::commands::plan::Format::Text,
-                        PlanFormat::Json => crate::commands::plan::Format::Json,
-                        PlanFormat::Markdown => crate::commands::plan::Format::Markdown,
-                    },
+                    format: args.format.into(),
                     out: args.out,
                     check_media: args.check_media,
                     show_numbers: args.show_numbers,

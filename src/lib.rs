@@ -33,6 +33,7 @@ pub mod plan;
 pub mod sandbox;
 pub mod secret;
 pub mod send;
+pub mod server;
 pub mod timestamp;
 pub mod transport;
 pub mod view;

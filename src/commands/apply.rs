@@ -3,7 +3,6 @@
 //! second apply of the same campaign waits for nobody: it is refused while the
 //! first holds the state lock.
 
-use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
 use crate::journal::state_lock::StateLock;
 use crate::journal::{Journal, StateCounts};
@@ -15,6 +14,7 @@ use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::{self, Ended, Settings};
 use crate::transport::sinch_v1::client::SinchClient;
+use crate::view::Format;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -32,7 +32,7 @@ pub struct Options {
     pub token: Option<SecretString>,
     pub resend_unknown: bool,
     pub retry_failed: bool,
-    pub format: OutputFormat,
+    pub format: Format,
 }
 
 /// How long in-flight requests may finish after Ctrl-C or another stop.
@@ -356,7 +356,7 @@ fn finish(
         counts.skipped,
         report.display()
     ));
-    if options.format == OutputFormat::Json {
+    if options.format == Format::Json {
         let summary = serde_json::json!({
             "campaign": journal.campaign(),
             "status": match status { ExitStatus::Ok => "sent", ExitStatus::Failures => "failures", _ => "stopped" },

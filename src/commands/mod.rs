@@ -27,13 +27,6 @@ pub enum Command {
     Status(status::Options),
 }
 
-/// How data on stdout is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
 impl Command {
     pub fn run(self, output: &mut Output) -> anyhow::Result<ExitStatus> {
         match self {

@@ -13,17 +13,9 @@ use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::plan::plan_file::{RecipientLog, RecipientSink};
 use crate::plan::{Plan, Review};
+use crate::view::Format;
 use crate::view::plan as plan_output;
 use std::path::PathBuf;
-
-/// How the plan is printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-    /// For a pull-request comment.
-    Markdown,
-}
 
 #[derive(Debug)]
 pub struct Options {

@@ -4,21 +4,18 @@
 //! no recipient, and the last run. Text for people, `--format json` for tools.
 
 use crate::campaign::Campaign;
-use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
-use crate::journal::delivery_summary::{DeliverySummary, Reason};
 use crate::journal::state_dir;
 use crate::journal::{self, Journal};
 use crate::output::Output;
-use crate::phone::Phone;
-use std::fmt::Write as _;
+use crate::view::{self, Format};
 use std::path::PathBuf;
 
 #[derive(Debug)]
 pub struct Options {
     pub campaign: PathBuf,
     pub state_dir: Option<PathBuf>,
-    pub format: OutputFormat,
+    pub format: Format,
     pub show_numbers: bool,
 }
 
@@ -40,148 +37,11 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     let journal = Journal::open(&dir, &campaign.name)?;
     let summary = journal.delivery_summary()?;
     let text = match options.format {
-        OutputFormat::Text => text(&campaign.name, &summary, options.show_numbers),
-        OutputFormat::Json => json(&campaign.name, &summary, options.show_numbers),
+        Format::Json => view::status::json(&campaign.name, &summary, options.show_numbers),
+        Format::Text | Format::Markdown => {
+            view::status::text(&campaign.name, &summary, options.show_numbers)
+        }
     };
     output.data(&text)?;
     Ok(ExitStatus::Ok)
-}
-
-fn number(phone: &Phone, show: bool) -> String {
-    if show {
-        format!("+{}", phone.digits())
-    } else {
-        phone.masked()
-    }
-}
-
-fn percent(part: u64, whole: u64) -> String {
-    (part * 100)
-        .checked_div(whole)
-        .map_or_else(String::new, |share| format!("  ({share}%)"))
-}
-
-/// The summary for people.
-pub fn text(name: &str, summary: &DeliverySummary, show_numbers: bool) -> String {
-    let mut text = String::new();
-    let s = &summary.states;
-    let _ = writeln!(text, "campaign    {name}");
-    match &summary.last_run {
-        Some(run) => {
-            let _ = writeln!(
-                text,
-                "last run    #{} started {}, {}",
-                run.id,
-                run.started_at,
-                match (&run.finished_at, &run.outcome) {
-                    (Some(at), Some(outcome)) => format!("finished {at} ({outcome})"),
-                    (Some(at), None) => format!("finished {at}"),
-                    _ => "not finished".to_owned(),
-                }
-            );
-        }
-        None => text.push_str("last run    none\n"),
-    }
-    let _ = writeln!(
-        text,
-        "recipients  {} pending, {} in flight, {} sent, {} failed, {} unknown, {} skipped",
-        s.pending, s.in_flight, s.sent, s.failed, s.unknown, s.skipped
-    );
-    let f = &summary.funnel;
-    let _ = writeln!(text, "\ndelivery");
-    let _ = writeln!(text, "  sent       {}", f.sent);
-    let _ = writeln!(
-        text,
-        "  delivered  {}{}",
-        f.delivered,
-        percent(f.delivered, f.sent)
-    );
-    let _ = writeln!(text, "  read       {}{}", f.read, percent(f.read, f.sent));
-    let _ = writeln!(
-        text,
-        "  failed     {}{}",
-        f.failed,
-        percent(f.failed, f.sent)
-    );
-    let _ = writeln!(
-        text,
-        "  no report  {} (sent, nothing reported past `sent` yet)",
-        f.awaiting
-    );
-    reasons(&mut text, "send failures", &summary.send_failures);
-    reasons(&mut text, "delivery failures", &summary.delivery_failures);
-    numbers(
-        &mut text,
-        "unknown",
-        s.unknown,
-        &summary.unknown_numbers,
-        show_numbers,
-    );
-    numbers(
-        &mut text,
-        "opted out",
-        summary.opted_out,
-        &summary.opted_out_numbers,
-        show_numbers,
-    );
-    if summary.reconciled > 0 {
-        let _ = writeln!(
-            text,
-            "\nreconciled  {} uncertain send(s) confirmed by a delivery report",
-            summary.reconciled
-        );
-    }
-    if summary.orphans > 0 {
-        let _ = writeln!(
-            text,
-            "\norphans     {} report(s) matched no recipient; acknowledged and kept in the journal",
-            summary.orphans
-        );
-    }
-    text
-}
-
-fn reasons(text: &mut String, title: &str, reasons: &[Reason]) {
-    if reasons.is_empty() {
-        return;
-    }
-    let _ = writeln!(text, "\n{title}");
-    for reason in reasons {
-        let _ = writeln!(text, "  {:>5}  {}", reason.count, reason.reason);
-    }
-}
-
-fn numbers(text: &mut String, title: &str, total: u64, numbers: &[Phone], show: bool) {
-    if total == 0 {
-        return;
-    }
-    let _ = writeln!(text, "\n{title} ({total})");
-    for phone in numbers {
-        let _ = writeln!(text, "  {}", number(phone, show));
-    }
-    if total > numbers.len() as u64 {
-        let _ = writeln!(text, "  … and {} more", total - numbers.len() as u64);
-    }
-}
-
-/// The summary as one JSON document.
-pub fn json(name: &str, summary: &DeliverySummary, show_numbers: bool) -> String {
-    let list = |phones: &[Phone]| -> Vec<String> {
-        phones.iter().map(|p| number(p, show_numbers)).collect()
-    };
-    let value = serde_json::json!({
-        "campaign": name,
-        "last_run": summary.last_run,
-        "states": summary.states,
-        "funnel": summary.funnel,
-        "send_failures": summary.send_failures,
-        "delivery_failures": summary.delivery_failures,
-        "unknown": {"count": summary.states.unknown, "numbers": list(&summary.unknown_numbers)},
-        "opted_out": {"count": summary.opted_out, "numbers": list(&summary.opted_out_numbers)},
-        "reconciled": summary.reconciled,
-        "orphans": summary.orphans,
-    });
-    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    text.push('\n');
-    text
 }

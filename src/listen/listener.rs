@@ -5,10 +5,10 @@
 
 use super::routes::{self, ListenState};
 use super::{JournalWriter, ListenConfig, ListenError};
+use crate::server::{LocalServer, Role};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -16,32 +16,17 @@ pub struct Listener;
 
 impl Listener {
     pub async fn start(config: ListenConfig) -> Result<ListenerHandle, ListenError> {
-        if !config.allow_remote && !config.listen.ip().is_loopback() {
-            return Err(ListenError::NonLoopback {
-                addr: config.listen,
-            });
-        }
-        let bind = |source| ListenError::Bind {
-            addr: config.listen,
-            source,
-        };
-        let listener = TcpListener::bind(config.listen).await.map_err(bind)?;
-        let addr = listener.local_addr().map_err(bind)?;
+        let server = LocalServer::bind(config.listen, config.allow_remote, Role::Listener).await?;
+        let addr = server.addr();
         let (writer, thread) = JournalWriter::start(
             &config.state_dir,
             config.campaigns.clone(),
             config.batch_max,
         )?;
         let router = routes::router(Arc::new(ListenState { config, writer }));
-        let (stop, mut stopped) = watch::channel(false);
-        let server = tokio::spawn(async move {
-            let shutdown = async move {
-                let _ = stopped.wait_for(|stopped| *stopped).await;
-            };
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await;
-        });
+        let (stop, stopped) = watch::channel(false);
+        // Open callbacks are let finish: each is answered only once committed.
+        let server = tokio::spawn(server.serve(router, stopped, None));
         Ok(ListenerHandle {
             addr,
             stop,

@@ -24,8 +24,8 @@
 //! the plan is built, so saving a plan never holds the audience in memory.
 
 use crate::pipeline::Input;
-use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use crate::plan::counts::Counts;
+use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufWriter, Read as _, Seek, Write};

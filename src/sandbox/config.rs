@@ -3,6 +3,7 @@
 //! so the command line, the tests and `apply --sandbox` build it the same way.
 
 use super::SandboxError;
+use crate::server::Role;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
@@ -70,9 +71,7 @@ impl fmt::Debug for SandboxConfig {
 impl SandboxConfig {
     /// Every setting that would make the server misbehave, as an error.
     pub fn check(&self) -> Result<(), SandboxError> {
-        if !self.allow_remote && !self.listen.ip().is_loopback() {
-            return Err(SandboxError::NonLoopback { addr: self.listen });
-        }
+        crate::server::check_loopback(self.listen, self.allow_remote, Role::Sandbox)?;
         if self.bot_id.is_empty() || self.bot_id.contains('/') {
             return Err(SandboxError::Config(format!(
                 "bot id `{}` must be non-empty and hold no `/`",
@@ -314,7 +313,9 @@ mod tests {
         };
         assert!(matches!(
             config.check(),
-            Err(SandboxError::NonLoopback { .. })
+            Err(SandboxError::Server(
+                crate::server::ServerError::NonLoopback { .. }
+            ))
         ));
         config.allow_remote = true;
         assert!(config.check().is_ok());

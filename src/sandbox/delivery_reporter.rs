@@ -5,9 +5,9 @@
 //! retrying non-2xx answers with doubling pauses as Sinch does.
 
 use super::Delivery;
-use super::connection::until_stopped;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
 use super::stats::{Counter, Stats};
+use crate::server::until_stopped;
 use crate::timestamp::rfc3339;
 use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
 use std::sync::Arc;

@@ -20,7 +20,6 @@
 
 mod api_error;
 mod config;
-mod connection;
 mod delivery_reporter;
 mod fault_injector;
 mod recorder;

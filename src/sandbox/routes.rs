@@ -3,11 +3,11 @@
 //! server answered. Unknown paths and methods get JSON errors too.
 
 use super::api_error::ApiError;
-use super::connection::{ConnectionControl, until_stopped};
 use super::fault_injector::Outcome;
 use super::sandbox_state::SandboxState;
 use super::stats::Counter;
 use super::validate::{self, ValidRequest};
+use crate::server::{ConnectionControl, until_stopped};
 use crate::whatsapp::catalog;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -4,7 +4,6 @@
 //! settings to change mid-test, and shutdown. Dropping the handle stops the
 //! server too.
 
-use super::connection::{serve_connection, until_stopped};
 use super::delivery_reporter::DeliveryReporter;
 use super::fault_injector::FaultInjector;
 use super::recorder::{RecordedMessage, Recorder};
@@ -12,15 +11,14 @@ use super::routes::{self, MESSAGES_PATH, STATS_PATH};
 use super::sandbox_state::SandboxState;
 use super::stats::Stats;
 use super::{Faults, SandboxConfig, SandboxError, SandboxStats};
+use crate::server::{LocalServer, Role};
 use crate::transport::sinch_v1::wire::messages_path;
-use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 /// How long shutdown waits for open connections before cutting them.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(2);
@@ -32,17 +30,8 @@ impl Sandbox {
     /// Checks `config`, binds its address and serves on the current runtime.
     pub async fn start(config: SandboxConfig) -> Result<SandboxHandle, SandboxError> {
         config.check()?;
-        let listener =
-            TcpListener::bind(config.listen)
-                .await
-                .map_err(|source| SandboxError::Bind {
-                    addr: config.listen,
-                    source,
-                })?;
-        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let server = LocalServer::bind(config.listen, config.allow_remote, Role::Sandbox).await?;
+        let addr = server.addr();
         let (stop, shutdown) = watch::channel(false);
         let stats = Arc::new(Stats::default());
         let state = Arc::new(SandboxState {
@@ -55,7 +44,7 @@ impl Sandbox {
             shutdown: shutdown.clone(),
         });
         let router = routes::router(state.clone());
-        let server = tokio::spawn(accept_loop(listener, router, shutdown));
+        let server = tokio::spawn(server.serve(router, shutdown, Some(SHUTDOWN_WAIT)));
         Ok(SandboxHandle {
             addr,
             state,
@@ -158,26 +147,4 @@ impl Drop for SandboxHandle {
     fn drop(&mut self) {
         self.stop.send_replace(true);
     }
-}
-
-async fn accept_loop(listener: TcpListener, router: Router, shutdown: watch::Receiver<bool>) {
-    let mut connections = JoinSet::new();
-    let mut stopped = shutdown.clone();
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, router.clone(), shutdown.clone()));
-                }
-                // Out of file descriptors or similar: wait for some to free up.
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            },
-            () = until_stopped(&mut stopped) => break,
-        }
-        while connections.try_join_next().is_some() {}
-    }
-    drop(listener);
-    let drained = async { while connections.join_next().await.is_some() {} };
-    let _ = tokio::time::timeout(SHUTDOWN_WAIT, drained).await;
 }

@@ -1,4 +1,11 @@
-//! Plans and diffs rendered for people and tools.
+//! What wacast shows, rendered for people and tools: plans, diffs and
+//! diagnostics as text, Markdown or JSON. Rendering returns strings; only
+//! the output module writes them.
 
+pub mod diagnostics;
 pub mod diff;
+mod format;
 pub mod plan;
+pub mod status;
+
+pub use format::Format;

@@ -227,7 +227,7 @@ pub fn markdown(plan: &Plan, show_numbers: bool) -> String {
     let _ = writeln!(out);
     fenced(&mut out, &body(plan, show_numbers));
     let _ = writeln!(out, "</details>");
-    let diagnostics = crate::output::render_diagnostics(&plan.diagnostics, false);
+    let diagnostics = crate::view::diagnostics::render_diagnostics(&plan.diagnostics, false);
     if !diagnostics.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(

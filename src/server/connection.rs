@@ -1,7 +1,7 @@
-//! One client connection, served by hyper with the sandbox's router. The
-//! sandbox serves connections itself (rather than through `axum::serve`) so a
-//! request can close its own connection without answering: the lost-answer
-//! fault, where the client cannot know whether its message went out.
+//! One client connection, served by hyper with a server's router. Connections
+//! are served here rather than through `axum::serve` so a request can close
+//! its own connection without answering: the sandbox's lost-answer fault,
+//! where the client cannot know whether its message went out.
 
 use axum::Router;
 use hyper::body::Incoming;
@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 
-/// How long open requests get to finish once the sandbox shuts down.
+/// How long open requests get to finish once the server shuts down.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Lets a request close the connection it arrived on; handed to every request
@@ -32,7 +32,7 @@ impl ConnectionControl {
 }
 
 /// Serves HTTP/1.1 on `stream` until the client leaves, a request closes the
-/// connection, or the sandbox shuts down.
+/// connection, or the server shuts down.
 pub async fn serve_connection(
     stream: TcpStream,
     router: Router,
@@ -63,7 +63,7 @@ pub async fn serve_connection(
     }
 }
 
-/// Completes once the sandbox is shutting down (or its handle is gone).
+/// Completes once the server is shutting down (or its handle is gone).
 pub async fn until_stopped(shutdown: &mut watch::Receiver<bool>) {
     let _ = shutdown.wait_for(|stopped| *stopped).await;
 }
