@@ -54,6 +54,13 @@ impl Output {
         eprintln!("{text}");
     }
 
+    /// Lines for the user on stderr, each as [`Output::message`] prints it.
+    pub fn messages(&mut self, lines: impl IntoIterator<Item = String>) {
+        for line in lines {
+            self.message(&line);
+        }
+    }
+
     /// Prints every diagnostic kept, then a count line for kinds with more.
     pub fn diagnostics(&mut self, diagnostics: &Diagnostics) {
         let text = crate::view::diagnostics::render_diagnostics(diagnostics, self.colour);

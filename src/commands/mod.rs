@@ -2,7 +2,6 @@
 //! work through the library, and hands what to show to the output module.
 
 pub mod apply;
-pub mod apply_plan_file;
 pub mod diff;
 pub mod link;
 pub mod listen;

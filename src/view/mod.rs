@@ -2,6 +2,7 @@
 //! diagnostics as text, Markdown or JSON. Rendering returns strings; only
 //! the output module writes them.
 
+pub mod apply;
 pub mod diagnostics;
 pub mod diff;
 mod format;

@@ -1,0 +1,310 @@
+//! The apply sequence as library code: lock → open → recover → stage, then
+//! (once the caller has confirmed) send → record → report. Each step returns
+//! what happened as values; nothing here prints. The command decides what to
+//! show between the steps and asks for confirmation.
+//!
+//! The state lock is taken before the journal is opened and held until the
+//! session ends, so a second apply of the same campaign is refused at once.
+
+use super::apply_summary::{ApplyStatus, ApplySummary, ThisRun};
+use super::{ApplySettings, stage};
+use crate::diagnostic::diagnostics::Diagnostics;
+use crate::journal::state_lock::StateLock;
+use crate::journal::{Journal, StateCounts};
+use crate::pipeline::Loaded;
+use crate::plan::Counts;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::send::journal_writer::JournalWriter;
+use crate::send::stop::{Stop, StopReason};
+use crate::send::tally::Tally;
+use crate::send::{self, Ended, Settings};
+use crate::transport::sinch_v1::client::SinchClient;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long in-flight requests may finish after Ctrl-C or another stop.
+const STOP_DEADLINE: Duration = Duration::from_secs(20);
+
+/// What opening and staging found.
+pub enum Opened {
+    /// The plan has errors; nothing was kept and nothing will be sent.
+    Invalid {
+        /// Recipients an earlier run left in flight, now unknown.
+        recovered: u64,
+        diagnostics: Diagnostics,
+    },
+    /// Staged in the journal, ready to send.
+    Ready(Box<ApplySession>),
+}
+
+/// A campaign staged in its journal, holding the state lock.
+pub struct ApplySession {
+    _lock: StateLock,
+    journal: Journal,
+    run: i64,
+    loaded: Loaded,
+    settings: ApplySettings,
+    base_url: String,
+    report: PathBuf,
+    /// Recipients an earlier run left in flight, now unknown.
+    pub recovered: u64,
+    /// Warnings (and errors, when invalid) of the plan.
+    pub diagnostics: Diagnostics,
+    /// The audience as planned.
+    pub counts: Counts,
+    /// The journal before this run.
+    pub before: StateCounts,
+    /// How many recipients this run will send.
+    pub to_send: u64,
+}
+
+impl ApplySession {
+    /// Takes the state lock for `loaded`'s campaign, opens (or creates) its
+    /// journal, turns what a dead run left in flight into `unknown`, and
+    /// stages the plan. `campaign_file` is the path the campaign was loaded
+    /// from, which places the default state folder.
+    pub fn open(
+        mut loaded: Loaded,
+        campaign_file: &Path,
+        settings: ApplySettings,
+    ) -> anyhow::Result<Opened> {
+        let Some(base_url) = base_url(&settings, &loaded) else {
+            anyhow::bail!(
+                "the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`"
+            )
+        };
+        let campaign = loaded.campaign.name.clone();
+        let state_dir =
+            crate::journal::state_dir::for_campaign(campaign_file, settings.state_dir.as_deref());
+        crate::journal::create_private_dir(&state_dir)?;
+        let lock = StateLock::acquire(&state_dir, &campaign)?;
+        let mut journal = Journal::open(&state_dir, &campaign)?;
+        let recovered = journal.recover_in_flight()?;
+        let run = journal.begin_run()?;
+        let staging = journal.stage(run)?;
+        let (counts, diagnostics, staging) = stage::stage(&mut loaded, staging)?;
+        if diagnostics.has_errors() {
+            drop(staging);
+            journal.finish_run(run, "invalid")?;
+            return Ok(Opened::Invalid {
+                recovered,
+                diagnostics,
+            });
+        }
+        staging.commit()?;
+        let report = settings
+            .report
+            .clone()
+            .unwrap_or_else(|| state_dir.join(format!("{campaign}-report.csv")));
+        let before = journal.counts()?;
+        let again = |wanted: bool, count: u64| if wanted { count } else { 0 };
+        let to_send = journal.pending_count(run)?
+            + again(settings.resend_unknown, before.unknown)
+            + again(settings.retry_failed, before.failed);
+        Ok(Opened::Ready(Box::new(ApplySession {
+            _lock: lock,
+            journal,
+            run,
+            loaded,
+            settings,
+            base_url,
+            report,
+            recovered,
+            diagnostics,
+            counts,
+            before,
+            to_send,
+        })))
+    }
+
+    pub fn campaign(&self) -> &str {
+        self.journal.campaign()
+    }
+
+    /// Where this apply sends, for people: the base URL or the embedded sandbox.
+    pub fn target(&self) -> String {
+        if self.settings.sandbox {
+            "the embedded sandbox".to_owned()
+        } else {
+            self.base_url.clone()
+        }
+    }
+
+    /// The confirmation was declined: the run ends having sent nothing.
+    pub fn decline(mut self) -> anyhow::Result<()> {
+        self.journal.finish_run(self.run, "declined")
+    }
+
+    /// Sends every recipient this run is to send (none is fine), records how
+    /// the run ended and writes the report. `progress` hears every outcome.
+    pub fn send(mut self, progress: &mut dyn FnMut(&Tally)) -> anyhow::Result<ApplySummary> {
+        if self.to_send == 0 {
+            self.journal.finish_run(self.run, "nothing to send")?;
+            let finished = Finished {
+                _lock: self._lock,
+                journal: self.journal,
+                report: self.report,
+            };
+            return finished.summary(None, None);
+        }
+        let settings = &self.settings;
+        if (settings.resend_unknown && self.before.unknown > 0)
+            || (settings.retry_failed && self.before.failed > 0)
+        {
+            self.journal
+                .requeue(settings.resend_unknown, settings.retry_failed)?;
+        }
+        let delivery = self.loaded.campaign.delivery;
+        let send_settings = Settings {
+            concurrency: delivery.concurrency as usize,
+            rate_per_second: delivery.rate_per_second,
+            max_attempts: delivery.max_attempts,
+            callback: self.loaded.campaign.message_callback(),
+            stop_deadline: STOP_DEADLINE,
+        };
+        let ApplySession {
+            _lock,
+            journal,
+            run,
+            loaded,
+            settings,
+            base_url,
+            report,
+            to_send,
+            ..
+        } = self;
+        let bot_id = loaded.campaign.sender.bot_id.clone();
+        let (ended, mut journal, received) = send_all(
+            journal,
+            run,
+            to_send,
+            &send_settings,
+            &settings,
+            &base_url,
+            &bot_id,
+            progress,
+        )?;
+        journal.recover_in_flight()?;
+        let outcome = ended
+            .stopped
+            .as_ref()
+            .map_or_else(|| "finished".to_owned(), |r| format!("stopped: {r}"));
+        journal.finish_run(run, &outcome)?;
+        let session = Finished {
+            _lock,
+            journal,
+            report,
+        };
+        session.summary(Some(&ended), received)
+    }
+}
+
+/// A run that has ended, still holding the lock while the report is written.
+struct Finished {
+    _lock: StateLock,
+    journal: Journal,
+    report: PathBuf,
+}
+
+impl Finished {
+    fn summary(
+        self,
+        ended: Option<&Ended>,
+        sandbox_messages: Option<usize>,
+    ) -> anyhow::Result<ApplySummary> {
+        let report_rows = super::report::write(&self.journal, &self.report)?;
+        let counts = self.journal.counts()?;
+        let stopped = ended.and_then(|e| e.stopped.clone());
+        Ok(ApplySummary {
+            campaign: self.journal.campaign().to_owned(),
+            status: ApplyStatus::of(&counts, stopped.as_ref()),
+            stopped: stopped.map(|reason| reason.to_string()),
+            counts,
+            this_run: ended.map(|e| ThisRun::of(&e.tally)),
+            report: self.report.display().to_string(),
+            report_rows,
+            sandbox_messages,
+        })
+    }
+}
+
+fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {
+    if settings.sandbox {
+        return Some("sandbox".to_owned());
+    }
+    settings
+        .endpoint
+        .clone()
+        .or_else(|| loaded.campaign.sender.base_url())
+}
+
+/// Sends on a tokio runtime, with the sandbox started there if asked for.
+#[allow(clippy::too_many_arguments)]
+fn send_all(
+    journal: Journal,
+    run: i64,
+    total: u64,
+    send_settings: &Settings,
+    settings: &ApplySettings,
+    base_url: &str,
+    bot_id: &str,
+    progress: &mut dyn FnMut(&Tally),
+) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (writer, thread) = JournalWriter::spawn(journal)?;
+    let token = settings.token.clone();
+    let ended = runtime.block_on(async {
+        let sandbox = match settings.sandbox {
+            true => Some(start_sandbox(bot_id, &token).await?),
+            false => None,
+        };
+        let url = sandbox
+            .as_ref()
+            .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
+        let client = SinchClient::new(&url, bot_id, token)?;
+        let stop = Stop::default();
+        tokio::spawn(watch_signals(stop.clone()));
+        let ended = send::run(writer, run, total, client, send_settings, stop, progress).await;
+        let received = sandbox.as_ref().map(|s| s.messages().len());
+        if let Some(sandbox) = sandbox {
+            sandbox.shutdown().await;
+        }
+        anyhow::Ok((ended, received))
+    })?;
+    let journal = thread
+        .join()
+        .map_err(|_| anyhow::anyhow!("the journal thread panicked"))?;
+    Ok((ended.0, journal, ended.1))
+}
+
+async fn start_sandbox(
+    bot_id: &str,
+    token: &crate::secret::SecretString,
+) -> anyhow::Result<SandboxHandle> {
+    let config = SandboxConfig {
+        bot_id: bot_id.to_owned(),
+        token: token.expose().to_owned(),
+        ..SandboxConfig::default()
+    };
+    Ok(Sandbox::start(config).await?)
+}
+
+/// Stops sending on Ctrl-C or SIGTERM.
+async fn watch_signals(stop: Stop) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    stop.set(StopReason::Interrupted);
+}

@@ -1,0 +1,24 @@
+//! What an apply needs besides the campaign, as the command line decided it:
+//! where the state and the report go, where to send (an endpoint, or an
+//! embedded sandbox) and with which token, and whether unknown or failed
+//! recipients are sent again.
+
+use crate::secret::SecretString;
+use std::path::PathBuf;
+
+#[derive(Debug)]
+pub struct ApplySettings {
+    /// The state folder chosen with `--state-dir`; default `.wacast/` beside the campaign.
+    pub state_dir: Option<PathBuf>,
+    /// The report chosen with `--report`; default in the state folder.
+    pub report: Option<PathBuf>,
+    /// The base URL chosen with `--endpoint`, over the campaign's.
+    pub endpoint: Option<String>,
+    /// Send to a sandbox started in-process instead of the provider.
+    pub sandbox: bool,
+    pub token: SecretString,
+    /// Send again to recipients whose earlier outcome is unknown.
+    pub resend_unknown: bool,
+    /// Send again to recipients that failed earlier.
+    pub retry_failed: bool,
+}

@@ -1,0 +1,85 @@
+//! How an apply ended, as a value: the campaign's counts after it, what this
+//! run did, why it stopped if it did, and where the report is. `view::apply`
+//! renders it for people and as JSON; the command maps its status to an exit
+//! code.
+
+use crate::journal::StateCounts;
+use crate::send::stop::StopReason;
+use crate::send::tally::Tally;
+use serde::Serialize;
+
+/// Where the campaign stands after an apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyStatus {
+    /// Every recipient is sent.
+    Sent,
+    /// Nothing is left to send, but some recipients failed or are unknown.
+    Failures,
+    /// Sending stopped early, or recipients are still pending: apply again.
+    Stopped,
+}
+
+/// What one run sent, for the summary.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ThisRun {
+    pub sent: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    /// Recipients put back to pending (retries exhausted, or stopped).
+    pub left_pending: u64,
+    pub requests: u64,
+    pub retries: u64,
+    /// How long sending took (the report is not counted).
+    pub seconds: f64,
+    pub recipients_per_second: f64,
+}
+
+impl ThisRun {
+    pub fn of(tally: &Tally) -> ThisRun {
+        ThisRun {
+            sent: tally.sent,
+            failed: tally.failed,
+            unknown: tally.unknown,
+            left_pending: tally.requeued,
+            requests: tally.requests,
+            retries: tally.retries,
+            seconds: tally.elapsed().as_secs_f64(),
+            recipients_per_second: tally.rate(),
+        }
+    }
+}
+
+/// The end of an apply.
+#[derive(Clone, Debug, Serialize)]
+pub struct ApplySummary {
+    pub campaign: String,
+    pub status: ApplyStatus,
+    /// Why sending stopped early, in words.
+    pub stopped: Option<String>,
+    /// The campaign's recipients per state, across every run.
+    pub counts: StateCounts,
+    /// What this run sent; none when it had nothing to send.
+    pub this_run: Option<ThisRun>,
+    /// The report file.
+    pub report: String,
+    /// Rows in the report.
+    #[serde(skip)]
+    pub report_rows: u64,
+    /// Messages the embedded sandbox received, when apply started one.
+    #[serde(skip)]
+    pub sandbox_messages: Option<usize>,
+}
+
+impl ApplyStatus {
+    /// The status the journal's counts and a stop give.
+    pub fn of(counts: &StateCounts, stopped: Option<&StopReason>) -> ApplyStatus {
+        if stopped.is_some() || counts.pending > 0 {
+            ApplyStatus::Stopped
+        } else if counts.failed > 0 || counts.unknown > 0 {
+            ApplyStatus::Failures
+        } else {
+            ApplyStatus::Sent
+        }
+    }
+}
