@@ -6,11 +6,11 @@
 
 use crate::audience::{Headers, Row};
 use crate::campaign::{ButtonKind, Campaign, Expr};
-use crate::whatsapp::catalog::MediaKind;
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
 use crate::message::substitution::Substitution;
+use crate::message::{Button, Media, TemplateMessage};
+use crate::whatsapp::catalog::MediaKind;
 use minijinja::value::{Enumerator, Object, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use std::collections::BTreeMap;

@@ -4,8 +4,8 @@
 //! URLs of an accepted content type. Each violation names the parameter.
 
 use crate::campaign::{Campaign, is_http_url};
+use crate::message::{Button, Media, TemplateMessage};
 use crate::whatsapp::catalog::{self, MediaKind};
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
 
 /// One rule a rendered message breaks.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,10 +1,10 @@
 //! A request's worth of recipients: the same message for up to 20 numbers,
 //! grouped from pending rows in audience order.
 
-use crate::whatsapp::catalog::RECIPIENTS_PER_REQUEST_MAX;
-use crate::message::digest::MessageDigest;
 use crate::journal::PendingRow;
+use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
+use crate::whatsapp::catalog::RECIPIENTS_PER_REQUEST_MAX;
 
 /// One request: the recipients and the exact bytes of its JSON body (shared,
 /// not copied, by each attempt to send it).
@@ -111,7 +111,8 @@ mod tests {
 
     #[test]
     fn a_batch_body_is_a_send_request() {
-        use crate::transport::sinch_v1::wire::{Media, SendRequest, TemplateMessage};
+        use crate::message::{Media, TemplateMessage};
+        use crate::transport::sinch_v1::wire::SendRequest;
         let message = TemplateMessage {
             kind: "template".into(),
             template_name: "t".into(),

@@ -8,12 +8,12 @@
 //! recipients' messages (each with its class sign) and the audience totals.
 
 use crate::campaign::Campaign;
-use crate::diagnostic::Diagnostic;
-use crate::phone::Phone;
-use crate::plan::{Counts, Plan, media_url};
-use crate::plan::recipient_class::RecipientClass;
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
 use crate::campaign::template_catalog::CatalogStatus;
+use crate::diagnostic::Diagnostic;
+use crate::message::{Button, Media, TemplateMessage};
+use crate::phone::Phone;
+use crate::plan::recipient_class::RecipientClass;
+use crate::plan::{Counts, Plan};
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -93,7 +93,11 @@ fn body(plan: &Plan, show_numbers: bool) -> String {
     }
     if !plan.skipped.is_empty() {
         let _ = writeln!(out);
-        for skipped in plan.skipped.iter().take(crate::diagnostic::diagnostics::SHOWN_PER_KIND) {
+        for skipped in plan
+            .skipped
+            .iter()
+            .take(crate::diagnostic::diagnostics::SHOWN_PER_KIND)
+        {
             let who = skipped.phone.as_ref().map_or_else(
                 || "(no valid number)".to_owned(),
                 |p| number(p, show_numbers),
@@ -293,7 +297,7 @@ fn counts(out: &mut String, c: &Counts) {
 }
 
 fn message(out: &mut String, message: &TemplateMessage) {
-    if let Some(url) = media_url(&message.media) {
+    if let Some(url) = message.media.url() {
         let _ = writeln!(out, "  media   {url}");
     }
     if let Media::Document {
