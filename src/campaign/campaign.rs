@@ -2,12 +2,12 @@
 //! JSON schema is generated from) and the checked [`Campaign`] the pipeline uses.
 //! Loading reports every problem in the file at once, each at its line and column.
 
-use crate::whatsapp::catalog::{self, MediaKind};
+use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::phone::Country;
 use crate::diagnostic::source_file::SourceFile;
-use crate::campaign::yaml::{self, Spanned};
+use crate::phone::Country;
+use crate::whatsapp::catalog::{self, MediaKind};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -67,13 +67,6 @@ pub enum Region {
 }
 
 impl Region {
-    pub fn base_url(self) -> &'static str {
-        match self {
-            Region::Us => "https://us1.whatsapp.api.sinch.com",
-            Region::Eu => "https://eu1.whatsapp.api.sinch.com",
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Region::Us => "us",
@@ -253,15 +246,6 @@ pub struct Sender {
     pub bot_id: String,
     pub region: Option<Region>,
     pub endpoint: Option<String>,
-}
-
-impl Sender {
-    /// The base URL: `endpoint` if set, else the region's.
-    pub fn base_url(&self) -> Option<String> {
-        self.endpoint
-            .clone()
-            .or_else(|| self.region.map(|r| r.base_url().to_owned()))
-    }
 }
 
 #[derive(Clone, Debug)]

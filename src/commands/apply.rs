@@ -3,9 +3,10 @@
 //! second apply of the same campaign waits for nobody: it is refused while the
 //! first holds the state lock.
 
-
+use crate::campaign::Campaign;
 use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
+use crate::journal::state_lock::StateLock;
 use crate::journal::{Journal, StateCounts};
 use crate::output::Output;
 use crate::pipeline::Loaded;
@@ -14,8 +15,7 @@ use crate::secret::SecretString;
 use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::{self, Ended, Settings};
-use crate::transport::sinch_v1::client::SinchClient;
-use crate::journal::state_lock::StateLock;
+use crate::transport::Provider;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,7 +61,8 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         anyhow::bail!("the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`")
     };
     let campaign = loaded.campaign.name.clone();
-    let state_dir = crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let state_dir =
+        crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
     crate::journal::create_private_dir(&state_dir)?;
     let _lock = StateLock::acquire(&state_dir, &campaign)?;
     let mut journal = open_journal(&state_dir, &campaign, output)?;
@@ -165,12 +166,18 @@ fn send_and_record(
         concurrency: delivery.concurrency as usize,
         rate_per_second: delivery.rate_per_second,
         max_attempts: delivery.max_attempts,
-        callback: loaded.campaign.message_callback(),
         stop_deadline: STOP_DEADLINE,
     };
-    let bot_id = &loaded.campaign.sender.bot_id;
     let (ended, mut journal, received) = send_all(
-        journal, run, total, &settings, options, base_url, bot_id, token, output,
+        journal,
+        run,
+        total,
+        &settings,
+        options,
+        base_url,
+        &loaded.campaign,
+        token,
+        output,
     )?;
     journal.recover_in_flight()?;
     let outcome = ended
@@ -209,10 +216,7 @@ fn base_url(options: &Options, loaded: &Loaded) -> Option<String> {
     if options.sandbox {
         return Some("sandbox".to_owned());
     }
-    options
-        .endpoint
-        .clone()
-        .or_else(|| loaded.campaign.sender.base_url())
+    Provider::base_url(&loaded.campaign.sender, options.endpoint.as_deref())
 }
 
 fn summary_before(
@@ -249,7 +253,7 @@ fn send_all(
     settings: &Settings,
     options: &Options,
     base_url: &str,
-    bot_id: &str,
+    campaign: &Campaign,
     token: SecretString,
     output: &mut Output,
 ) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
@@ -259,20 +263,23 @@ fn send_all(
     let (writer, thread) = JournalWriter::spawn(journal)?;
     let ended = runtime.block_on(async {
         let sandbox = match options.sandbox {
-            true => Some(start_sandbox(bot_id, &token).await?),
+            true => Some(start_sandbox(&campaign.sender.bot_id, &token).await?),
             false => None,
         };
         let url = sandbox
             .as_ref()
             .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
-        let client = SinchClient::new(&url, bot_id, token)?;
+        let callback = campaign.message_callback();
+        let provider = Provider::new(&campaign.sender, &url, token, callback.as_deref())?;
         let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
         let mut progress = output.progress(total);
-        let ended = send::run(writer, run, total, client, settings, stop, |tally| {
-            progress.update(tally)
-        })
-        .await;
+        let report = |tally: &send::tally::Tally| progress.update(tally);
+        let ended = match provider {
+            Provider::SinchV1(transport) => {
+                send::run(writer, run, total, transport, settings, stop, report).await
+            }
+        };
         progress.finish();
         let received = sandbox.as_ref().map(|s| s.messages().len());
         if let Some(sandbox) = sandbox {

@@ -1,9 +1,9 @@
 //! The template message each recipient gets, in its canonical JSON form:
 //! what render produces, the rules check, the digest covers, the plan shows
-//! and the journal stages. It belongs to no provider; a transport turns it
-//! into its own request (for the Sinch v1 API the form is its `message`
-//! object as it is). Field order and serde attributes are part of the digest:
-//! changing them changes every plan.
+//! and the journal stages. It belongs to no provider: each transport turns
+//! it into its own request, and one whose API takes a message object of this
+//! very shape embeds the staged bytes as they are. Field order and serde
+//! attributes are part of the digest: changing them changes every plan.
 
 use serde::{Deserialize, Serialize};
 

@@ -14,6 +14,7 @@ use crate::message::{Button, Media, TemplateMessage};
 use crate::phone::Phone;
 use crate::plan::recipient_class::RecipientClass;
 use crate::plan::{Counts, Plan};
+use crate::transport::sinch_v1;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -254,7 +255,7 @@ fn fenced(out: &mut String, text: &str) {
 fn sender_target(campaign: &Campaign) -> String {
     match (&campaign.sender.endpoint, campaign.sender.region) {
         (Some(endpoint), _) => endpoint.clone(),
-        (None, Some(region)) => format!("{} ({})", region.as_str(), region.base_url()),
+        (None, Some(region)) => format!("{} ({})", region.as_str(), sinch_v1::region_url(region)),
         (None, None) => "no endpoint".to_owned(),
     }
 }
