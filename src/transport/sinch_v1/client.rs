@@ -3,9 +3,10 @@
 //! opened when first needed and again whenever the provider closes it, so no
 //! request waits on a shared pool. The bearer token comes from a
 //! [`SecretString`], and every answer is read by [`answer::classify`] into
-//! each recipient's result or a [`SendError`] class. Redirects are not followed and nothing is retried
-//! here, except a request the connection refused before writing any of it:
-//! wacast alone decides what is safe to send again.
+//! each recipient's result or a [`SendError`] class. Redirects are not
+//! followed and nothing is retried here, except a request the connection
+//! refused before writing any of it: wacast alone decides what is safe to
+//! send again.
 
 use crate::phone::Phone;
 use crate::secret::SecretString;
