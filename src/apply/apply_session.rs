@@ -8,6 +8,7 @@
 
 use super::apply_summary::{ApplyStatus, ApplySummary, ThisRun};
 use super::{ApplySettings, stage};
+use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::journal::state_lock::StateLock;
 use crate::journal::{Journal, StateCounts};
@@ -18,7 +19,7 @@ use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::tally::Tally;
 use crate::send::{self, Ended, Settings};
-use crate::transport::sinch_v1::client::SinchClient;
+use crate::transport::Provider;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -159,7 +160,6 @@ impl ApplySession {
             concurrency: delivery.concurrency as usize,
             rate_per_second: delivery.rate_per_second,
             max_attempts: delivery.max_attempts,
-            callback: self.loaded.campaign.message_callback(),
             stop_deadline: STOP_DEADLINE,
         };
         let ApplySession {
@@ -173,7 +173,6 @@ impl ApplySession {
             to_send,
             ..
         } = self;
-        let bot_id = loaded.campaign.sender.bot_id.clone();
         let (ended, mut journal, received) = send_all(
             journal,
             run,
@@ -181,7 +180,7 @@ impl ApplySession {
             &send_settings,
             &settings,
             &base_url,
-            &bot_id,
+            &loaded.campaign,
             progress,
         )?;
         journal.recover_in_flight()?;
@@ -232,10 +231,7 @@ fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {
     if settings.sandbox {
         return Some("sandbox".to_owned());
     }
-    settings
-        .endpoint
-        .clone()
-        .or_else(|| loaded.campaign.sender.base_url())
+    Provider::base_url(&loaded.campaign.sender, settings.endpoint.as_deref())
 }
 
 /// Sends on a tokio runtime, with the sandbox started there if asked for.
@@ -247,7 +243,7 @@ fn send_all(
     send_settings: &Settings,
     settings: &ApplySettings,
     base_url: &str,
-    bot_id: &str,
+    campaign: &Campaign,
     progress: &mut dyn FnMut(&Tally),
 ) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -257,16 +253,21 @@ fn send_all(
     let token = settings.token.clone();
     let ended = runtime.block_on(async {
         let sandbox = match settings.sandbox {
-            true => Some(start_sandbox(bot_id, &token).await?),
+            true => Some(start_sandbox(&campaign.sender.bot_id, &token).await?),
             false => None,
         };
         let url = sandbox
             .as_ref()
             .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
-        let client = SinchClient::new(&url, bot_id, token)?;
+        let callback = campaign.message_callback();
+        let provider = Provider::new(&campaign.sender, &url, token, callback.as_deref())?;
         let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
-        let ended = send::run(writer, run, total, client, send_settings, stop, progress).await;
+        let ended = match provider {
+            Provider::SinchV1(transport) => {
+                send::run(writer, run, total, transport, send_settings, stop, progress).await
+            }
+        };
         let received = sandbox.as_ref().map(|s| s.messages().len());
         if let Some(sandbox) = sandbox {
             sandbox.shutdown().await;

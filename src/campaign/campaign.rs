@@ -67,13 +67,6 @@ pub enum Region {
 }
 
 impl Region {
-    pub fn base_url(self) -> &'static str {
-        match self {
-            Region::Us => "https://us1.whatsapp.api.sinch.com",
-            Region::Eu => "https://eu1.whatsapp.api.sinch.com",
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Region::Us => "us",
@@ -253,15 +246,6 @@ pub struct Sender {
     pub bot_id: String,
     pub region: Option<Region>,
     pub endpoint: Option<String>,
-}
-
-impl Sender {
-    /// The base URL: `endpoint` if set, else the region's.
-    pub fn base_url(&self) -> Option<String> {
-        self.endpoint
-            .clone()
-            .or_else(|| self.region.map(|r| r.base_url().to_owned()))
-    }
 }
 
 #[derive(Clone, Debug)]

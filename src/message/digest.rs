@@ -2,8 +2,8 @@
 //! recipient's message by a 128-bit digest of its number and the exact JSON
 //! `message` object sent, so a plan proves what it will send without storing it.
 
+use crate::message::TemplateMessage;
 use crate::phone::Phone;
-use crate::transport::sinch_v1::wire::TemplateMessage;
 use sha2::{Digest as _, Sha256};
 use std::fmt;
 use std::path::Path;

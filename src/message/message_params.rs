@@ -5,13 +5,12 @@
 //! by label, so a change reads as `body {{2}}: "20%" → "25%"`.
 
 use crate::campaign::Campaign;
-use crate::plan::media_url;
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
+use crate::message::{Button, Media, TemplateMessage};
 
 /// The parts of `message` that can differ between recipients, labelled.
 pub fn of_message(message: &TemplateMessage) -> Vec<(String, String)> {
     let mut params = Vec::new();
-    if let Some(url) = media_url(&message.media) {
+    if let Some(url) = message.media.url() {
         params.push(("media".to_owned(), url.to_owned()));
     }
     if let Media::Document {

@@ -7,3 +7,6 @@ pub mod message_params;
 pub mod render;
 pub mod rules;
 pub mod substitution;
+pub mod template_message;
+
+pub use template_message::{Button, Media, TemplateMessage};

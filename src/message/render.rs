@@ -9,7 +9,7 @@ use crate::campaign::{ButtonKind, Campaign, Expr};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::message::substitution::Substitution;
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
+use crate::message::{Button, Media, TemplateMessage};
 use crate::whatsapp::catalog::MediaKind;
 use minijinja::value::{Enumerator, Object, Value};
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};

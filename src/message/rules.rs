@@ -4,7 +4,7 @@
 //! URLs of an accepted content type. Each violation names the parameter.
 
 use crate::campaign::{Campaign, is_http_url};
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
+use crate::message::{Button, Media, TemplateMessage};
 use crate::whatsapp::catalog::{self, MediaKind};
 
 /// One rule a rendered message breaks.

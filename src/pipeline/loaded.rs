@@ -9,12 +9,12 @@ use crate::campaign::template_catalog::{CatalogStatus, TemplateCatalog};
 use crate::campaign::{Campaign, InvalidRows};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
+use crate::message::TemplateMessage;
 use crate::message::digest::{MessageDigest, file_sha256};
 use crate::message::render::Renderer;
 use crate::phone::Phone;
 use crate::pipeline::parallel::{self, Checked};
 use crate::pipeline::row_check::{CheckedRow, RowCheck};
-use crate::transport::sinch_v1::wire::TemplateMessage;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

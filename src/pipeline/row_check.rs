@@ -6,11 +6,11 @@
 use crate::audience::Row;
 use crate::campaign::Campaign;
 use crate::diagnostic::Diagnostic;
+use crate::message::TemplateMessage;
 use crate::message::digest::MessageDigest;
 use crate::message::render::Renderer;
 use crate::message::rules;
 use crate::phone::Phone;
-use crate::transport::sinch_v1::wire::TemplateMessage;
 
 /// A row after checking: a message ready to send, or every problem it has.
 #[derive(Debug)]

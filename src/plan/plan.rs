@@ -11,13 +11,13 @@ use crate::campaign::template_catalog::CatalogStatus;
 use crate::campaign::{Campaign, InvalidRows};
 use crate::diagnostic::diagnostics::{Diagnostics, SHOWN_PER_KIND};
 use crate::journal::journal_view::JournalView;
+use crate::message::TemplateMessage;
 use crate::message::digest::{MessageDigest, SequenceDigest};
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
 use crate::plan::counts::Counts;
 use crate::plan::plan_file::{PlanHeader, PlanLine, PlanState, RecipientSink};
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
-use crate::transport::sinch_v1::wire::{Media, TemplateMessage};
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -258,7 +258,7 @@ impl Builder {
                 message,
                 digest,
             } => {
-                if let Some(url) = media_url(&message.media) {
+                if let Some(url) = message.media.url() {
                     self.url(url);
                 }
                 self.sequence
@@ -299,13 +299,5 @@ impl Builder {
         if self.kept_urls.len() < MEDIA_URLS_KEPT {
             self.kept_urls.insert(url.to_owned());
         }
-    }
-}
-
-/// The media URL of a message, if it has a media header.
-pub fn media_url(media: &Media) -> Option<&str> {
-    match media {
-        Media::Text => None,
-        Media::Image { url } | Media::Video { url } | Media::Document { url, .. } => Some(url),
     }
 }

@@ -3,6 +3,7 @@
 //! what Sinch would accept: a body that passes here is one wacast may send.
 //! All problems are reported together, in body order.
 
+use crate::transport::sinch_v1::RECIPIENTS_PER_REQUEST_MAX;
 use crate::whatsapp::catalog;
 use serde_json::{Map, Value};
 use std::fmt::Display;
@@ -125,7 +126,7 @@ impl Check {
                 format!("must be a list of numbers, found {}", kind(to)),
             );
         };
-        let max = catalog::RECIPIENTS_PER_REQUEST_MAX;
+        let max = RECIPIENTS_PER_REQUEST_MAX;
         if numbers.is_empty() || numbers.len() > max {
             self.problem(
                 "to",

@@ -1,37 +1,53 @@
-//! A request's worth of recipients: the same message for up to 20 numbers,
-//! grouped from pending rows in audience order.
+//! A request's worth of recipients: the same message for as many numbers as
+//! one request of the transport may carry, grouped from pending rows in
+//! audience order.
 
 use crate::journal::PendingRow;
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
-use crate::whatsapp::catalog::RECIPIENTS_PER_REQUEST_MAX;
+use crate::transport::Transport;
 
-/// One request: the recipients and the exact bytes of its JSON body (shared,
-/// not copied, by each attempt to send it).
+/// One request: the recipients and the exact bytes of its body (shared, not
+/// copied, by each attempt to send it).
 #[derive(Clone, Debug)]
 pub struct Batch {
     pub phones: Vec<Phone>,
     pub body: bytes::Bytes,
 }
 
-/// The rate limiter's burst at `rate_per_second`. With a burst of `b`, no
+impl Batch {
+    /// The request sending `message`, exactly as the plan staged it (the
+    /// bytes its digest covers), to `phones`, in `transport`'s shape.
+    pub fn new(transport: &impl Transport, phones: Vec<Phone>, message: &str) -> Batch {
+        Batch {
+            body: transport.body(message, &phones),
+            phones,
+        }
+    }
+}
+
+/// The rate limiter's burst at `rate_per_second`, for requests of at most
+/// `max_recipients`. With a burst of `b`, no
 /// one-second window holds more than `rate + b - 1` recipients at the sender;
 /// on the way to the provider, scheduling jitter bunches a few more (about 1%
 /// at 1,000 per second). So the burst is half a percent of the rate plus two,
 /// from 50 per second up: one cell more than the largest batch, to absorb
 /// timer lateness that would otherwise drag the mean rate below the setting.
 /// Below 50 per second, requests are 20 ms or more apart and the burst is 1.
-pub fn burst(rate_per_second: u32) -> usize {
+pub fn burst(rate_per_second: u32, max_recipients: usize) -> usize {
     if rate_per_second < 50 {
         return 1;
     }
-    (rate_per_second as usize / 200 + 2).min(RECIPIENTS_PER_REQUEST_MAX + 1)
+    (rate_per_second as usize / 200 + 2).min(max_recipients.max(1) + 1)
 }
 
-/// The largest batch at `rate_per_second`: one less than the burst, so 1 up
-/// to 199 per second, 6 at 1,000, 20 from 3,800 up.
-pub fn largest(rate_per_second: u32) -> usize {
-    burst(rate_per_second).saturating_sub(1).max(1)
+/// The largest batch at `rate_per_second`: one less than the burst, so (with
+/// 20 recipients per request at most) 1 up to 199 per second, 6 at 1,000, 20
+/// from 3,800 up.
+pub fn largest(rate_per_second: u32, max_recipients: usize) -> usize {
+    burst(rate_per_second, max_recipients)
+        .saturating_sub(1)
+        .max(1)
 }
 
 /// Groups `rows` by message, keeping the order in which messages first appear,
@@ -52,27 +68,12 @@ pub fn group(rows: Vec<PendingRow>, largest: usize) -> Vec<(String, Vec<Phone>)>
     groups
 }
 
-impl Batch {
-    /// The request for `phones`, with `message` exactly as the plan staged it
-    /// (the bytes its digest covers), in the shape of [`crate::transport::sinch_v1::wire::SendRequest`].
-    pub fn new(phones: Vec<Phone>, message: &str, callback: Option<&str>) -> Batch {
-        let to: Vec<String> = phones.iter().map(|p| format!("\"{p}\"")).collect();
-        let mut body = format!("{{\"to\":[{}],\"message\":{message}", to.join(","));
-        if let Some(callback) = callback {
-            body.push_str(",\"callback\":");
-            body.push_str(&serde_json::Value::from(callback).to_string());
-        }
-        body.push('}');
-        Batch {
-            phones,
-            body: body.into(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The most recipients per request that the rates above were tuned for.
+    const MAX: usize = 20;
 
     #[test]
     fn batches_follow_the_rate() {
@@ -86,12 +87,13 @@ mod tests {
             (100_000, 21, 20),
         ] {
             assert_eq!(
-                (burst(rate), largest(rate)),
+                (burst(rate, MAX), largest(rate, MAX)),
                 (burst_size, batch),
                 "at {rate}/s"
             );
         }
-        assert_eq!(largest(10_000), 20);
+        assert_eq!(largest(10_000, MAX), 20);
+        assert_eq!((burst(10_000, 1), largest(10_000, 1)), (2, 1));
     }
 
     #[test]
@@ -107,32 +109,5 @@ mod tests {
         let groups = group(vec![row(1, a), row(2, b), row(3, a), row(4, a)], 2);
         let sizes: Vec<(&str, usize)> = groups.iter().map(|(m, p)| (m.as_str(), p.len())).collect();
         assert_eq!(sizes, vec![("A", 2), ("B", 1), ("A", 1)]);
-    }
-
-    #[test]
-    fn a_batch_body_is_a_send_request() {
-        use crate::transport::sinch_v1::wire::{Media, SendRequest, TemplateMessage};
-        let message = TemplateMessage {
-            kind: "template".into(),
-            template_name: "t".into(),
-            language: "en".into(),
-            header_params: vec![],
-            body_params: vec!["Ann \"A\"".into()],
-            media: Media::Text,
-            buttons: vec![],
-        };
-        let json = serde_json::to_string(&message).unwrap();
-        let phones = vec![
-            Phone::from_digits("447400000001").unwrap(),
-            Phone::from_digits("447400000002").unwrap(),
-        ];
-        let batch = Batch::new(phones, &json, Some("https://hooks.example.com/c?x=\"1\""));
-        let request: SendRequest = serde_json::from_slice(&batch.body).unwrap();
-        assert_eq!(request.to, ["447400000001", "447400000002"]);
-        assert_eq!(request.message, message);
-        assert_eq!(
-            request.callback.as_deref(),
-            Some("https://hooks.example.com/c?x=\"1\"")
-        );
     }
 }

@@ -3,6 +3,10 @@
 //! watches the error rate. The rate limit (governor, in recipients per
 //! second) is shared by all workers, and so is any pause a `Retry-After` asks
 //! for. Every state change goes through the journal before anything follows.
+//!
+//! Sending is generic over the [`Transport`]: it knows no provider, no URL,
+//! header or body shape, only how many recipients a request may carry and
+//! the neutral results and errors a session answers with.
 
 mod backoff;
 mod batch;
@@ -14,7 +18,7 @@ pub mod tally;
 mod worker;
 
 use crate::journal::State;
-use crate::transport::sinch_v1::client::SinchClient;
+use crate::transport::Transport;
 use batch::Batch;
 use governor::{Quota, RateLimiter};
 use journal_writer::JournalWriter;
@@ -33,8 +37,6 @@ pub struct Settings {
     pub concurrency: usize,
     pub rate_per_second: u32,
     pub max_attempts: u32,
-    /// The `callback` URL set on each request, if any.
-    pub callback: Option<String>,
     /// How long in-flight requests may take to finish once sending stops.
     pub stop_deadline: Duration,
 }
@@ -58,19 +60,23 @@ pub struct Ended {
     pub stopped: Option<StopReason>,
 }
 
-/// Sends every pending recipient of `run` (there are `total`), calling
-/// `progress` as outcomes come in.
-pub async fn run(
+/// Sends every pending recipient of `run` (there are `total`) through
+/// `transport`, calling `progress` as outcomes come in.
+pub async fn run<T: Transport>(
     journal: JournalWriter,
     run: i64,
     total: u64,
-    client: SinchClient,
+    transport: T,
     settings: &Settings,
     stop: Stop,
     mut progress: impl FnMut(&Tally),
 ) -> Ended {
-    let largest = batch::largest(settings.rate_per_second);
-    let limiter = Arc::new(RateLimiter::direct(quota(settings.rate_per_second)));
+    let max_recipients = transport.max_recipients();
+    let largest = batch::largest(settings.rate_per_second, max_recipients);
+    let limiter = Arc::new(RateLimiter::direct(quota(
+        settings.rate_per_second,
+        max_recipients,
+    )));
     let (batches, queue) = mpsc::channel::<Batch>(settings.concurrency);
     let queue = Arc::new(Mutex::new(queue));
     let (events, mut received) = mpsc::unbounded_channel();
@@ -78,7 +84,7 @@ pub async fn run(
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency {
         let mut worker = worker::Worker {
-            session: client.session(),
+            session: transport.session(),
             journal: journal.clone(),
             limiter: limiter.clone(),
             pause: pause.clone(),
@@ -94,7 +100,7 @@ pub async fn run(
         journal,
         run,
         largest,
-        settings.callback.clone(),
+        transport,
         batches,
         stop.clone(),
     ));
@@ -134,10 +140,11 @@ pub async fn run(
 /// so that arrival jitter of a few milliseconds cannot push one recipient
 /// more into a one-second window at the provider, with the burst of
 /// [`batch::burst`].
-fn quota(rate_per_second: u32) -> Quota {
+fn quota(rate_per_second: u32, max_recipients: usize) -> Quota {
     let rate = rate_per_second.max(1);
     let period = Duration::from_nanos(1_002_000_000 / u64::from(rate));
-    let burst = NonZeroU32::new(batch::burst(rate) as u32).unwrap_or(NonZeroU32::MIN);
+    let burst =
+        NonZeroU32::new(batch::burst(rate, max_recipients) as u32).unwrap_or(NonZeroU32::MIN);
     Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
         .allow_burst(burst)
@@ -170,13 +177,13 @@ async fn wait_for_stop(stop: &Stop) {
 }
 
 /// Reads pending recipients page by page, the next page while the current
-/// one is handed out, and hands out batches until none are left or sending
-/// stops.
+/// one is handed out, and hands out batches, their bodies built by
+/// `transport`, until none are left or sending stops.
 async fn dispatch(
     journal: JournalWriter,
     run: i64,
     largest: usize,
-    callback: Option<String>,
+    transport: impl Transport,
     batches: mpsc::Sender<Batch>,
     stop: Stop,
 ) {
@@ -193,7 +200,7 @@ async fn dispatch(
                 return;
             }
             if batches
-                .send(Batch::new(phones, &message, callback.as_deref()))
+                .send(Batch::new(&transport, phones, &message))
                 .await
                 .is_err()
             {

@@ -5,8 +5,9 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StopReason {
-    /// The provider refused the token, the bot id or the region.
-    Unauthorized(String),
+    /// The provider refused the credentials: what it said, and the
+    /// transport's hint on what to check.
+    Unauthorized { message: String, hint: &'static str },
     /// Most recent requests failed.
     Breaker { failed: usize, of: usize },
     /// Ctrl-C or SIGTERM.
@@ -20,9 +21,9 @@ pub enum StopReason {
 impl std::fmt::Display for StopReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StopReason::Unauthorized(message) => write!(
+            StopReason::Unauthorized { message, hint } => write!(
                 f,
-                "the provider refused the credentials ({message}): check SINCH_TOKEN, the bot id and `sender.region`"
+                "the provider refused the credentials ({message}): {hint}"
             ),
             StopReason::Breaker { failed, of } => write!(
                 f,

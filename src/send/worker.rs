@@ -13,9 +13,7 @@ use super::stop::{Stop, StopReason};
 use super::{Event, backoff};
 use crate::journal::{Change, Outcome, State};
 use crate::phone::Phone;
-use crate::transport::send_error::SendError;
-use crate::transport::sinch_v1::client::Session;
-use crate::transport::sinch_v1::wire::SendResponse;
+use crate::transport::{RecipientResult, SendError, Session, Verdict};
 use governor::DefaultDirectRateLimiter;
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -26,8 +24,8 @@ use tokio::sync::mpsc::{Receiver, UnboundedSender};
 /// The longest `Retry-After` wacast waits out; a longer one stops the run.
 const LONGEST_PAUSE: Duration = Duration::from_secs(300);
 
-pub struct Worker {
-    pub session: Session,
+pub struct Worker<S: Session> {
+    pub session: S,
     pub journal: super::journal_writer::JournalWriter,
     pub limiter: Arc<DefaultDirectRateLimiter>,
     pub pause: Pause,
@@ -52,7 +50,7 @@ impl Unrecorded {
     }
 }
 
-impl Worker {
+impl<S: Session> Worker<S> {
     /// Takes batches from `queue` until it is closed or sending stops.
     pub async fn run(&mut self, queue: &Mutex<Receiver<Batch>>) {
         let mut unrecorded = None;
@@ -110,7 +108,7 @@ impl Worker {
             if let Some(event) = recorded {
                 let _ = self.events.send(event);
             }
-            match self.session.send(batch.body.clone()).await {
+            match self.session.send(batch.body.clone(), &batch.phones).await {
                 Err(error) if error.is_retryable() && attempt < self.max_attempts => {
                     if !self.requeue(&batch, &error, false).await {
                         return None;
@@ -183,11 +181,11 @@ impl Worker {
     async fn finish(
         &self,
         batch: &Batch,
-        result: Result<(u16, SendResponse), SendError>,
+        result: Result<Vec<RecipientResult>, SendError>,
     ) -> Option<Unrecorded> {
         let (outcomes, failed) = match result {
-            Ok((status, response)) => {
-                let outcomes = answered(&batch.phones, status, &response);
+            Ok(results) => {
+                let outcomes = answered(&batch.phones, results);
                 let failed = outcomes.iter().all(|o| o.state != State::Sent);
                 (outcomes, failed)
             }
@@ -200,9 +198,15 @@ impl Worker {
                 }
                 return None;
             }
-            Err(SendError::Unauthorized { status, message }) => {
-                self.stop
-                    .set(StopReason::Unauthorized(format!("{status}: {message}")));
+            Err(SendError::Unauthorized {
+                status,
+                message,
+                hint,
+            }) => {
+                self.stop.set(StopReason::Unauthorized {
+                    message: format!("{status}: {message}"),
+                    hint,
+                });
                 let text = format!("refused ({status}): {message}");
                 (
                     outcomes_all(&batch.phones, State::Pending, Some(status), Some(text)),
@@ -279,44 +283,90 @@ fn outcomes_all(
         .collect()
 }
 
-/// Each recipient's outcome from a 201 answer; a recipient the answer does not
-/// mention may or may not have been sent.
-fn answered(phones: &[Phone], status: u16, response: &SendResponse) -> Vec<Outcome> {
+/// Each recipient's outcome from the session's results, which come one per
+/// recipient in order; a recipient without one may or may not have been sent.
+fn answered(phones: &[Phone], results: Vec<RecipientResult>) -> Vec<Outcome> {
+    let mut results = results.into_iter();
     phones
         .iter()
-        .map(|phone| {
-            let digits = phone.digits();
-            let entry = response
-                .statuses
-                .iter()
-                .find(|s| s.recipient.trim_start_matches('+') == digits);
-            let (state, message_id, error) = match entry {
-                None => (
-                    State::Unknown,
-                    None,
-                    Some("the answer has no status for this recipient".to_owned()),
-                ),
-                Some(entry) if entry.is_failure() => {
-                    let what = [entry.state.as_deref(), entry.details.as_deref()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(": ");
-                    (
-                        State::Failed,
-                        entry.message_id.clone(),
-                        Some(format!("the provider did not send it: {what}")),
-                    )
-                }
-                Some(entry) => (State::Sent, entry.message_id.clone(), None),
-            };
-            Outcome {
+        .map(|phone| match results.next() {
+            Some(result) => outcome(*phone, result),
+            None => Outcome {
                 phone: *phone,
-                state,
-                message_id,
-                http_status: Some(status),
-                error,
-            }
+                state: State::Unknown,
+                message_id: None,
+                http_status: None,
+                error: Some("the transport gave no result for this recipient".to_owned()),
+            },
         })
         .collect()
+}
+
+fn outcome(phone: Phone, result: RecipientResult) -> Outcome {
+    let (state, message_id, error) = match result.verdict {
+        Verdict::Sent { message_id } => (State::Sent, message_id, None),
+        Verdict::Failed { message_id, reason } => (State::Failed, message_id, Some(reason)),
+        Verdict::Unknown { reason } => (State::Unknown, None, Some(reason)),
+    };
+    Outcome {
+        phone,
+        state,
+        message_id,
+        http_status: Some(result.http_status),
+        error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_become_outcomes_in_recipient_order() {
+        let phones: Vec<Phone> = ["447400000001", "447400000002", "447400000003"]
+            .iter()
+            .map(|d| Phone::from_digits(d).unwrap())
+            .collect();
+        let result = |verdict| RecipientResult {
+            http_status: 201,
+            verdict,
+        };
+        let outcomes = answered(
+            &phones,
+            vec![
+                result(Verdict::Sent {
+                    message_id: Some("m1".into()),
+                }),
+                result(Verdict::Failed {
+                    message_id: None,
+                    reason: "no".into(),
+                }),
+            ],
+        );
+        let seen: Vec<_> = outcomes
+            .iter()
+            .map(|o| {
+                (
+                    o.state,
+                    o.message_id.as_deref(),
+                    o.http_status,
+                    o.error.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (State::Sent, Some("m1"), Some(201), None),
+                (State::Failed, None, Some(201), Some("no")),
+                (
+                    State::Unknown,
+                    None,
+                    None,
+                    Some("the transport gave no result for this recipient")
+                ),
+            ]
+        );
+        assert_eq!(outcomes[2].phone, phones[2]);
+    }
 }

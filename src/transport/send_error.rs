@@ -1,6 +1,7 @@
 //! Why a send request did not simply succeed, classed by what wacast may do
-//! next. The classes decide the promise "nobody is sent twice": only errors
-//! that prove the message was not accepted are retried.
+//! next, whatever the provider. The classes decide the promise "nobody is
+//! sent twice": only errors that prove the message was not accepted are
+//! retried. Each transport maps its provider's answers onto these.
 
 use std::time::Duration;
 
@@ -22,9 +23,14 @@ pub enum SendError {
         message: String,
         details: Option<String>,
     },
-    /// 401/403/404: the token, the bot id or the region is wrong; stop sending.
+    /// The provider refused the credentials or the sender (e.g. 401, 403,
+    /// 404): stop sending. `hint` is the transport's advice on what to check.
     #[error("refused ({status}): {message}")]
-    Unauthorized { status: u16, message: String },
+    Unauthorized {
+        status: u16,
+        message: String,
+        hint: &'static str,
+    },
     /// Timeouts, resets and 5xx after the request was written: the provider
     /// may have sent the message.
     #[error("outcome unknown: {reason}")]

@@ -10,10 +10,11 @@
 use crate::campaign::Campaign;
 use crate::campaign::template_catalog::CatalogStatus;
 use crate::diagnostic::Diagnostic;
+use crate::message::{Button, Media, TemplateMessage};
 use crate::phone::Phone;
 use crate::plan::recipient_class::RecipientClass;
-use crate::plan::{Counts, Plan, media_url};
-use crate::transport::sinch_v1::wire::{Button, Media, TemplateMessage};
+use crate::plan::{Counts, Plan};
+use crate::transport::sinch_v1;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -254,7 +255,7 @@ fn fenced(out: &mut String, text: &str) {
 fn sender_target(campaign: &Campaign) -> String {
     match (&campaign.sender.endpoint, campaign.sender.region) {
         (Some(endpoint), _) => endpoint.clone(),
-        (None, Some(region)) => format!("{} ({})", region.as_str(), region.base_url()),
+        (None, Some(region)) => format!("{} ({})", region.as_str(), sinch_v1::region_url(region)),
         (None, None) => "no endpoint".to_owned(),
     }
 }
@@ -297,7 +298,7 @@ fn counts(out: &mut String, c: &Counts) {
 }
 
 fn message(out: &mut String, message: &TemplateMessage) {
-    if let Some(url) = media_url(&message.media) {
+    if let Some(url) = message.media.url() {
         let _ = writeln!(out, "  media   {url}");
     }
     if let Media::Document {

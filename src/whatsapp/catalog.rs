@@ -18,8 +18,6 @@ pub const HEADER_PARAM_MAX_CHARS: usize = 60;
 pub const BODY_PARAMS_MAX_CHARS: usize = 1024;
 /// Most header parameters a template takes.
 pub const HEADER_PARAMS_MAX: usize = 1;
-/// Most recipients in one send request.
-pub const RECIPIENTS_PER_REQUEST_MAX: usize = 20;
 /// Most consecutive spaces a parameter may hold.
 pub const CONSECUTIVE_SPACES_MAX: usize = 4;
 

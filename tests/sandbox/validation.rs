@@ -5,8 +5,9 @@
 use super::{fixture, post_raw, read, redact_ids, send, snapshots, start};
 use reqwest::StatusCode;
 use tokio::runtime::Handle;
+use wacast::message::{Button, Media, TemplateMessage};
 use wacast::sandbox::{Delivery, SandboxConfig};
-use wacast::transport::sinch_v1::wire::{Button, Media, SendRequest, TemplateMessage};
+use wacast::transport::sinch_v1::wire::SendRequest;
 
 /// Reports are never due during a test, so fixture callbacks are not called.
 fn quiet() -> SandboxConfig {

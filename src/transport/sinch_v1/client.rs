@@ -2,15 +2,19 @@
 //! sends over a [`Session`]: an HTTP/1.1 keep-alive connection of its own,
 //! opened when first needed and again whenever the provider closes it, so no
 //! request waits on a shared pool. The bearer token comes from a
-//! [`SecretString`], and every answer is turned into a success or a
-//! [`SendError`] class. Redirects are not followed and nothing is retried
-//! here, except a request the connection refused before writing any of it:
-//! wacast alone decides what is safe to send again.
+//! [`SecretString`], and every answer is read by [`answer::classify`] into
+//! each recipient's result or a [`SendError`] class. Redirects are not
+//! followed and nothing is retried here, except a request the connection
+//! refused before writing any of it: wacast alone decides what is safe to
+//! send again.
 
+use crate::phone::Phone;
 use crate::secret::SecretString;
+use crate::transport::RecipientResult;
 use crate::transport::connector::{Connector, Stream};
 use crate::transport::send_error::SendError;
-use crate::transport::sinch_v1::wire::{ErrorBody, SendResponse, messages_path};
+use crate::transport::sinch_v1::answer;
+use crate::transport::sinch_v1::wire::messages_path;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
@@ -23,8 +27,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The longest answer read; the provider's answers are a few hundred bytes.
 const ANSWER_MAX: usize = 1 << 20;
-/// How much of an unreadable answer is kept for the report.
-const BODY_KEPT: usize = 500;
 
 /// Cheap to clone: the connector, the request's URI and the headers every
 /// request carries (the bearer token among them, marked sensitive) are built
@@ -144,16 +146,22 @@ enum Failure {
     Sent(SendError),
 }
 
-impl Session {
-    /// Sends one request whose JSON body is `body` (a [`crate::transport::sinch_v1::wire::SendRequest`]).
-    pub async fn send(&mut self, body: Bytes) -> Result<(u16, SendResponse), SendError> {
+impl crate::transport::Session for Session {
+    /// Sends one request whose JSON body is `body` (a
+    /// [`SendRequest`](crate::transport::sinch_v1::wire::SendRequest) to
+    /// `recipients`).
+    async fn send(
+        &mut self,
+        body: Bytes,
+        recipients: &[Phone],
+    ) -> Result<Vec<RecipientResult>, SendError> {
         loop {
             let (mut connection, reused) = self.connection().await?;
             let exchange = exchange(&mut connection, self.client.request(body.clone()));
             match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
                 Ok(Ok((status, headers, answer))) => {
                     self.connection = Some(connection);
-                    return classify(status, retry_after(&headers), &answer);
+                    return answer::classify(status, retry_after(&headers), &answer, recipients);
                 }
                 // A kept-alive connection the provider closed meanwhile:
                 // nothing was written, so a new connection (the session has
@@ -174,7 +182,9 @@ impl Session {
             }
         }
     }
+}
 
+impl Session {
     /// The session's connection, ready for a request (opened if there is
     /// none or the last one closed), and whether it carried requests before.
     async fn connection(&mut self) -> Result<(SendRequest<Full<Bytes>>, bool), SendError> {
@@ -219,48 +229,6 @@ async fn exchange(
     Ok((parts.status, parts.headers, body))
 }
 
-fn classify(
-    status: StatusCode,
-    retry_after: Option<Duration>,
-    body: &[u8],
-) -> Result<(u16, SendResponse), SendError> {
-    let code = status.as_u16();
-    if status.is_success() {
-        return serde_json::from_slice::<SendResponse>(body)
-            .map(|response| (code, response))
-            .map_err(|_| SendError::Uncertain {
-                status: Some(code),
-                reason: format!(
-                    "the provider accepted the request but its answer is unreadable: {}",
-                    excerpt(body)
-                ),
-            });
-    }
-    let error: ErrorBody = serde_json::from_slice(body).unwrap_or_else(|_| ErrorBody {
-        message: excerpt(body),
-        details: None,
-    });
-    Err(match code {
-        429 | 503 => SendError::Throttled {
-            status: code,
-            retry_after,
-        },
-        401 | 403 | 404 => SendError::Unauthorized {
-            status: code,
-            message: error.message,
-        },
-        400..=499 => SendError::Rejected {
-            status: code,
-            message: error.message,
-            details: error.details,
-        },
-        _ => SendError::Uncertain {
-            status: Some(code),
-            reason: format!("the provider answered {code}: {}", error.message),
-        },
-    })
-}
-
 /// `Retry-After` in seconds or as an HTTP date.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers
@@ -287,59 +255,9 @@ fn innermost(error: &(dyn std::error::Error + 'static)) -> String {
     current.to_string()
 }
 
-fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut short: String = text.chars().take(BODY_KEPT).collect();
-    if text.chars().count() > BODY_KEPT {
-        short.push('…');
-    }
-    short
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn answers_are_classed_by_what_may_follow() {
-        let throttled = classify(
-            StatusCode::TOO_MANY_REQUESTS,
-            Some(Duration::from_secs(2)),
-            b"",
-        )
-        .unwrap_err();
-        assert!(throttled.is_retryable());
-        let rejected = classify(
-            StatusCode::BAD_REQUEST,
-            None,
-            br#"{"message":"bad","details":"why"}"#,
-        )
-        .unwrap_err();
-        assert_eq!(rejected.to_string(), "rejected (400): bad (why)");
-        assert!(!rejected.is_retryable());
-        let reason = classify(
-            StatusCode::BAD_REQUEST,
-            None,
-            br#"{"message":"bad","reason":"why"}"#,
-        )
-        .unwrap_err();
-        assert_eq!(reason, rejected);
-        assert!(matches!(
-            classify(StatusCode::UNAUTHORIZED, None, b"{}").unwrap_err(),
-            SendError::Unauthorized { .. }
-        ));
-        let lost = classify(StatusCode::INTERNAL_SERVER_ERROR, None, b"oops").unwrap_err();
-        assert!(matches!(
-            lost,
-            SendError::Uncertain {
-                status: Some(500),
-                ..
-            }
-        ));
-        assert!(!lost.is_retryable());
-        let garbled = classify(StatusCode::CREATED, None, b"<html>").unwrap_err();
-        assert!(matches!(garbled, SendError::Uncertain { .. }));
-    }
 
     #[test]
     fn retry_after_reads_seconds_and_dates() {

@@ -2,6 +2,7 @@
 //! builds requests from these types and the sandbox answers with them, so the
 //! two sides cannot drift apart.
 
+use crate::message::TemplateMessage;
 use serde::{Deserialize, Serialize};
 
 /// `POST /whatsapp/v1/{bot_id}/messages` request body.
@@ -12,56 +13,6 @@ pub struct SendRequest {
     pub message: TemplateMessage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub callback: Option<String>,
-}
-
-/// The `message` object of a template send. Field order is the wire order, and
-/// the serialised form is what plan digests cover.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplateMessage {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub template_name: String,
-    pub language: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub header_params: Vec<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub body_params: Vec<String>,
-    pub media: Media,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub buttons: Vec<Button>,
-}
-
-/// A template header: `{"type":"text"}` or a media URL.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Media {
-    Text,
-    Image {
-        url: String,
-    },
-    Video {
-        url: String,
-    },
-    Document {
-        url: String,
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        filename: Option<String>,
-    },
-}
-
-/// A template button, in template order.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Button {
-    Call,
-    Url {
-        parameter: String,
-    },
-    QuickReply {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        payload: Option<String>,
-    },
 }
 
 /// The 201 answer to a send.
@@ -125,6 +76,7 @@ pub fn messages_path(bot_id: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::{Button, Media};
 
     #[test]
     fn a_request_serialises_in_the_documented_shape() {

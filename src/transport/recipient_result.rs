@@ -1,0 +1,25 @@
+//! What a provider said about one recipient of a request it answered, in
+//! words every provider can be read into: sent (with the provider's message
+//! id), not sent, or not known. The journal's states are made from these;
+//! no provider's status names reach past the transport.
+
+/// One recipient's result, with the HTTP status of the answer it came in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecipientResult {
+    pub http_status: u16,
+    pub verdict: Verdict,
+}
+
+/// Whether the provider took the message for one recipient.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted for sending.
+    Sent { message_id: Option<String> },
+    /// Not sent, and not to be sent again as it is.
+    Failed {
+        message_id: Option<String>,
+        reason: String,
+    },
+    /// The answer does not say: the message may or may not have been sent.
+    Unknown { reason: String },
+}
