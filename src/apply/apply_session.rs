@@ -253,7 +253,7 @@ fn send_all(
     let token = settings.token.clone();
     let ended = runtime.block_on(async {
         let sandbox = match settings.sandbox {
-            true => Some(start_sandbox(&campaign.sender.bot_id, &token).await?),
+            true => Some(start_sandbox(campaign.sender.account(), &token).await?),
             false => None,
         };
         let url = sandbox

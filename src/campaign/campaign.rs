@@ -2,6 +2,7 @@
 //! JSON schema is generated from) and the checked [`Campaign`] the pipeline uses.
 //! Loading reports every problem in the file at once, each at its line and column.
 
+use crate::campaign::sender::{Sender, SenderFile};
 use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
@@ -24,7 +25,8 @@ pub struct CampaignFile {
     /// The campaign's identity in the journal: lowercase letters, digits, `-` and `_`.
     #[schemars(with = "String", regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
     pub name: Spanned<String>,
-    pub sender: SenderFile,
+    #[schemars(with = "SenderFile")]
+    pub sender: Spanned<SenderFile>,
     pub template: TemplateFile,
     pub audience: AudienceFile,
     /// Values shared by all recipients, available to every expression.
@@ -40,39 +42,6 @@ pub struct CampaignFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub catalog: Option<Spanned<String>>,
-}
-
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SenderFile {
-    /// The Sinch bot id (not secret).
-    #[schemars(with = "String")]
-    pub bot_id: Spanned<String>,
-    /// `us` or `eu`: selects the Sinch base URL.
-    #[serde(default)]
-    #[schemars(with = "Option<Region>")]
-    pub region: Option<Spanned<String>>,
-    /// A base URL that overrides the region (e.g. a local sandbox).
-    #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub endpoint: Option<Spanned<String>>,
-}
-
-/// A Sinch region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Region {
-    Us,
-    Eu,
-}
-
-impl Region {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Region::Us => "us",
-            Region::Eu => "eu",
-        }
-    }
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -242,13 +211,6 @@ pub struct Expr {
 }
 
 #[derive(Clone, Debug)]
-pub struct Sender {
-    pub bot_id: String,
-    pub region: Option<Region>,
-    pub endpoint: Option<String>,
-}
-
-#[derive(Clone, Debug)]
 pub struct Media {
     pub kind: MediaKind,
     pub url: Expr,
@@ -411,7 +373,7 @@ fn base_dir(path: &Path) -> PathBuf {
 }
 
 /// Turns the YAML shape into a [`Campaign`], collecting every problem.
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     source: &'a SourceFile,
     problems: Diagnostics,
 }
@@ -427,7 +389,7 @@ impl<'a> Checker<'a> {
     fn check(mut self, file: CampaignFile) -> Result<Campaign, Diagnostics> {
         self.version(&file.version);
         let name = self.name(&file.name);
-        let sender = self.sender(file.sender);
+        let sender = Sender::check(file.sender, &mut self);
         let template = self.template(file.template);
         let mut audience = self.audience(file.audience);
         let callback_url = self.callback_url(file.delivery.as_ref());
@@ -512,7 +474,12 @@ impl<'a> Checker<'a> {
     }
 
     /// An error at a spanned value, with a snippet underlining it.
-    fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>) {
+    pub(super) fn error<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) {
         let (line, column) = yaml::position(at);
         let text = self.source.line(line).unwrap_or_default().to_owned();
         let width = yaml::token_width(&text, column);
@@ -522,7 +489,7 @@ impl<'a> Checker<'a> {
         self.problems.push(diagnostic);
     }
 
-    fn error_help<T>(
+    pub(super) fn error_help<T>(
         &mut self,
         at: &Spanned<T>,
         code: &'static str,
@@ -557,58 +524,6 @@ impl<'a> Checker<'a> {
             );
         }
         name.value.clone()
-    }
-
-    fn sender(&mut self, sender: SenderFile) -> Sender {
-        if sender.bot_id.value.trim().is_empty()
-            || sender.bot_id.value.contains(['/', '?', '#', ' '])
-        {
-            self.error(
-                &sender.bot_id,
-                "campaign.sender",
-                format!("`{}` is not a valid bot id", sender.bot_id.value),
-            );
-        }
-        let region = sender
-            .region
-            .as_ref()
-            .and_then(|region| match region.value.as_str() {
-                "us" => Some(Region::Us),
-                "eu" => Some(Region::Eu),
-                other => {
-                    self.error_help(
-                        region,
-                        "campaign.sender",
-                        format!("unknown region `{other}`"),
-                        "the regions are `us` and `eu`",
-                    );
-                    None
-                }
-            });
-        if let Some(endpoint) = &sender.endpoint
-            && !is_http_url(&endpoint.value)
-        {
-            self.error(
-                endpoint,
-                "campaign.sender",
-                format!("`{}` is not an http(s) URL", endpoint.value),
-            );
-        }
-        if sender.region.is_none() && sender.endpoint.is_none() {
-            self.error_help(
-                &sender.bot_id,
-                "campaign.sender",
-                "the sender has neither `region` nor `endpoint`",
-                "add `region: us` or `region: eu` to `sender`",
-            );
-        }
-        Sender {
-            bot_id: sender.bot_id.value,
-            region,
-            endpoint: sender
-                .endpoint
-                .map(|e| e.value.trim_end_matches('/').to_owned()),
-        }
     }
 
     fn template(&mut self, template: TemplateFile) -> Template {

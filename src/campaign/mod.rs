@@ -4,7 +4,9 @@
 #[allow(clippy::module_inception)]
 mod campaign;
 pub mod schema;
+pub mod sender;
 pub mod template_catalog;
 pub mod yaml;
 
 pub use campaign::*;
+pub use sender::{ProviderKind, Region, Sender, SinchV1Sender};

@@ -46,15 +46,15 @@ pub fn of_campaign(campaign: &Campaign) -> Vec<(String, String)> {
     let template = &campaign.template;
     let mut settings = vec![
         ("name".to_owned(), campaign.name.clone()),
-        ("sender".to_owned(), campaign.sender.bot_id.clone()),
+        ("sender".to_owned(), campaign.sender.account().to_owned()),
         (
             "endpoint".to_owned(),
             campaign
                 .sender
-                .endpoint
-                .clone()
-                .or_else(|| campaign.sender.region.map(|r| r.as_str().to_owned()))
-                .unwrap_or_default(),
+                .endpoint()
+                .or(campaign.sender.region())
+                .unwrap_or_default()
+                .to_owned(),
         ),
         ("template".to_owned(), template.name.clone()),
         ("language".to_owned(), template.language.clone()),

@@ -19,7 +19,9 @@ impl Provider {
     /// `--endpoint`) if given, else what the campaign names; `None` when it
     /// names nothing.
     pub fn base_url(sender: &Sender, endpoint: Option<&str>) -> Option<String> {
-        SinchV1::base_url(sender, endpoint)
+        match sender {
+            Sender::SinchV1(sender) => SinchV1::base_url(sender, endpoint),
+        }
     }
 
     /// The transport for `sender` at `base_url`, with `token`, asking for
@@ -30,12 +32,11 @@ impl Provider {
         token: SecretString,
         callback: Option<&str>,
     ) -> anyhow::Result<Provider> {
-        Ok(Provider::SinchV1(SinchV1::new(
-            base_url,
-            &sender.bot_id,
-            token,
-            callback,
-        )?))
+        Ok(match sender {
+            Sender::SinchV1(sender) => {
+                Provider::SinchV1(SinchV1::new(base_url, &sender.bot_id, token, callback)?)
+            }
+        })
     }
 
     /// Where requests go, for people to read.

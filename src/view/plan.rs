@@ -14,7 +14,7 @@ use crate::message::{Button, Media, TemplateMessage};
 use crate::phone::Phone;
 use crate::plan::recipient_class::RecipientClass;
 use crate::plan::{Counts, Plan};
-use crate::transport::sinch_v1;
+use crate::transport::Provider;
 use serde::Serialize;
 use std::fmt::Write as _;
 
@@ -40,7 +40,7 @@ fn body(plan: &Plan, show_numbers: bool) -> String {
     let _ = writeln!(
         out,
         "sender    {} via {}",
-        campaign.sender.bot_id,
+        campaign.sender.account(),
         sender_target(campaign)
     );
     let _ = writeln!(
@@ -253,9 +253,13 @@ fn fenced(out: &mut String, text: &str) {
 }
 
 fn sender_target(campaign: &Campaign) -> String {
-    match (&campaign.sender.endpoint, campaign.sender.region) {
-        (Some(endpoint), _) => endpoint.clone(),
-        (None, Some(region)) => format!("{} ({})", region.as_str(), sinch_v1::region_url(region)),
+    let sender = &campaign.sender;
+    match (sender.endpoint(), sender.region()) {
+        (Some(endpoint), _) => endpoint.to_owned(),
+        (None, Some(region)) => format!(
+            "{region} ({})",
+            Provider::base_url(sender, None).unwrap_or_default()
+        ),
         (None, None) => "no endpoint".to_owned(),
     }
 }

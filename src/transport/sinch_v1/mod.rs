@@ -12,7 +12,7 @@ pub mod client;
 pub mod request_body;
 pub mod wire;
 
-use crate::campaign::{Region, Sender};
+use crate::campaign::{Region, SinchV1Sender};
 use crate::phone::Phone;
 use crate::secret::SecretString;
 use crate::transport::Transport;
@@ -43,7 +43,7 @@ impl SinchV1 {
     /// Where `sender` is reached: `endpoint` (an override such as
     /// `--endpoint`) if given, else the sender's own endpoint, else its
     /// region's base URL; `None` when it names neither.
-    pub fn base_url(sender: &Sender, endpoint: Option<&str>) -> Option<String> {
+    pub fn base_url(sender: &SinchV1Sender, endpoint: Option<&str>) -> Option<String> {
         endpoint
             .map(str::to_owned)
             .or_else(|| sender.endpoint.clone())

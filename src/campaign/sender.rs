@@ -1,0 +1,222 @@
+//! Who sends a campaign, as the campaign file says: the provider and its
+//! account (`sender.provider`, absent for Sinch's WhatsApp v1 so every
+//! existing campaign stays valid) with the fields that provider takes. Each
+//! provider's fields are checked like every other field; a field another
+//! provider takes is an error naming the provider.
+
+use super::campaign::{Checker, is_http_url};
+use super::yaml::Spanned;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// `sender` in the campaign file: every provider's fields, checked against
+/// the provider named.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SenderFile {
+    /// The provider: `sinch-whatsapp-v1` (the default).
+    #[serde(default)]
+    #[schemars(with = "Option<ProviderKind>")]
+    pub provider: Option<Spanned<String>>,
+    /// Sinch WhatsApp v1: the bot id (not secret).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub bot_id: Option<Spanned<String>>,
+    /// The provider's region, which selects its base URL (Sinch WhatsApp v1: `us` or `eu`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub region: Option<Spanned<String>>,
+    /// A base URL that overrides the region (e.g. a local sandbox).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub endpoint: Option<Spanned<String>>,
+}
+
+/// The providers wacast sends through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// Sinch's WhatsApp API v1.
+    SinchWhatsappV1,
+}
+
+impl ProviderKind {
+    pub const ALL: [ProviderKind; 1] = [ProviderKind::SinchWhatsappV1];
+
+    /// The name in campaign files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::SinchWhatsappV1 => "sinch-whatsapp-v1",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<ProviderKind> {
+        ProviderKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+/// A Sinch WhatsApp v1 region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Region {
+    Us,
+    Eu,
+}
+
+impl Region {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Region::Us => "us",
+            Region::Eu => "eu",
+        }
+    }
+}
+
+/// A checked sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Sender {
+    SinchV1(SinchV1Sender),
+}
+
+/// A Sinch WhatsApp v1 bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SinchV1Sender {
+    pub bot_id: String,
+    pub region: Option<Region>,
+    /// Without a trailing `/`.
+    pub endpoint: Option<String>,
+}
+
+impl Sender {
+    pub fn kind(&self) -> ProviderKind {
+        match self {
+            Sender::SinchV1(_) => ProviderKind::SinchWhatsappV1,
+        }
+    }
+
+    /// The account messages are sent as (a bot, an app or a phone number id):
+    /// with the provider, the sender's identity.
+    pub fn account(&self) -> &str {
+        match self {
+            Sender::SinchV1(sender) => &sender.bot_id,
+        }
+    }
+
+    /// The base URL the campaign names, if any.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Sender::SinchV1(sender) => sender.endpoint.as_deref(),
+        }
+    }
+
+    /// The region the campaign names, if any, as written.
+    pub fn region(&self) -> Option<&'static str> {
+        match self {
+            Sender::SinchV1(sender) => sender.region.map(Region::as_str),
+        }
+    }
+
+    /// Checks `file` for its provider, reporting every problem to `checker`.
+    pub(super) fn check(sender: Spanned<SenderFile>, checker: &mut Checker<'_>) -> Sender {
+        let at = Spanned {
+            value: (),
+            referenced: sender.referenced,
+            defined: sender.defined,
+        };
+        let file = sender.value;
+        let kind = match &file.provider {
+            None => ProviderKind::SinchWhatsappV1,
+            Some(name) => ProviderKind::parse(&name.value).unwrap_or_else(|| {
+                checker.error_help(
+                    name,
+                    "campaign.sender",
+                    format!("`{}` is not a provider", name.value),
+                    format!(
+                        "the providers are {}",
+                        ProviderKind::ALL
+                            .iter()
+                            .map(|k| format!("`{}`", k.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                ProviderKind::SinchWhatsappV1
+            }),
+        };
+        match kind {
+            ProviderKind::SinchWhatsappV1 => Sender::SinchV1(sinch_v1(file, &at, checker)),
+        }
+    }
+}
+
+fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> SinchV1Sender {
+    let bot_id = match &file.bot_id {
+        Some(bot_id) => {
+            if bot_id.value.trim().is_empty() || bot_id.value.contains(['/', '?', '#', ' ']) {
+                checker.error(
+                    bot_id,
+                    "campaign.sender",
+                    format!("`{}` is not a valid bot id", bot_id.value),
+                );
+            }
+            bot_id.value.clone()
+        }
+        None => {
+            checker.error(
+                at,
+                "campaign.sender",
+                "`sender` needs a `bot_id` (the Sinch bot id)",
+            );
+            String::new()
+        }
+    };
+    let region = file
+        .region
+        .as_ref()
+        .and_then(|region| match region.value.as_str() {
+            "us" => Some(Region::Us),
+            "eu" => Some(Region::Eu),
+            other => {
+                checker.error_help(
+                    region,
+                    "campaign.sender",
+                    format!("unknown region `{other}`"),
+                    "the regions are `us` and `eu`",
+                );
+                None
+            }
+        });
+    check_endpoint(file.endpoint.as_ref(), checker);
+    if file.region.is_none()
+        && file.endpoint.is_none()
+        && let Some(bot_id) = &file.bot_id
+    {
+        checker.error_help(
+            bot_id,
+            "campaign.sender",
+            "the sender has neither `region` nor `endpoint`",
+            "add `region: us` or `region: eu` to `sender`",
+        );
+    }
+    SinchV1Sender {
+        bot_id,
+        region,
+        endpoint: file
+            .endpoint
+            .map(|e| e.value.trim_end_matches('/').to_owned()),
+    }
+}
+
+/// An endpoint must be an absolute http(s) URL.
+fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
+    if let Some(endpoint) = endpoint
+        && !is_http_url(&endpoint.value)
+    {
+        checker.error(
+            endpoint,
+            "campaign.sender",
+            format!("`{}` is not an http(s) URL", endpoint.value),
+        );
+    }
+}
