@@ -3,19 +3,17 @@
 //! second apply of the same campaign waits for nobody: it is refused while the
 //! first holds the state lock.
 
-
 use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
-use crate::journal::{Journal, StateCounts};
+use crate::journal::JournalWriter;
+use crate::journal::{Backend, StateCounts, StateLocation};
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use crate::secret::SecretString;
-use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::{self, Ended, Settings};
 use crate::transport::sinch_v1::client::SinchClient;
-use crate::journal::state_lock::StateLock;
 use anyhow::Context as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -35,6 +33,9 @@ pub struct Options {
     pub retry_failed: bool,
     pub format: OutputFormat,
 }
+
+/// Most journal writes committed in one transaction.
+const JOURNAL_GROUP: usize = 256;
 
 /// How long in-flight requests may finish after Ctrl-C or another stop.
 const STOP_DEADLINE: Duration = Duration::from_secs(20);
@@ -61,12 +62,13 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         anyhow::bail!("the campaign has no `sender.region` or `sender.endpoint`; pass `--endpoint`")
     };
     let campaign = loaded.campaign.name.clone();
-    let state_dir = crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
-    crate::journal::create_private_dir(&state_dir)?;
-    let _lock = StateLock::acquire(&state_dir, &campaign)?;
-    let mut journal = open_journal(&state_dir, &campaign, output)?;
+    let state_dir =
+        crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let mut journal = crate::journal::open(&StateLocation::Folder(state_dir.clone()), &campaign)?;
+    let _lock = journal.lock()?;
+    recover(journal.as_mut(), output)?;
     let run = journal.begin_run()?;
-    let Some(counts) = stage_plan(&mut journal, run, &mut loaded, &options, output)? else {
+    let Some(counts) = stage_plan(journal.as_mut(), run, &mut loaded, &options, output)? else {
         return Ok(ExitStatus::Invalid);
     };
     let report = options
@@ -74,13 +76,13 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         .clone()
         .unwrap_or_else(|| state_dir.join(format!("{campaign}-report.csv")));
     let before = journal.counts()?;
-    let to_send = to_send(&journal, run, &before, &options)?;
+    let to_send = to_send(journal.as_ref(), run, &before, &options)?;
     output.message(&summary_before(
         &campaign, &counts, &before, to_send, &options, &base_url,
     ));
     if to_send == 0 {
         journal.finish_run(run, "nothing to send")?;
-        return finish(&journal, &report, None, output, &options, None);
+        return finish(journal.as_ref(), &report, None, output, &options, None);
     }
     if !options.yes && !output.confirm(&format!("send {to_send} message(s) for `{campaign}`?"))? {
         journal.finish_run(run, "declined")?;
@@ -94,25 +96,31 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
     let (ended, journal, received) = send_and_record(
         journal, run, to_send, &loaded, &options, &base_url, token, output,
     )?;
-    finish(&journal, &report, Some(&ended), output, &options, received)
+    finish(
+        journal.as_ref(),
+        &report,
+        Some(&ended),
+        output,
+        &options,
+        received,
+    )
 }
 
-/// Opens the journal; requests left in flight by a run that died become unknown.
-fn open_journal(state_dir: &Path, campaign: &str, output: &mut Output) -> anyhow::Result<Journal> {
-    let mut journal = Journal::open(state_dir, campaign)?;
+/// Requests left in flight by a run that died become unknown.
+fn recover(journal: &mut dyn Backend, output: &mut Output) -> anyhow::Result<()> {
     let recovered = journal.recover_in_flight()?;
     if recovered > 0 {
         output.message(&format!(
             "{recovered} recipient(s) were in flight when an earlier run stopped: marked unknown (resend with --resend-unknown)"
         ));
     }
-    Ok(journal)
+    Ok(())
 }
 
 /// Plans the campaign into the journal; `None` (with nothing kept) when the
 /// plan is invalid.
 fn stage_plan(
-    journal: &mut Journal,
+    journal: &mut dyn Backend,
     run: i64,
     loaded: &mut Loaded,
     options: &Options,
@@ -137,7 +145,7 @@ fn stage_plan(
 /// How many recipients this run will send: the pending ones, and the unknown
 /// or failed ones when asked to send those again.
 fn to_send(
-    journal: &Journal,
+    journal: &dyn Backend,
     run: i64,
     before: &StateCounts,
     options: &Options,
@@ -151,7 +159,7 @@ fn to_send(
 /// Sends, then records how the run ended in the journal.
 #[allow(clippy::too_many_arguments)]
 fn send_and_record(
-    journal: Journal,
+    journal: Box<dyn Backend>,
     run: i64,
     total: u64,
     loaded: &Loaded,
@@ -159,7 +167,7 @@ fn send_and_record(
     base_url: &str,
     token: SecretString,
     output: &mut Output,
-) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
+) -> anyhow::Result<(Ended, Box<dyn Backend>, Option<usize>)> {
     let delivery = loaded.campaign.delivery;
     let settings = Settings {
         concurrency: delivery.concurrency as usize,
@@ -243,7 +251,7 @@ fn summary_before(
 /// Sends on a tokio runtime, with the sandbox started there if asked for.
 #[allow(clippy::too_many_arguments)]
 fn send_all(
-    journal: Journal,
+    journal: Box<dyn Backend>,
     run: i64,
     total: u64,
     settings: &Settings,
@@ -252,11 +260,11 @@ fn send_all(
     bot_id: &str,
     token: SecretString,
     output: &mut Output,
-) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
+) -> anyhow::Result<(Ended, Box<dyn Backend>, Option<usize>)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (writer, thread) = JournalWriter::spawn(journal)?;
+    let (writer, thread) = JournalWriter::spawn(journal, JOURNAL_GROUP)?;
     let ended = runtime.block_on(async {
         let sandbox = match options.sandbox {
             true => Some(start_sandbox(bot_id, &token).await?),
@@ -315,7 +323,7 @@ async fn watch_signals(stop: Stop) {
 
 /// Writes the report, prints the summary and picks the exit status.
 fn finish(
-    journal: &Journal,
+    journal: &dyn Backend,
     report: &Path,
     ended: Option<&Ended>,
     output: &mut Output,

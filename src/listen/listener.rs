@@ -4,7 +4,7 @@
 //! accepted callback is committed.
 
 use super::routes::{self, ListenState};
-use super::{JournalWriter, ListenConfig, ListenError};
+use super::{CallbackWriter, ListenConfig, ListenError};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,7 +27,7 @@ impl Listener {
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
-        let (writer, thread) = JournalWriter::start(
+        let (writer, thread) = CallbackWriter::start(
             &config.state_dir,
             config.campaigns.clone(),
             config.batch_max,
@@ -69,7 +69,7 @@ pub struct ListenerHandle {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
-    writer: Option<std::thread::JoinHandle<()>>,
+    writer: Option<crate::journal::WriterThread>,
 }
 
 impl ListenerHandle {

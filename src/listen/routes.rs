@@ -5,8 +5,10 @@
 //! 413 too large, 503 the journal could not be written (Sinch retries).
 
 use super::listen_config::BODY_LIMIT;
-use super::{Callback, HmacKey, JournalWriter, ListenConfig};
-use crate::transport::sinch_v1::callback_signature::{self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
+use super::{Callback, CallbackWriter, HmacKey, ListenConfig};
+use crate::transport::sinch_v1::callback_signature::{
+    self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER,
+};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -19,7 +21,7 @@ use std::sync::Arc;
 /// What every request needs.
 pub struct ListenState {
     pub config: ListenConfig,
-    pub writer: JournalWriter,
+    pub writer: CallbackWriter,
 }
 
 pub fn router(state: Arc<ListenState>) -> Router {

@@ -3,6 +3,7 @@
 //! a plan may make of media.
 
 pub mod git_revision;
+pub mod journal_classes;
 pub mod media_check;
 #[allow(clippy::module_inception)]
 mod plan;

@@ -7,16 +7,16 @@
 //! [`crate::plan::recipient_class`]), so the plan counts what apply would really
 //! send, not just who is in the audience.
 
+use crate::campaign::template_catalog::CatalogStatus;
 use crate::campaign::{Campaign, InvalidRows};
 use crate::diagnostic::diagnostics::{Diagnostics, SHOWN_PER_KIND};
 use crate::message::digest::{MessageDigest, SequenceDigest};
-use crate::journal::journal_view::JournalView;
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
+use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{PlanLine, PlanState, RecipientSink};
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use crate::transport::sinch_v1::wire::{Media, TemplateMessage};
-use crate::campaign::template_catalog::CatalogStatus;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
@@ -101,7 +101,7 @@ pub struct Plan {
 /// Where a plan looks and what it writes besides the plan itself.
 pub struct Review<'a> {
     /// The journal to classify recipients against.
-    pub journal: JournalView,
+    pub journal: JournalClasses,
     /// Where each recipient's plan line goes, if anywhere.
     pub sink: Option<&'a mut dyn RecipientSink>,
     /// Whether plan lines carry full numbers instead of masked ones.
@@ -112,7 +112,7 @@ impl Review<'_> {
     /// No journal and no plan lines: the plan of the audience alone.
     pub fn none() -> Review<'static> {
         Review {
-            journal: JournalView::none(),
+            journal: JournalClasses::none(),
             sink: None,
             show_numbers: false,
         }
