@@ -5,8 +5,7 @@
 
 use crate::commands::OutputFormat;
 use crate::exit_status::ExitStatus;
-use crate::journal::JournalWriter;
-use crate::journal::{Backend, StateCounts, StateLocation};
+use crate::journal::{Backend, JournalWriter, StateCounts, StateLocation};
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};

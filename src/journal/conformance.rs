@@ -22,7 +22,7 @@ pub fn run_all(factory: &dyn Factory) {
     staging_merges_repeats_and_keeps_earlier_states(factory);
     pending_pages_in_audience_order(factory);
     a_write_commits_its_changes_together(factory);
-    in_flight_after_a_crash_becomes_unknown_and_can_be_requeued(factory);
+    in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory);
     counts_and_report_rows_hold_every_row_with_its_delivery(factory);
     delivery_states_only_move_forward_and_duplicates_change_nothing(factory);
     a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factory);
@@ -219,7 +219,7 @@ pub fn a_write_commits_its_changes_together(factory: &dyn Factory) {
     );
 }
 
-pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_requeued(factory: &dyn Factory) {
+pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &dyn Factory) {
     let location = factory.fresh();
     let (mut journal, _) = planned(&location, &[1, 2]);
     journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
