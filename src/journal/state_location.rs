@@ -19,6 +19,12 @@ impl StateLocation {
     }
 }
 
+impl From<PathBuf> for StateLocation {
+    fn from(folder: PathBuf) -> StateLocation {
+        StateLocation::Folder(folder)
+    }
+}
+
 impl fmt::Display for StateLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

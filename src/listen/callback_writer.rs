@@ -11,7 +11,6 @@ use crate::campaign::OptOut;
 use crate::journal::{
     Applied, DeliveryWriter, JournalWriter, OptOutRecord, StateLocation, WriterThread,
 };
-use std::path::Path;
 use std::sync::Arc;
 
 /// The handle requests submit callbacks through.
@@ -22,15 +21,15 @@ pub struct CallbackWriter {
 }
 
 impl CallbackWriter {
-    /// Opens the journal in `state_dir` and starts the writer thread; it ends
+    /// Opens the journal at `state` and starts the writer thread; it ends
     /// once every handle is dropped and the waiting callbacks are written.
     pub fn start(
-        state_dir: &Path,
+        state: &StateLocation,
         campaigns: Vec<CampaignTarget>,
         batch_max: usize,
     ) -> anyhow::Result<(CallbackWriter, WriterThread)> {
         let name = campaigns.first().map_or("", |c| c.name.as_str());
-        let journal = crate::journal::open(&StateLocation::Folder(state_dir.to_path_buf()), name)?;
+        let journal = crate::journal::open(state, name)?;
         let (writer, thread) = JournalWriter::spawn_without_reader(journal, batch_max)?;
         let campaigns = Arc::new(campaigns);
         Ok((CallbackWriter { writer, campaigns }, thread))

@@ -27,11 +27,8 @@ impl Listener {
         };
         let listener = TcpListener::bind(config.listen).await.map_err(bind)?;
         let addr = listener.local_addr().map_err(bind)?;
-        let (writer, thread) = CallbackWriter::start(
-            &config.state_dir,
-            config.campaigns.clone(),
-            config.batch_max,
-        )?;
+        let (writer, thread) =
+            CallbackWriter::start(&config.state, config.campaigns.clone(), config.batch_max)?;
         let router = routes::router(Arc::new(ListenState { config, writer }));
         let (stop, mut stopped) = watch::channel(false);
         let server = tokio::spawn(async move {
