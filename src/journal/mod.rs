@@ -30,7 +30,7 @@ mod recipient_facts;
 mod repeat;
 mod report;
 mod report_row;
-pub mod sqlite;
+mod sqlite;
 mod stage;
 mod state;
 mod state_counts;

@@ -38,13 +38,13 @@ fn the_journal_is_an_owner_only_file_and_a_view_creates_no_folder() {
     assert!(open_view(&location, "c").unwrap().is_none());
     assert!(!dir.exists(), "a view creates nothing");
     drop(open(&location, "c").unwrap());
-    assert!(dir.join(super::FILE).is_file());
+    assert!(dir.join(super::connection::FILE).is_file());
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&dir), 0o700);
-        assert_eq!(mode(&dir.join(super::FILE)), 0o600);
+        assert_eq!(mode(&dir.join(super::connection::FILE)), 0o600);
     }
 }
 
@@ -61,7 +61,7 @@ fn journal_refusing(dir: &Path, refused: Phone) -> Box<dyn Backend> {
         stage.recipient(phone(n), n + 1, &message).unwrap();
     }
     stage.commit().unwrap();
-    rusqlite::Connection::open(dir.join(super::FILE))
+    rusqlite::Connection::open(dir.join(super::connection::FILE))
         .unwrap()
         .execute_batch(&format!(
             "CREATE TRIGGER refuse BEFORE UPDATE ON recipients WHEN NEW.phone = {}
