@@ -22,6 +22,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostic;
 pub mod exit_status;
+pub mod fs;
 pub mod journal;
 pub mod link;
 pub mod listen;

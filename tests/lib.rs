@@ -2,6 +2,7 @@
 //! real `wacast` binary in temporary folders (see `support`).
 
 mod apply;
+mod architecture;
 mod cases;
 mod examples;
 mod link;

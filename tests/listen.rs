@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
 use wacast::campaign::Campaign;
-use wacast::journal::{Journal, Outcome, State};
+use wacast::journal::{Backend, Outcome, State, StateLocation};
 use wacast::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use wacast::message::digest::MessageDigest;
 use wacast::phone::Phone;
@@ -43,7 +43,7 @@ pub fn campaign() -> Test {
 /// Plans recipients 1–4 in the journal, marks them in flight and records
 /// `outcomes` as apply would; the others stay in flight.
 pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
-    let mut journal = Journal::open(&dir.join(".wacast"), "promo").unwrap();
+    let mut journal = journal(dir);
     let run = journal.begin_run().unwrap();
     let mut stage = journal.stage(run).unwrap();
     for n in 1..=4 {
@@ -92,7 +92,7 @@ pub fn report(id: &str, n: u64, state: &str) -> String {
     json!({"type": "whatsapp", "statuses": [{
         "status": if failed { "failure" } else { "success" },
         "state": state, "message_id": id, "recipient": format!("+{}", phone(n).digits()),
-        "timestamp": format!("2026-11-21T10:00:{:02}Z", wacast::journal::delivery_journal::rank(state)),
+        "timestamp": format!("2026-11-21T10:00:{:02}Z", wacast::listen::delivery_state(state).rank()),
         "details": if failed { Some("user blocked the business") } else { None },
     }]})
     .to_string()
@@ -116,8 +116,8 @@ fn url(listener: &ListenerHandle) -> String {
     format!("{}/promo", listener.callback_url())
 }
 
-fn journal(dir: &Path) -> Journal {
-    Journal::open(&dir.join(".wacast"), "promo").unwrap()
+fn journal(dir: &Path) -> Box<dyn Backend> {
+    wacast::journal::open(&StateLocation::Folder(dir.join(".wacast")), "promo").unwrap()
 }
 
 #[tokio::test]
@@ -270,7 +270,7 @@ async fn an_unknown_send_is_reconciled_by_its_report() {
     );
     let mut reconciled = None;
     journal
-        .report_rows(|row| {
+        .report_rows(&mut |row| {
             if row.phone == Some(phone(2)) {
                 reconciled = Some((row.state, row.message_id, row.error));
             }

@@ -5,7 +5,7 @@ use crate::listen::{campaign, listen, phone, post, seed};
 use crate::support::Test;
 use serde_json::{Value, json};
 use std::time::Duration;
-use wacast::journal::{Journal, State};
+use wacast::journal::{State, StateLocation};
 use wacast::sandbox::{Delivery, Sandbox, SandboxConfig, SandboxHandle};
 
 /// A sandbox reporting every message's delivery to `callback`, failing all
@@ -94,7 +94,7 @@ async fn the_funnel_after_the_sandbox_reports_a_campaign_s_delivery() {
     let delivered = send(&delivering, &[1, 2]).await;
     let failed = send(&failing, &[3]).await;
     let lost = send(&delivering, &[4]).await;
-    Journal::open(&test.path().join(".wacast"), "promo")
+    wacast::journal::open(&StateLocation::Folder(test.path().join(".wacast")), "promo")
         .unwrap()
         .record(&[
             sent(1, &delivered[0]),

@@ -10,12 +10,10 @@ use super::apply_summary::{ApplyStatus, ApplySummary, ThisRun};
 use super::{ApplySettings, stage};
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::journal::state_lock::StateLock;
-use crate::journal::{Journal, StateCounts};
+use crate::journal::{ApplyLock, Backend, JournalWriter, StateCounts, StateLocation};
 use crate::pipeline::Loaded;
 use crate::plan::Counts;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use crate::send::journal_writer::JournalWriter;
 use crate::send::stop::{Stop, StopReason};
 use crate::send::tally::Tally;
 use crate::send::{self, Ended, Settings};
@@ -25,6 +23,8 @@ use std::time::Duration;
 
 /// How long in-flight requests may finish after Ctrl-C or another stop.
 const STOP_DEADLINE: Duration = Duration::from_secs(20);
+/// Most journal writes committed in one transaction.
+const JOURNAL_GROUP: usize = 256;
 
 /// What opening and staging found.
 pub enum Opened {
@@ -40,8 +40,8 @@ pub enum Opened {
 
 /// A campaign staged in its journal, holding the state lock.
 pub struct ApplySession {
-    _lock: StateLock,
-    journal: Journal,
+    _lock: ApplyLock,
+    journal: Box<dyn Backend>,
     run: i64,
     loaded: Loaded,
     settings: ApplySettings,
@@ -77,9 +77,9 @@ impl ApplySession {
         let campaign = loaded.campaign.name.clone();
         let state_dir =
             crate::journal::state_dir::for_campaign(campaign_file, settings.state_dir.as_deref());
-        crate::journal::create_private_dir(&state_dir)?;
-        let lock = StateLock::acquire(&state_dir, &campaign)?;
-        let mut journal = Journal::open(&state_dir, &campaign)?;
+        let mut journal =
+            crate::journal::open(&StateLocation::Folder(state_dir.clone()), &campaign)?;
+        let lock = journal.lock()?;
         let recovered = journal.recover_in_flight()?;
         let run = journal.begin_run()?;
         let staging = journal.stage(run)?;
@@ -200,8 +200,8 @@ impl ApplySession {
 
 /// A run that has ended, still holding the lock while the report is written.
 struct Finished {
-    _lock: StateLock,
-    journal: Journal,
+    _lock: ApplyLock,
+    journal: Box<dyn Backend>,
     report: PathBuf,
 }
 
@@ -211,7 +211,7 @@ impl Finished {
         ended: Option<&Ended>,
         sandbox_messages: Option<usize>,
     ) -> anyhow::Result<ApplySummary> {
-        let report_rows = super::report::write(&self.journal, &self.report)?;
+        let report_rows = super::report::write(self.journal.as_ref(), &self.report)?;
         let counts = self.journal.counts()?;
         let stopped = ended.and_then(|e| e.stopped.clone());
         Ok(ApplySummary {
@@ -237,7 +237,7 @@ fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {
 /// Sends on a tokio runtime, with the sandbox started there if asked for.
 #[allow(clippy::too_many_arguments)]
 fn send_all(
-    journal: Journal,
+    journal: Box<dyn Backend>,
     run: i64,
     total: u64,
     send_settings: &Settings,
@@ -245,11 +245,11 @@ fn send_all(
     base_url: &str,
     campaign: &Campaign,
     progress: &mut dyn FnMut(&Tally),
-) -> anyhow::Result<(Ended, Journal, Option<usize>)> {
+) -> anyhow::Result<(Ended, Box<dyn Backend>, Option<usize>)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let (writer, thread) = JournalWriter::spawn(journal)?;
+    let (writer, thread) = JournalWriter::spawn(journal, JOURNAL_GROUP)?;
     let token = settings.token.clone();
     let ended = runtime.block_on(async {
         let sandbox = match settings.sandbox {

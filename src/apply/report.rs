@@ -4,8 +4,7 @@
 //! Cells a spreadsheet would run as a formula are neutralised, and the file
 //! is written to a temporary file and renamed, readable by its owner only.
 
-use crate::journal::delivery_journal::Delivery;
-use crate::journal::{Journal, ReportRow};
+use crate::journal::{Backend, Delivery, ReportRow};
 use anyhow::Context as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -25,7 +24,7 @@ pub const COLUMNS: [&str; 11] = [
 ];
 
 /// Writes the report for the journal's campaign to `path`; returns the row count.
-pub fn write(journal: &Journal, path: &Path) -> anyhow::Result<u64> {
+pub fn write(journal: &dyn Backend, path: &Path) -> anyhow::Result<u64> {
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -38,32 +37,28 @@ pub fn write(journal: &Journal, path: &Path) -> anyhow::Result<u64> {
     {
         let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(&mut file));
         csv.write_record(COLUMNS)?;
-        journal.report_rows(|row| {
+        journal.report_rows(&mut |row| {
             rows += 1;
-            let delivery = match row.phone {
-                Some(phone) => journal.delivery_of(phone)?,
-                None => None,
-            };
-            csv.write_record(
-                cells(&row, delivery.as_ref())
-                    .iter()
-                    .map(|cell| neutralise(cell)),
-            )?;
+            csv.write_record(cells(&row).iter().map(|cell| neutralise(cell)))?;
             Ok(())
         })?;
         csv.flush()?;
     }
     file.flush()?;
     file.as_file().sync_all()?;
-    crate::journal::restrict_to_owner(file.path())?;
+    crate::fs::restrict_to_owner(file.path())?;
     file.persist(path)
         .with_context(|| format!("cannot write the report `{}`", path.display()))?;
     Ok(rows)
 }
 
-fn cells(row: &ReportRow, delivery: Option<&Delivery>) -> [String; 11] {
+fn cells(row: &ReportRow) -> [String; 11] {
     let delivery_field = |field: fn(&Delivery) -> Option<&str>| {
-        delivery.and_then(field).unwrap_or_default().to_owned()
+        row.delivery
+            .as_ref()
+            .and_then(field)
+            .unwrap_or_default()
+            .to_owned()
     };
     [
         row.line.to_string(),

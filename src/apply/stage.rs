@@ -14,8 +14,8 @@ use std::cell::RefCell;
 /// Streams `loaded` into `stage`; returns the counts and every problem.
 pub fn stage<'j>(
     loaded: &mut Loaded,
-    stage: Stage<'j>,
-) -> anyhow::Result<(Counts, Diagnostics, Stage<'j>)> {
+    stage: Box<dyn Stage + 'j>,
+) -> anyhow::Result<(Counts, Diagnostics, Box<dyn Stage + 'j>)> {
     let mut diagnostics = std::mem::take(&mut loaded.warnings);
     let shared = RefCell::new(stage);
     let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
@@ -52,7 +52,7 @@ pub fn stage<'j>(
 
 /// Duplicates found through the journal rather than memory.
 struct JournalSeen<'s, 'j> {
-    stage: &'s RefCell<Stage<'j>>,
+    stage: &'s RefCell<Box<dyn Stage + 'j>>,
     failure: &'s RefCell<Option<anyhow::Error>>,
 }
 

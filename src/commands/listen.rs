@@ -37,7 +37,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     let config = ListenConfig {
         listen: options.listen,
         allow_remote: options.allow_remote,
-        state_dir: shared_state_dir(&campaigns, options.state_dir.as_deref())?,
+        state: shared_state_dir(&campaigns, options.state_dir.as_deref())?.into(),
         hmac_key: options.hmac_key_file.as_deref().map(read_key).transpose()?,
         campaigns: campaigns
             .iter()

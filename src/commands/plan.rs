@@ -8,9 +8,10 @@
 //! included), 2 something to send.
 
 use crate::exit_status::ExitStatus;
-use crate::journal::journal_view::JournalView;
+use crate::journal::StateLocation;
 use crate::output::Output;
 use crate::pipeline::Loaded;
+use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{RecipientLog, RecipientSink};
 use crate::plan::{Plan, Review};
 use crate::view::Format;
@@ -39,10 +40,9 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(invalid(&options));
         }
     };
-    let state_dir =
-        crate::journal::state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
-    let journal = JournalView::open(
-        &state_dir,
+    let location = StateLocation::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let journal = JournalClasses::open(
+        &location,
         &loaded.campaign.name,
         options.resend_unknown,
         options.retry_failed,

@@ -5,8 +5,7 @@
 
 use crate::campaign::Campaign;
 use crate::exit_status::ExitStatus;
-use crate::journal::state_dir;
-use crate::journal::{self, Journal};
+use crate::journal::StateLocation;
 use crate::output::Output;
 use crate::view::{self, Format};
 use std::path::PathBuf;
@@ -27,14 +26,13 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(ExitStatus::Invalid);
         }
     };
-    let dir = state_dir::for_campaign(&options.campaign, options.state_dir.as_deref());
-    anyhow::ensure!(
-        dir.join(journal::FILE).exists(),
-        "no journal in `{}`: campaign `{}` has not been applied from here",
-        dir.display(),
-        campaign.name
-    );
-    let journal = Journal::open(&dir, &campaign.name)?;
+    let location = StateLocation::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let Some(journal) = crate::journal::open_view(&location, &campaign.name)? else {
+        anyhow::bail!(
+            "no journal in `{location}`: campaign `{}` has not been applied from here",
+            campaign.name
+        );
+    };
     let summary = journal.delivery_summary()?;
     let text = match options.format {
         Format::Json => view::status::json(&campaign.name, &summary, options.show_numbers),

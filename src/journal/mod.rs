@@ -1,11 +1,63 @@
-//! The journal: durable per-recipient state, delivery reports and opt-outs.
+//! The journal: durable per-recipient state, delivery reports and opt-outs,
+//! behind the [`Backend`] seam. This folder owns the neutral data types, the
+//! traits every backend implements, the one [`open`] that picks a backend from
+//! a [`StateLocation`], and the group-commit [`JournalWriter`] apply and listen
+//! share; each backend lives in its own folder (`sqlite/`).
+//!
+//! It knows no provider (delivery states are [`DeliveryState`]s, the
+//! provider's word is only carried) and no plan (a view gives
+//! [`RecipientFacts`]; `plan/` turns them into classes).
 
-pub mod delivery_journal;
+mod applied;
+mod apply_lock;
+mod backend;
+mod change;
+#[cfg(test)]
+pub mod conformance;
+mod delivery;
+mod delivery_batch;
+mod delivery_state;
 pub mod delivery_summary;
-#[allow(clippy::module_inception)]
-mod journal;
-pub mod journal_view;
+mod delivery_writer;
+mod journal_view;
+mod open;
+mod opt_out_record;
+mod outcome;
+mod pending;
+mod pending_row;
+mod recipient_facts;
+mod repeat;
+mod report;
+mod report_row;
+mod sqlite;
+mod stage;
+mod state;
+mod state_counts;
 pub mod state_dir;
-pub mod state_lock;
+mod state_location;
+mod writer;
 
-pub use journal::*;
+pub use applied::Applied;
+pub use apply_lock::ApplyLock;
+pub use backend::Backend;
+pub use change::Change;
+pub use delivery::Delivery;
+pub use delivery_batch::DeliveryBatch;
+pub use delivery_state::DeliveryState;
+pub use delivery_summary::{DeliverySummary, Funnel, Reason, RunSummary};
+pub use delivery_writer::DeliveryWriter;
+pub use journal_view::JournalView;
+pub use open::{open, open_view};
+pub use opt_out_record::OptOutRecord;
+pub use outcome::Outcome;
+pub use pending::Pending;
+pub use pending_row::PendingRow;
+pub use recipient_facts::RecipientFacts;
+pub use repeat::Repeat;
+pub use report::Report;
+pub use report_row::ReportRow;
+pub use stage::Stage;
+pub use state::State;
+pub use state_counts::StateCounts;
+pub use state_location::StateLocation;
+pub use writer::{DeliveryJob, JournalWriter, WriterThread};

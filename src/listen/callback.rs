@@ -1,9 +1,11 @@
 //! A callback body read into what the journal records: the delivery reports of
 //! `statuses[]` and, from `notifications[]`, each inbound message's id, sender
-//! and the replies it carries (text, quick-reply payload and title).
+//! and the replies it carries (text, quick-reply payload and title). Sinch
+//! v1's state words are mapped here onto the journal's [`DeliveryState`]s;
+//! the word itself is kept as the report's state.
 
 use super::CampaignTarget;
-use crate::journal::delivery_journal::{Report, rank};
+use crate::journal::{DeliveryState, Report};
 use crate::phone::Phone;
 use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
 use serde_json::Value;
@@ -67,17 +69,33 @@ impl Callback {
 fn report(status: &RecipientStatus, campaign: Option<String>) -> Option<Report> {
     let message_id = status.message_id.clone().filter(|id| !id.is_empty())?;
     let mut state = status.state.clone().unwrap_or_else(|| "sent".to_owned());
-    if status.is_failure() && rank(&state) != rank("failed") {
+    if status.is_failure() && delivery_state(&state) != DeliveryState::Failed {
         state = "failed".to_owned();
     }
     Some(Report {
         campaign,
         message_id,
         recipient: Phone::from_digits(status.recipient.trim()),
+        progress: delivery_state(&state),
         state,
         details: status.details.clone(),
         timestamp: status.timestamp.clone(),
     })
+}
+
+/// Where a Sinch v1 state stands: `queued < dispatched < sent <
+/// failed|deleted|no_opt_in|no_capability < delivered < read`; a state Sinch
+/// may add later is kept as an event but moves nothing.
+pub fn delivery_state(state: &str) -> DeliveryState {
+    match state {
+        "queued" => DeliveryState::Accepted,
+        "dispatched" => DeliveryState::Submitted,
+        "sent" => DeliveryState::Sent,
+        "failed" | "deleted" | "no_opt_in" | "no_capability" => DeliveryState::Failed,
+        "delivered" => DeliveryState::Delivered,
+        "read" => DeliveryState::Read,
+        _ => DeliveryState::Unrecognised,
+    }
 }
 
 fn inbound(notification: &Value) -> Option<Inbound> {
@@ -124,6 +142,7 @@ mod tests {
         let callback = Callback::parse(body, None).unwrap();
         assert_eq!(callback.reports.len(), 1);
         assert_eq!(callback.reports[0].state, "failed");
+        assert_eq!(callback.reports[0].progress, DeliveryState::Failed);
         assert_eq!(callback.ignored, 1, "a report without a message id");
         assert_eq!(callback.inbound[0].replies, ["Stop", "stop"]);
         assert_eq!(callback.inbound[1].replies, [" stop "]);

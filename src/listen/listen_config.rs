@@ -3,9 +3,9 @@
 //! settings. Plain data, so the command line and the tests build it alike.
 
 use crate::campaign::OptOut;
+use crate::journal::StateLocation;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::PathBuf;
 
 /// The address `wacast listen` binds unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
@@ -35,8 +35,8 @@ pub struct ListenConfig {
     pub listen: SocketAddr,
     /// Whether a non-loopback `listen` address is allowed.
     pub allow_remote: bool,
-    /// The state folder whose journal is written.
-    pub state_dir: PathBuf,
+    /// Where the journal written is.
+    pub state: StateLocation,
     /// Callbacks must carry a valid signature under this key.
     pub hmac_key: Option<HmacKey>,
     /// The campaigns served; empty means any campaign in the journal, with the
@@ -47,11 +47,11 @@ pub struct ListenConfig {
 }
 
 impl ListenConfig {
-    pub fn new(state_dir: PathBuf) -> ListenConfig {
+    pub fn new(state: impl Into<StateLocation>) -> ListenConfig {
         ListenConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             allow_remote: false,
-            state_dir,
+            state: state.into(),
             hmac_key: None,
             campaigns: Vec::new(),
             batch_max: 256,

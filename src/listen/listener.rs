@@ -4,7 +4,7 @@
 //! accepted callback is committed.
 
 use super::routes::{self, ListenState};
-use super::{JournalWriter, ListenConfig, ListenError};
+use super::{CallbackWriter, ListenConfig, ListenError};
 use crate::server::{LocalServer, Role};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -18,11 +18,8 @@ impl Listener {
     pub async fn start(config: ListenConfig) -> Result<ListenerHandle, ListenError> {
         let server = LocalServer::bind(config.listen, config.allow_remote, Role::Listener).await?;
         let addr = server.addr();
-        let (writer, thread) = JournalWriter::start(
-            &config.state_dir,
-            config.campaigns.clone(),
-            config.batch_max,
-        )?;
+        let (writer, thread) =
+            CallbackWriter::start(&config.state, config.campaigns.clone(), config.batch_max)?;
         let router = routes::router(Arc::new(ListenState { config, writer }));
         let (stop, stopped) = watch::channel(false);
         // Open callbacks are let finish: each is answered only once committed.
@@ -54,7 +51,7 @@ pub struct ListenerHandle {
     addr: SocketAddr,
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
-    writer: Option<std::thread::JoinHandle<()>>,
+    writer: Option<crate::journal::WriterThread>,
 }
 
 impl ListenerHandle {

@@ -15,20 +15,22 @@
 //!   for about 22 hours, so refusing repeats would only cause more retries.
 //! - If the journal cannot be written the answer is 503, so Sinch retries.
 //!
-//! Requests are answered by axum; one writer thread ([`JournalWriter`]) owns
+//! Requests are answered by axum; one writer thread ([`CallbackWriter`]) owns
 //! the journal and commits callbacks in batches, answering each only after the
 //! batch holding it is committed.
 
 mod callback;
-mod journal_writer;
+mod callback_writer;
 mod listen_config;
 mod listen_error;
 mod listener;
 mod opt_out_file;
+mod receipt;
 mod routes;
 
-pub use callback::Callback;
-pub use journal_writer::{JournalWriter, Receipt};
+pub use callback::{Callback, delivery_state};
+pub use callback_writer::CallbackWriter;
 pub use listen_config::{CampaignTarget, DEFAULT_LISTEN, HmacKey, ListenConfig};
 pub use listen_error::ListenError;
 pub use listener::{Listener, ListenerHandle};
+pub use receipt::Receipt;

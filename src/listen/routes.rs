@@ -5,7 +5,7 @@
 //! 413 too large, 503 the journal could not be written (Sinch retries).
 
 use super::listen_config::BODY_LIMIT;
-use super::{Callback, HmacKey, JournalWriter, ListenConfig};
+use super::{Callback, CallbackWriter, HmacKey, ListenConfig};
 use crate::transport::sinch_v1::callback_signature::{
     self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER,
 };
@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// What every request needs.
 pub struct ListenState {
     pub config: ListenConfig,
-    pub writer: JournalWriter,
+    pub writer: CallbackWriter,
 }
 
 pub fn router(state: Arc<ListenState>) -> Router {

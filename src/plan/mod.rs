@@ -4,6 +4,7 @@
 
 pub mod counts;
 pub mod git_revision;
+pub mod journal_classes;
 pub mod media_check;
 #[allow(clippy::module_inception)]
 mod plan;

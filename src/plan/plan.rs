@@ -10,12 +10,12 @@
 use crate::campaign::template_catalog::CatalogStatus;
 use crate::campaign::{Campaign, InvalidRows};
 use crate::diagnostic::diagnostics::{Diagnostics, SHOWN_PER_KIND};
-use crate::journal::journal_view::JournalView;
 use crate::message::TemplateMessage;
 use crate::message::digest::{MessageDigest, SequenceDigest};
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
 use crate::plan::counts::Counts;
+use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{PlanHeader, PlanLine, PlanState, RecipientSink};
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use sha2::{Digest as _, Sha256};
@@ -67,7 +67,7 @@ pub struct Plan {
 /// Where a plan looks and what it writes besides the plan itself.
 pub struct Review<'a> {
     /// The journal to classify recipients against.
-    pub journal: JournalView,
+    pub journal: JournalClasses,
     /// Where each recipient's plan line goes, if anywhere.
     pub sink: Option<&'a mut dyn RecipientSink>,
     /// Whether plan lines carry full numbers instead of masked ones.
@@ -78,7 +78,7 @@ impl Review<'_> {
     /// No journal and no plan lines: the plan of the audience alone.
     pub fn none() -> Review<'static> {
         Review {
-            journal: JournalView::none(),
+            journal: JournalClasses::none(),
             sink: None,
             show_numbers: false,
         }

@@ -18,9 +18,10 @@
 //! lock, so a change in the instant between is not caught here; apply's own
 //! staging still never resends what the journal says was sent.
 
-use crate::journal::journal_view::JournalView;
+use crate::journal::StateLocation;
 use crate::message::digest::file_sha256;
 use crate::pipeline::Loaded;
+use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{self, PlanHeader, PlanLine, RecipientSink};
 use crate::plan::recipient_class::RecipientClass;
 use crate::plan::{Plan, Review};
@@ -71,9 +72,9 @@ pub fn verify(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<Verdict> 
             "the campaign's inputs changed since the plan was made (a file was added or removed): plan again".to_owned(),
         ));
     }
-    let state_dir = crate::journal::state_dir::for_campaign(&campaign, state_dir);
-    let journal = JournalView::open(
-        &state_dir,
+    let location = StateLocation::for_campaign(&campaign, state_dir);
+    let journal = JournalClasses::open(
+        &location,
         &loaded.campaign.name,
         header.state.resend_unknown,
         header.state.retry_failed,

@@ -11,17 +11,16 @@
 mod backoff;
 mod batch;
 mod breaker;
-pub mod journal_writer;
 mod pause;
 pub mod stop;
 pub mod tally;
 mod worker;
 
+use crate::journal::JournalWriter;
 use crate::journal::State;
 use crate::transport::Transport;
 use batch::Batch;
 use governor::{Quota, RateLimiter};
-use journal_writer::JournalWriter;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;

@@ -26,7 +26,7 @@ const LONGEST_PAUSE: Duration = Duration::from_secs(300);
 
 pub struct Worker<S: Session> {
     pub session: S,
-    pub journal: super::journal_writer::JournalWriter,
+    pub journal: crate::journal::JournalWriter,
     pub limiter: Arc<DefaultDirectRateLimiter>,
     pub pause: Pause,
     pub stop: Stop,

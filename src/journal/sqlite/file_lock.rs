@@ -1,4 +1,4 @@
-//! One apply per campaign at a time: an exclusive lock on a file in the state
+//! The SQLite backend's apply lock: an exclusive lock on a file in the state
 //! folder, holding the owner's pid for the message a second apply gets. The
 //! operating system releases the lock when its process dies, however it dies,
 //! so a stale lock from a dead process is recovered without any cleanup.
@@ -6,16 +6,15 @@
 use anyhow::Context as _;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-pub struct StateLock {
+pub struct FileLock {
     file: File,
-    path: PathBuf,
 }
 
-impl StateLock {
+impl FileLock {
     /// Takes the lock for `campaign` in `state_dir`, or says who holds it.
-    pub fn acquire(state_dir: &Path, campaign: &str) -> anyhow::Result<StateLock> {
+    pub fn acquire(state_dir: &Path, campaign: &str) -> anyhow::Result<FileLock> {
         let path = state_dir.join(format!("{campaign}.lock"));
         let mut file = OpenOptions::new()
             .read(true)
@@ -39,38 +38,13 @@ impl StateLock {
         file.rewind()?;
         write!(file, "{}", std::process::id())?;
         file.flush()?;
-        Ok(StateLock { file, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
+        Ok(FileLock { file })
     }
 }
 
-impl Drop for StateLock {
+impl Drop for FileLock {
     fn drop(&mut self) {
         let _ = self.file.set_len(0);
         let _ = self.file.unlock();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_second_holder_is_refused_until_the_first_lets_go() {
-        let dir = tempfile::tempdir().unwrap();
-        let first = StateLock::acquire(dir.path(), "c").unwrap();
-        let refused = StateLock::acquire(dir.path(), "c")
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(
-            refused.contains(&format!("pid {}", std::process::id())),
-            "{refused}"
-        );
-        drop(first);
-        StateLock::acquire(dir.path(), "c").unwrap();
     }
 }

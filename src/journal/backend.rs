@@ -1,0 +1,96 @@
+//! The journal's contract: every state operation wacast needs, whatever holds
+//! the state (a SQLite file today, a shared database next). A backend is one
+//! campaign's view of one journal through one writing connection; it is
+//! `Send` so the group-commit writer can own it on its own thread, and the
+//! calls are synchronous because that thread does nothing else.
+//!
+//! apply commits a recipient's intent (`in_flight`) before its request is
+//! sent and the outcome after, so after any crash every recipient is in
+//! exactly one known state: a request that may have gone out is never sent
+//! again without a human deciding.
+
+use super::{
+    Applied, ApplyLock, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome, Pending, Report,
+    ReportRow, Stage, StateCounts,
+};
+use crate::phone::Phone;
+
+pub trait Backend: Pending {
+    /// The campaign this backend reads and writes.
+    fn campaign(&self) -> &str;
+
+    /// Takes the campaign's apply lock, or says who holds it (with its pid).
+    /// The lock is held until the returned guard is dropped or the process
+    /// ends, however it ends.
+    fn lock(&mut self) -> anyhow::Result<ApplyLock>;
+
+    /// Records the start of a run and returns its id.
+    fn begin_run(&mut self) -> anyhow::Result<i64>;
+
+    /// Records how run `run` ended.
+    fn finish_run(&mut self, run: i64, outcome: &str) -> anyhow::Result<()>;
+
+    /// A run that stopped without a trace (a crash, `kill -9`) left requests
+    /// that may have been sent: they become `unknown`. Returns how many.
+    fn recover_in_flight(&mut self) -> anyhow::Result<u64>;
+
+    /// Puts `unknown` (and with `failed`, also failed) recipients back to pending.
+    fn requeue(&mut self, unknown: bool, failed: bool) -> anyhow::Result<u64>;
+
+    /// Starts staging a plan: one transaction, committed only when the plan
+    /// is valid. The campaign's skipped rows of earlier plans are dropped.
+    fn stage(&mut self, run: i64) -> anyhow::Result<Box<dyn Stage + '_>>;
+
+    /// A second, read-only connection for pending pages, so reading a page
+    /// never waits on a commit.
+    fn reader(&self) -> anyhow::Result<Box<dyn Pending>>;
+
+    /// Commits several changes in one transaction: all of them or none. A
+    /// recipient a delivery report already showed as sent stays sent when its
+    /// answer was lost (`unknown`): the report is the better evidence.
+    fn write(&mut self, changes: &[Change]) -> anyhow::Result<()>;
+
+    /// Starts a transaction for delivery reports and opt-outs, each callback
+    /// in its own savepoint.
+    fn delivery_batch(&mut self) -> anyhow::Result<Box<dyn DeliveryBatch + '_>>;
+
+    /// How many recipients of `run` are waiting to be sent.
+    fn pending_count(&self, run: i64) -> anyhow::Result<u64>;
+
+    /// How many of the campaign's recipients are in each state.
+    fn counts(&self) -> anyhow::Result<StateCounts>;
+
+    /// Every recipient and skipped row of the campaign in audience order,
+    /// each with its number's delivery.
+    fn report_rows(
+        &self,
+        visit: &mut dyn FnMut(ReportRow) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
+
+    /// The delivery of `phone` in this campaign, if any report arrived.
+    fn delivery_of(&self, phone: Phone) -> anyhow::Result<Option<Delivery>>;
+
+    /// Whether `phone` opted out of this campaign.
+    fn opted_out(&self, phone: Phone) -> anyhow::Result<bool>;
+
+    /// Where the campaign stands, for `status`.
+    fn delivery_summary(&self) -> anyhow::Result<DeliverySummary>;
+
+    /// Commits intent: these recipients' request is about to be sent.
+    fn mark_in_flight(&mut self, phones: &[Phone]) -> anyhow::Result<()> {
+        self.write(&[Change::InFlight(phones.to_vec())])
+    }
+
+    /// Commits what happened to each recipient of a request.
+    fn record(&mut self, outcomes: &[Outcome]) -> anyhow::Result<()> {
+        self.write(&[Change::Outcomes(outcomes.to_vec())])
+    }
+
+    /// Records one delivery report in its own transaction.
+    fn record_report(&mut self, report: &Report) -> anyhow::Result<Applied> {
+        let mut batch = self.delivery_batch()?;
+        let applied = batch.job(|writer| writer.report(report))?;
+        batch.commit()?;
+        Ok(applied)
+    }
+}

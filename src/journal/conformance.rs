@@ -1,0 +1,533 @@
+//! The journal's contract as tests, written once against the traits and run
+//! for every backend, after Terraform's `backend/testing.go`: a backend's own
+//! test module calls [`run_all`] with a [`Factory`] that hands out fresh,
+//! empty state locations. Provider words in reports here are made up: the
+//! journal carries them and ranks by [`DeliveryState`] alone.
+
+use crate::journal::{
+    Applied, Backend, Change, DeliveryState, OptOutRecord, Outcome, PendingRow, RecipientFacts,
+    Repeat, Report, State, StateLocation, open, open_view,
+};
+use crate::message::digest::MessageDigest;
+use crate::phone::Phone;
+
+/// Hands out state locations for the suite.
+pub trait Factory {
+    /// A location no test used before, holding no journal.
+    fn fresh(&self) -> StateLocation;
+}
+
+/// Runs every conformance test against the backend `factory` locates.
+pub fn run_all(factory: &dyn Factory) {
+    staging_merges_repeats_and_keeps_earlier_states(factory);
+    pending_pages_in_audience_order(factory);
+    a_write_commits_its_changes_together(factory);
+    in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory);
+    counts_and_report_rows_hold_every_row_with_its_delivery(factory);
+    delivery_states_only_move_forward_and_duplicates_change_nothing(factory);
+    a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factory);
+    a_failed_callback_is_rolled_back_alone(factory);
+    opt_outs_and_inbound_messages_are_recorded_once(factory);
+    the_summary_shows_the_funnel_and_what_is_uncertain(factory);
+    the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory);
+    a_second_apply_is_refused_until_the_first_lets_go(factory);
+}
+
+fn phone(n: u64) -> Phone {
+    Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
+}
+
+fn digest(text: &str) -> MessageDigest {
+    MessageDigest::of_bytes(text.as_bytes())
+}
+
+fn outcome(n: u64, state: State, id: Option<&str>) -> Outcome {
+    Outcome {
+        phone: phone(n),
+        state,
+        message_id: id.map(str::to_owned),
+        http_status: None,
+        error: None,
+    }
+}
+
+/// Plans recipients `numbers` (recipient `n` on line `n + 1`) with message `a`.
+fn planned(location: &StateLocation, numbers: &[u64]) -> (Box<dyn Backend>, i64) {
+    let mut journal = open(location, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run).unwrap();
+    stage.message(&digest("a"), "{\"a\":1}").unwrap();
+    for &n in numbers {
+        assert_eq!(
+            stage.recipient(phone(n), n + 1, &digest("a")).unwrap(),
+            None
+        );
+    }
+    stage.commit().unwrap();
+    (journal, run)
+}
+
+/// Recipients 1 (sent as `m1`) and 2 (`unknown`).
+fn sent_and_unknown(location: &StateLocation) -> Box<dyn Backend> {
+    let (mut journal, _) = planned(location, &[1, 2]);
+    journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Unknown, None),
+        ])
+        .unwrap();
+    journal
+}
+
+/// A report of `progress` for message `id` of recipient `n`, in words no
+/// provider uses; later states carry later timestamps.
+fn report(id: &str, n: u64, progress: DeliveryState) -> Report {
+    let word = format!("{progress:?}").to_lowercase();
+    Report {
+        campaign: Some("c".into()),
+        message_id: id.into(),
+        recipient: Some(phone(n)),
+        details: (progress == DeliveryState::Failed).then(|| "expired".into()),
+        timestamp: Some(format!("2026-11-21T10:00:0{}Z", progress.rank())),
+        state: word,
+        progress,
+    }
+}
+
+pub fn staging_merges_repeats_and_keeps_earlier_states(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = open(&location, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let (a, b) = (digest("a"), digest("b"));
+    let mut stage = journal.stage(run).unwrap();
+    stage.message(&a, "{\"a\":1}").unwrap();
+    stage.message(&b, "{\"b\":1}").unwrap();
+    stage.message(&b, "{\"b\":1}").unwrap();
+    assert_eq!(stage.recipient(phone(1), 2, &a).unwrap(), None);
+    assert_eq!(
+        stage.recipient(phone(1), 3, &b).unwrap(),
+        Some(Repeat {
+            first_line: 2,
+            same_message: false
+        })
+    );
+    assert_eq!(
+        stage.recipient(phone(1), 4, &a).unwrap(),
+        Some(Repeat {
+            first_line: 2,
+            same_message: true
+        })
+    );
+    assert_eq!(stage.recipient(phone(2), 5, &a).unwrap(), None);
+    stage.skipped(6, None, "no number").unwrap();
+    stage.commit().unwrap();
+    journal.mark_in_flight(&[phone(1)]).unwrap();
+    journal
+        .record(&[outcome(1, State::Sent, Some("01X"))])
+        .unwrap();
+    let second = journal.begin_run().unwrap();
+    let mut stage = journal.stage(second).unwrap();
+    assert_eq!(stage.recipient(phone(1), 2, &b).unwrap(), None);
+    assert_eq!(stage.recipient(phone(2), 3, &b).unwrap(), None);
+    stage.commit().unwrap();
+    assert_eq!(
+        journal.pending(second, 0, 10).unwrap(),
+        vec![PendingRow {
+            line: 3,
+            phone: phone(2),
+            digest: b,
+            body: "{\"b\":1}".into()
+        }],
+        "sent stays sent; pending takes the new message"
+    );
+    let counts = journal.counts().unwrap();
+    assert_eq!(
+        (counts.sent, counts.pending, counts.skipped),
+        (1, 1, 0),
+        "a new plan drops the skipped rows of the last"
+    );
+    let third = journal.begin_run().unwrap();
+    let mut stage = journal.stage(third).unwrap();
+    stage.recipient(phone(3), 9, &a).unwrap();
+    drop(stage);
+    assert_eq!(
+        journal.counts().unwrap().pending,
+        1,
+        "a dropped stage keeps nothing"
+    );
+}
+
+pub fn pending_pages_in_audience_order(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, run) = planned(&location, &[5, 1, 4, 2, 3]);
+    journal.mark_in_flight(&[phone(2)]).unwrap();
+    let lines = |rows: Vec<PendingRow>| rows.iter().map(|r| r.line).collect::<Vec<_>>();
+    assert_eq!(lines(journal.pending(run, 0, 2).unwrap()), [2, 4]);
+    assert_eq!(lines(journal.pending(run, 4, 2).unwrap()), [5, 6]);
+    assert_eq!(lines(journal.pending(run, 6, 2).unwrap()), [] as [u64; 0]);
+    assert_eq!(journal.pending_count(run).unwrap(), 4);
+    let reader = journal.reader().unwrap();
+    assert_eq!(
+        lines(reader.pending(run, 0, 10).unwrap()),
+        [2, 4, 5, 6],
+        "the reader sees what the writer committed"
+    );
+    assert_eq!(
+        lines(journal.pending(run + 1, 0, 10).unwrap()),
+        [] as [u64; 0]
+    );
+}
+
+pub fn a_write_commits_its_changes_together(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, run) = planned(&location, &[1, 2, 3]);
+    journal
+        .write(&[
+            Change::InFlight(vec![phone(1), phone(2)]),
+            Change::Outcomes(vec![
+                outcome(1, State::Sent, Some("m1")),
+                outcome(2, State::Failed, None),
+            ]),
+            Change::InFlight(vec![phone(3)]),
+        ])
+        .unwrap();
+    let counts = journal.counts().unwrap();
+    assert_eq!(
+        (counts.sent, counts.failed, counts.in_flight, counts.pending),
+        (1, 1, 1, 0)
+    );
+    journal
+        .write(&[Change::Outcomes(vec![outcome(1, State::Unknown, None)])])
+        .unwrap();
+    assert_eq!(
+        journal.counts().unwrap().sent,
+        1,
+        "a lost answer never unsends"
+    );
+    assert_eq!(journal.pending(run, 0, 10).unwrap(), []);
+    let mut rows = Vec::new();
+    journal
+        .report_rows(&mut |row| {
+            rows.push((row.line, row.attempts, row.message_id));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        rows,
+        [(2, 1, Some("m1".into())), (3, 1, None), (4, 1, None)]
+    );
+}
+
+pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, _) = planned(&location, &[1, 2]);
+    journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
+    journal.record(&[outcome(2, State::Failed, None)]).unwrap();
+    drop(journal);
+    let mut journal = open(&location, "c").unwrap();
+    assert_eq!(journal.recover_in_flight().unwrap(), 1);
+    assert_eq!(journal.recover_in_flight().unwrap(), 0);
+    assert_eq!(journal.counts().unwrap().unknown, 1);
+    assert_eq!(journal.requeue(true, false).unwrap(), 1);
+    assert_eq!(
+        (
+            journal.counts().unwrap().pending,
+            journal.counts().unwrap().failed
+        ),
+        (1, 1)
+    );
+    assert_eq!(journal.requeue(false, true).unwrap(), 1);
+    assert_eq!(journal.counts().unwrap().pending, 2);
+    let other = open(&location, "d").unwrap();
+    assert_eq!(other.counts().unwrap(), Default::default(), "per campaign");
+}
+
+pub fn counts_and_report_rows_hold_every_row_with_its_delivery(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = open(&location, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run).unwrap();
+    stage.recipient(phone(1), 2, &digest("a")).unwrap();
+    stage.recipient(phone(2), 4, &digest("a")).unwrap();
+    stage.skipped(3, Some(phone(1)), "bad value").unwrap();
+    stage.skipped(5, None, "no number").unwrap();
+    stage.commit().unwrap();
+    journal.mark_in_flight(&[phone(1)]).unwrap();
+    journal
+        .record(&[Outcome {
+            http_status: Some(201),
+            ..outcome(1, State::Sent, Some("m1"))
+        }])
+        .unwrap();
+    journal
+        .record_report(&report("m1", 1, DeliveryState::Delivered))
+        .unwrap();
+    let counts = journal.counts().unwrap();
+    assert_eq!((counts.sent, counts.pending, counts.skipped), (1, 1, 2));
+    let mut rows = Vec::new();
+    journal
+        .report_rows(&mut |row| {
+            rows.push(row);
+            Ok(())
+        })
+        .unwrap();
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.line,
+                r.state,
+                r.http_status,
+                r.error.as_deref(),
+                r.delivery.as_ref().map(|d| d.delivery_state.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (2, State::Sent, Some(201), None, Some("delivered")),
+            (
+                3,
+                State::Skipped,
+                None,
+                Some("bad value"),
+                Some("delivered")
+            ),
+            (4, State::Pending, None, None, None),
+            (5, State::Skipped, None, Some("no number"), None),
+        ]
+    );
+    let delivery = rows[0].delivery.as_ref().unwrap();
+    assert_eq!(delivery.message_id, "m1");
+    assert_eq!(
+        delivery.delivered_at.as_deref(),
+        Some("2026-11-21T10:00:05Z")
+    );
+}
+
+pub fn delivery_states_only_move_forward_and_duplicates_change_nothing(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    use DeliveryState as D;
+    let applied: Vec<Applied> = [D::Read, D::Delivered, D::Sent, D::Read, D::Failed]
+        .into_iter()
+        .map(|state| journal.record_report(&report("m1", 1, state)).unwrap())
+        .collect();
+    use Applied::*;
+    assert_eq!(applied, [Recorded, Recorded, Recorded, Duplicate, Recorded]);
+    let delivery = journal.delivery_of(phone(1)).unwrap().unwrap();
+    assert_eq!(delivery.delivery_state, "read");
+    assert_eq!(delivery.read_at.as_deref(), Some("2026-11-21T10:00:06Z"));
+    assert_eq!(
+        delivery.delivered_at.as_deref(),
+        Some("2026-11-21T10:00:05Z")
+    );
+    assert_eq!(delivery.failure_details.as_deref(), Some("expired"));
+}
+
+pub fn a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    let applied = journal
+        .record_report(&report("m2", 2, DeliveryState::Accepted))
+        .unwrap();
+    assert_eq!(applied, Applied::Reconciled);
+    assert_eq!(journal.counts().unwrap().sent, 2);
+    assert_eq!(journal.counts().unwrap().unknown, 0);
+    let next = journal
+        .record_report(&report("m2", 2, DeliveryState::Delivered))
+        .unwrap();
+    assert_eq!(next, Applied::Recorded, "now matched by message id");
+    let mut orphan = report("zz", 9, DeliveryState::Sent);
+    orphan.campaign = None;
+    assert_eq!(journal.record_report(&orphan).unwrap(), Applied::Orphan);
+    assert_eq!(journal.record_report(&orphan).unwrap(), Applied::Duplicate);
+    assert!(journal.delivery_of(phone(9)).unwrap().is_none());
+    let summary = journal.delivery_summary().unwrap();
+    assert_eq!((summary.reconciled, summary.orphans), (1, 1));
+}
+
+pub fn a_failed_callback_is_rolled_back_alone(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    let mut batch = journal.delivery_batch().unwrap();
+    let failed: anyhow::Result<()> = batch.job(|w| {
+        w.report(&report("m2", 2, DeliveryState::Accepted))?;
+        anyhow::bail!("the suppression file cannot be written")
+    });
+    let kept = batch
+        .job(|w| w.report(&report("m1", 1, DeliveryState::Read)))
+        .unwrap();
+    batch.commit().unwrap();
+    assert!(failed.is_err());
+    assert_eq!(kept, Applied::Recorded);
+    assert_eq!(
+        journal.counts().unwrap().unknown,
+        1,
+        "nothing of it was kept"
+    );
+    assert_eq!(
+        journal
+            .delivery_of(phone(1))
+            .unwrap()
+            .unwrap()
+            .delivery_state,
+        "read"
+    );
+    assert_eq!(
+        journal
+            .record_report(&report("m2", 2, DeliveryState::Accepted))
+            .unwrap(),
+        Applied::Reconciled,
+        "its retry is new"
+    );
+}
+
+pub fn opt_outs_and_inbound_messages_are_recorded_once(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    let record = OptOutRecord {
+        campaign: "c".into(),
+        phone: phone(1),
+        keyword: "STOP".into(),
+        message_id: Some("in1".into()),
+        file: None,
+    };
+    let mut batch = journal.delivery_batch().unwrap();
+    let first = batch
+        .job(|w| Ok((w.inbound("in1", Some(phone(1)))?, w.opt_out(&record)?)))
+        .unwrap();
+    let again = batch
+        .job(|w| Ok((w.inbound("in1", Some(phone(1)))?, w.opt_out(&record)?)))
+        .unwrap();
+    let failed: anyhow::Result<()> = batch.job(|w| {
+        w.inbound("in2", None)?;
+        anyhow::bail!("the file cannot be written")
+    });
+    let campaigns = batch.job(|w| w.campaigns_of(phone(1))).unwrap();
+    batch.commit().unwrap();
+    assert_eq!((first, again), ((true, true), (false, false)));
+    assert!(failed.is_err());
+    assert_eq!(campaigns, ["c"]);
+    let summary = journal.delivery_summary().unwrap();
+    assert!(journal.opted_out(phone(1)).unwrap());
+    assert!(!journal.opted_out(phone(2)).unwrap());
+    assert_eq!(summary.opted_out, 1);
+    assert_eq!(summary.opted_out_numbers, [phone(1)]);
+    let mut batch = journal.delivery_batch().unwrap();
+    let retried = batch.job(|w| w.inbound("in2", None)).unwrap();
+    assert!(retried, "a failed job leaves nothing behind");
+}
+
+pub fn the_summary_shows_the_funnel_and_what_is_uncertain(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, run) = planned(&location, &[1, 2, 3, 4, 5]);
+    journal
+        .mark_in_flight(&[phone(1), phone(2), phone(3), phone(4), phone(5)])
+        .unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Sent, Some("m2")),
+            outcome(3, State::Sent, Some("m3")),
+            Outcome {
+                error: Some("http 400".into()),
+                ..outcome(4, State::Failed, None)
+            },
+            outcome(5, State::Unknown, None),
+        ])
+        .unwrap();
+    for (id, n, state) in [
+        ("m1", 1, DeliveryState::Read),
+        ("m2", 2, DeliveryState::Failed),
+        ("m3", 3, DeliveryState::Accepted),
+    ] {
+        journal.record_report(&report(id, n, state)).unwrap();
+    }
+    journal.finish_run(run, "finished").unwrap();
+    let summary = journal.delivery_summary().unwrap();
+    assert_eq!(
+        (
+            summary.funnel.sent,
+            summary.funnel.delivered,
+            summary.funnel.read,
+            summary.funnel.failed,
+            summary.funnel.awaiting
+        ),
+        (3, 1, 1, 1, 1)
+    );
+    assert_eq!(summary.send_failures[0].reason, "http 400");
+    assert_eq!(summary.delivery_failures[0].reason, "expired");
+    assert_eq!(summary.unknown_numbers, [phone(5)]);
+    let last = summary.last_run.unwrap();
+    assert_eq!((last.id, last.outcome.as_deref()), (run, Some("finished")));
+    let view = open_view(&location, "c").unwrap().unwrap();
+    assert_eq!(
+        view.delivery_summary().unwrap(),
+        journal.delivery_summary().unwrap(),
+        "the read-only view reads the same"
+    );
+}
+
+pub fn the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory: &dyn Factory) {
+    let location = factory.fresh();
+    assert!(open_view(&location, "c").unwrap().is_none());
+    assert!(
+        open_view(&location, "c").unwrap().is_none(),
+        "looking created nothing"
+    );
+    let (mut journal, _) = planned(&location, &[1, 2, 3, 4]);
+    journal
+        .mark_in_flight(&[phone(1), phone(2), phone(3)])
+        .unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Failed, None),
+        ])
+        .unwrap();
+    let mut view = open_view(&location, "c").unwrap().unwrap();
+    for (n, message, state, same_message) in [
+        (1, "a", State::Sent, true),
+        (1, "b", State::Sent, false),
+        (2, "a", State::Failed, false),
+        (3, "a", State::InFlight, false),
+        (4, "a", State::Pending, false),
+    ] {
+        assert_eq!(
+            view.recipient(phone(n), &digest(message)).unwrap(),
+            Some(RecipientFacts {
+                state,
+                same_message
+            }),
+            "recipient {n}, message {message}"
+        );
+    }
+    assert_eq!(view.recipient(phone(9), &digest("a")).unwrap(), None);
+    assert_eq!(view.recipients().unwrap(), 4);
+    let mut other = open_view(&location, "d").unwrap().unwrap();
+    assert_eq!(other.recipient(phone(1), &digest("a")).unwrap(), None);
+    assert_eq!(other.recipients().unwrap(), 0);
+}
+
+pub fn a_second_apply_is_refused_until_the_first_lets_go(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut first = open(&location, "c").unwrap();
+    let mut second = open(&location, "c").unwrap();
+    let held = first.lock().unwrap();
+    let refused = second.lock().err().unwrap().to_string();
+    assert!(
+        refused.contains(&format!("pid {}", std::process::id())),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("another apply of `c` is running"),
+        "{refused}"
+    );
+    let mut elsewhere = open(&location, "d").unwrap();
+    let _other_campaign = elsewhere.lock().unwrap();
+    drop(held);
+    second.lock().unwrap();
+}

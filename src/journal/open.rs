@@ -1,0 +1,23 @@
+//! Opening a journal: the one place a state location becomes a backend.
+
+use super::sqlite::SqliteJournal;
+use super::{Backend, JournalView, StateLocation};
+
+/// Opens (creating if needed) the journal at `location` for `campaign`.
+pub fn open(location: &StateLocation, campaign: &str) -> anyhow::Result<Box<dyn Backend>> {
+    match location {
+        StateLocation::Folder(dir) => Ok(Box::new(SqliteJournal::open(dir, campaign)?)),
+    }
+}
+
+/// Opens the journal at `location` read-only, if there is one; creates
+/// nothing. `None` means no journal: every recipient is new.
+pub fn open_view(
+    location: &StateLocation,
+    campaign: &str,
+) -> anyhow::Result<Option<Box<dyn JournalView>>> {
+    match location {
+        StateLocation::Folder(dir) => Ok(super::sqlite::SqliteView::open(dir, campaign)?
+            .map(|view| Box::new(view) as Box<dyn JournalView>)),
+    }
+}

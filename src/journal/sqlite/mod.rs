@@ -1,0 +1,20 @@
+//! The SQLite backend: a `journal.sqlite` in a state folder (WAL,
+//! `synchronous=NORMAL`, owner-only), the apply lock as a file lock beside
+//! it. Every SQL statement of the journal lives in this folder, and nothing
+//! outside it sees a connection.
+
+mod connection;
+mod file_lock;
+mod pending_pages;
+mod schema;
+mod sqlite_delivery_batch;
+mod sqlite_delivery_writer;
+mod sqlite_journal;
+mod sqlite_stage;
+mod sqlite_view;
+mod summary;
+#[cfg(test)]
+mod tests;
+
+pub use sqlite_journal::SqliteJournal;
+pub use sqlite_view::SqliteView;

@@ -1,0 +1,97 @@
+//! A plan's look at the journal: each recipient's class (`+ = ~ ? !`) from
+//! what the journal knows of them, so the plan can say what apply would
+//! really send. Read-only and never creating the journal (no journal means
+//! everyone is `+`); recipients that left the audience are counted by
+//! subtraction rather than remembered, so memory stays flat.
+
+use crate::journal::{JournalView, RecipientFacts, State, StateLocation};
+use crate::message::digest::MessageDigest;
+use crate::phone::Phone;
+use crate::plan::recipient_class::RecipientClass;
+
+/// Classifies recipients against the journal of one campaign, if there is one.
+pub struct JournalClasses {
+    view: Option<Box<dyn JournalView>>,
+    resend_unknown: bool,
+    retry_failed: bool,
+    /// Recipients found in the journal, in any state.
+    matched: u64,
+}
+
+impl JournalClasses {
+    /// No journal: every recipient is to send.
+    pub fn none() -> JournalClasses {
+        JournalClasses {
+            view: None,
+            resend_unknown: false,
+            retry_failed: false,
+            matched: 0,
+        }
+    }
+
+    /// Reads the journal at `location` if there is one. With
+    /// `resend_unknown` / `retry_failed`, `?` and `!` recipients are `+`, as
+    /// `apply` with the same flags would send them.
+    pub fn open(
+        location: &StateLocation,
+        campaign: &str,
+        resend_unknown: bool,
+        retry_failed: bool,
+    ) -> anyhow::Result<JournalClasses> {
+        Ok(JournalClasses {
+            view: crate::journal::open_view(location, campaign)?,
+            resend_unknown,
+            retry_failed,
+            matched: 0,
+        })
+    }
+
+    pub fn resend_unknown(&self) -> bool {
+        self.resend_unknown
+    }
+
+    pub fn retry_failed(&self) -> bool {
+        self.retry_failed
+    }
+
+    pub fn exists(&self) -> bool {
+        self.view.is_some()
+    }
+
+    /// The class of `phone`, who would now get the message `digest`.
+    pub fn classify(
+        &mut self,
+        phone: Phone,
+        digest: &MessageDigest,
+    ) -> anyhow::Result<RecipientClass> {
+        let Some(view) = &mut self.view else {
+            return Ok(RecipientClass::Send);
+        };
+        let Some(RecipientFacts {
+            state,
+            same_message,
+        }) = view.recipient(phone, digest)?
+        else {
+            return Ok(RecipientClass::Send);
+        };
+        self.matched += 1;
+        Ok(match state {
+            State::Sent if same_message => RecipientClass::Sent,
+            State::Sent => RecipientClass::Changed,
+            State::Unknown | State::InFlight if self.resend_unknown => RecipientClass::Send,
+            State::Unknown | State::InFlight => RecipientClass::Unknown,
+            State::Failed if self.retry_failed => RecipientClass::Send,
+            State::Failed => RecipientClass::Failed,
+            State::Pending | State::Skipped => RecipientClass::Send,
+        })
+    }
+
+    /// Journal recipients of the campaign that no recipient of this plan
+    /// matched: they have left the audience. Call after streaming.
+    pub fn removed(&self) -> anyhow::Result<u64> {
+        let Some(view) = &self.view else {
+            return Ok(0);
+        };
+        Ok(view.recipients()?.saturating_sub(self.matched))
+    }
+}
