@@ -27,6 +27,7 @@ mod routes;
 mod sandbox_error;
 mod sandbox_state;
 mod server;
+pub mod sinch_conversation;
 mod stats;
 pub mod validate;
 

@@ -13,6 +13,7 @@ pub mod connector;
 pub mod provider;
 pub mod recipient_result;
 pub mod send_error;
+pub mod sinch_conversation;
 pub mod sinch_v1;
 
 pub use provider::Provider;
