@@ -193,6 +193,13 @@ struct ApplyArgs {
     /// Read the API token from this file instead of `SINCH_TOKEN`.
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
+    /// Sinch Conversation API: read the access key secret from this file
+    /// instead of `SINCH_KEY_SECRET` (the key id comes from `SINCH_KEY_ID`).
+    #[arg(long, value_name = "PATH", conflicts_with = "sandbox")]
+    key_secret_file: Option<PathBuf>,
+    /// Sinch Conversation API: the OAuth2 host, overriding `sender.auth_endpoint`.
+    #[arg(long, value_name = "URL", conflicts_with = "sandbox")]
+    auth_endpoint: Option<String>,
     /// Send again to recipients whose earlier outcome is unknown.
     #[arg(long)]
     resend_unknown: bool,
@@ -263,6 +270,53 @@ struct SandboxArgs {
     /// Seed every random choice, so a run can be repeated.
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    conversation: ConversationSandboxArgs,
+}
+
+/// The sandbox's Sinch Conversation API side.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Sinch Conversation API")]
+struct ConversationSandboxArgs {
+    /// The project id to accept in the send path.
+    #[arg(long, default_value = crate::sandbox::conversation::DEFAULT_PROJECT_ID, value_name = "ID")]
+    project_id: String,
+    /// The app id to accept in send bodies.
+    #[arg(long, default_value = crate::sandbox::conversation::DEFAULT_APP_ID, value_name = "ID")]
+    app_id: String,
+    /// The access key id that buys tokens at `/oauth2/token`.
+    #[arg(long, default_value = crate::sandbox::conversation::DEFAULT_KEY_ID, value_name = "ID")]
+    key_id: String,
+    /// The access key secret (a sandbox value, not a real secret).
+    #[arg(long, default_value = crate::sandbox::conversation::DEFAULT_KEY_SECRET, value_name = "SECRET")]
+    key_secret: String,
+    /// How long the tokens issued live, e.g. `3600s`.
+    #[arg(long, default_value = "3600s", value_parser = parse_duration, value_name = "DURATION")]
+    token_lifetime: Duration,
+    /// A token expires (401 "expired") after this many sends with it.
+    #[arg(long, value_name = "N")]
+    expire_token_after: Option<u64>,
+    /// Answer every send 403, as for a key without access or a billing limit.
+    #[arg(long)]
+    deny_access: bool,
+    /// Sign delivery reports with this webhook secret (`x-sinch-webhook-signature`).
+    #[arg(long, value_name = "SECRET")]
+    webhook_secret: Option<String>,
+}
+
+impl ConversationSandboxArgs {
+    fn into_config(self) -> crate::sandbox::conversation::ConversationConfig {
+        crate::sandbox::conversation::ConversationConfig {
+            project_id: self.project_id,
+            app_id: self.app_id,
+            key_id: self.key_id,
+            key_secret: self.key_secret,
+            token_lifetime: self.token_lifetime,
+            expire_token_after: self.expire_token_after,
+            deny_access: self.deny_access,
+            webhook_secret: self.webhook_secret,
+        }
+    }
 }
 
 impl SandboxArgs {
@@ -292,6 +346,7 @@ impl SandboxArgs {
                 revoke_after: self.revoke_after,
                 seed: self.seed,
             },
+            conversation: self.conversation.into_config(),
         }
     }
 }
@@ -407,6 +462,12 @@ impl Cli {
                     token: std::env::var("SINCH_TOKEN")
                         .ok()
                         .map(crate::secret::SecretString::new),
+                    key_id: std::env::var("SINCH_KEY_ID").ok(),
+                    key_secret: std::env::var("SINCH_KEY_SECRET")
+                        .ok()
+                        .map(crate::secret::SecretString::new),
+                    key_secret_file: args.key_secret_file,
+                    auth_endpoint: args.auth_endpoint,
                     resend_unknown: args.resend_unknown,
                     retry_failed: args.retry_failed,
                     format: args.format.into(),

@@ -4,6 +4,7 @@
 mod apply;
 mod architecture;
 mod cases;
+mod conversation;
 mod examples;
 mod link;
 mod listen;

@@ -17,7 +17,7 @@ use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use crate::send::stop::{Stop, StopReason};
 use crate::send::tally::Tally;
 use crate::send::{self, Ended, Settings};
-use crate::transport::Provider;
+use crate::transport::{Credentials, Provider};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -250,21 +250,37 @@ fn send_all(
         .enable_all()
         .build()?;
     let (writer, thread) = JournalWriter::spawn(journal, JOURNAL_GROUP)?;
-    let token = settings.token.clone();
+    let mut credentials = Credentials {
+        token: settings.token.clone(),
+        access_key: settings.access_key.clone(),
+        auth_endpoint: settings.auth_endpoint.clone(),
+    };
     let ended = runtime.block_on(async {
         let sandbox = match settings.sandbox {
-            true => Some(start_sandbox(campaign.sender.account(), &token).await?),
+            true => Some(start_sandbox(&campaign.sender, &credentials).await?),
             false => None,
         };
         let url = sandbox
             .as_ref()
             .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
+        if sandbox.is_some() {
+            credentials.auth_endpoint = Some(url.clone());
+        }
         let callback = campaign.message_callback();
-        let provider = Provider::new(&campaign.sender, &url, token, callback.as_deref())?;
+        let provider = Provider::new(
+            &campaign.sender,
+            &url,
+            credentials,
+            &campaign.name,
+            callback.as_deref(),
+        )?;
         let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
         let ended = match provider {
             Provider::SinchV1(transport) => {
+                send::run(writer, run, total, transport, send_settings, stop, progress).await
+            }
+            Provider::SinchConversation(transport) => {
                 send::run(writer, run, total, transport, send_settings, stop, progress).await
             }
         };
@@ -281,14 +297,24 @@ fn send_all(
 }
 
 async fn start_sandbox(
-    bot_id: &str,
-    token: &crate::secret::SecretString,
+    sender: &crate::campaign::Sender,
+    credentials: &Credentials,
 ) -> anyhow::Result<SandboxHandle> {
-    let config = SandboxConfig {
-        bot_id: bot_id.to_owned(),
-        token: token.expose().to_owned(),
+    let mut config = SandboxConfig {
+        bot_id: sender.account().to_owned(),
         ..SandboxConfig::default()
     };
+    if !credentials.token.is_empty() {
+        config.token = credentials.token.expose().to_owned();
+    }
+    if let crate::campaign::Sender::SinchConversation(sender) = sender
+        && let Some(key) = &credentials.access_key
+    {
+        config.conversation.project_id = sender.project_id.clone();
+        config.conversation.app_id = sender.app_id.clone();
+        config.conversation.key_id = key.key_id.clone();
+        config.conversation.key_secret = key.key_secret.expose().to_owned();
+    }
     Ok(Sandbox::start(config).await?)
 }
 

@@ -4,6 +4,7 @@
 //! recipients are sent again.
 
 use crate::secret::SecretString;
+use crate::transport::sinch_conversation::access_key::AccessKey;
 use std::path::PathBuf;
 
 #[derive(Debug)]
@@ -17,6 +18,10 @@ pub struct ApplySettings {
     /// Send to a sandbox started in-process instead of the provider.
     pub sandbox: bool,
     pub token: SecretString,
+    /// The access key that buys tokens (Sinch Conversation API).
+    pub access_key: Option<AccessKey>,
+    /// The token host chosen with `--auth-endpoint`, over the campaign's.
+    pub auth_endpoint: Option<String>,
     /// Send again to recipients whose earlier outcome is unknown.
     pub resend_unknown: bool,
     /// Send again to recipients that failed earlier.

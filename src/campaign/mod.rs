@@ -3,10 +3,14 @@
 
 #[allow(clippy::module_inception)]
 mod campaign;
+pub mod provider_limits;
 pub mod schema;
 pub mod sender;
+mod sinch_conversation_sender;
 pub mod template_catalog;
 pub mod yaml;
 
 pub use campaign::*;
-pub use sender::{ProviderKind, Region, Sender, SinchV1Sender};
+pub use sender::{
+    ConversationRegion, ProviderKind, Region, Sender, SinchConversationSender, SinchV1Sender,
+};

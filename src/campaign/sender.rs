@@ -5,6 +5,7 @@
 //! provider takes is an error naming the provider.
 
 use super::campaign::{Checker, is_http_url};
+pub use super::sinch_conversation_sender::{ConversationRegion, SinchConversationSender};
 use super::yaml::Spanned;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -14,7 +15,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SenderFile {
-    /// The provider: `sinch-whatsapp-v1` (the default).
+    /// The provider: `sinch-whatsapp-v1` (the default) or `sinch-conversation`.
     #[serde(default)]
     #[schemars(with = "Option<ProviderKind>")]
     pub provider: Option<Spanned<String>>,
@@ -22,7 +23,16 @@ pub struct SenderFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub bot_id: Option<Spanned<String>>,
-    /// The provider's region, which selects its base URL (Sinch WhatsApp v1: `us` or `eu`).
+    /// Sinch Conversation API: the project id (not secret).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub project_id: Option<Spanned<String>>,
+    /// Sinch Conversation API: the app id (not secret).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub app_id: Option<Spanned<String>>,
+    /// The provider's region, which selects its base URL (Sinch WhatsApp v1:
+    /// `us` or `eu`; Sinch Conversation API: `us`, `eu` or `br`).
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub region: Option<Spanned<String>>,
@@ -30,6 +40,11 @@ pub struct SenderFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub endpoint: Option<Spanned<String>>,
+    /// Sinch Conversation API: the OAuth2 host that overrides
+    /// `https://auth.sinch.com` (tokens come from `<auth_endpoint>/oauth2/token`).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub auth_endpoint: Option<Spanned<String>>,
 }
 
 /// The providers wacast sends through.
@@ -38,15 +53,21 @@ pub struct SenderFile {
 pub enum ProviderKind {
     /// Sinch's WhatsApp API v1.
     SinchWhatsappV1,
+    /// Sinch's Conversation API, WhatsApp channel.
+    SinchConversation,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 1] = [ProviderKind::SinchWhatsappV1];
+    pub const ALL: [ProviderKind; 2] = [
+        ProviderKind::SinchWhatsappV1,
+        ProviderKind::SinchConversation,
+    ];
 
     /// The name in campaign files.
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::SinchWhatsappV1 => "sinch-whatsapp-v1",
+            ProviderKind::SinchConversation => "sinch-conversation",
         }
     }
 
@@ -77,6 +98,7 @@ impl Region {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sender {
     SinchV1(SinchV1Sender),
+    SinchConversation(SinchConversationSender),
 }
 
 /// A Sinch WhatsApp v1 bot.
@@ -92,6 +114,7 @@ impl Sender {
     pub fn kind(&self) -> ProviderKind {
         match self {
             Sender::SinchV1(_) => ProviderKind::SinchWhatsappV1,
+            Sender::SinchConversation(_) => ProviderKind::SinchConversation,
         }
     }
 
@@ -100,6 +123,7 @@ impl Sender {
     pub fn account(&self) -> &str {
         match self {
             Sender::SinchV1(sender) => &sender.bot_id,
+            Sender::SinchConversation(sender) => &sender.app_id,
         }
     }
 
@@ -107,6 +131,7 @@ impl Sender {
     pub fn endpoint(&self) -> Option<&str> {
         match self {
             Sender::SinchV1(sender) => sender.endpoint.as_deref(),
+            Sender::SinchConversation(sender) => sender.endpoint.as_deref(),
         }
     }
 
@@ -114,6 +139,7 @@ impl Sender {
     pub fn region(&self) -> Option<&'static str> {
         match self {
             Sender::SinchV1(sender) => sender.region.map(Region::as_str),
+            Sender::SinchConversation(sender) => sender.region.map(ConversationRegion::as_str),
         }
     }
 
@@ -145,7 +171,16 @@ impl Sender {
             }),
         };
         match kind {
-            ProviderKind::SinchWhatsappV1 => Sender::SinchV1(sinch_v1(file, &at, checker)),
+            ProviderKind::SinchWhatsappV1 => {
+                foreign_fields(&file, kind, checker);
+                Sender::SinchV1(sinch_v1(file, &at, checker))
+            }
+            ProviderKind::SinchConversation => {
+                foreign_fields(&file, kind, checker);
+                Sender::SinchConversation(super::sinch_conversation_sender::check(
+                    file, &at, checker,
+                ))
+            }
         }
     }
 }
@@ -208,8 +243,38 @@ fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> Si
     }
 }
 
+/// The fields `kind` does not take, each an error naming the provider.
+fn foreign_fields(file: &SenderFile, kind: ProviderKind, checker: &mut Checker<'_>) {
+    let fields = [
+        ("bot_id", &file.bot_id, ProviderKind::SinchWhatsappV1),
+        (
+            "project_id",
+            &file.project_id,
+            ProviderKind::SinchConversation,
+        ),
+        ("app_id", &file.app_id, ProviderKind::SinchConversation),
+        (
+            "auth_endpoint",
+            &file.auth_endpoint,
+            ProviderKind::SinchConversation,
+        ),
+    ];
+    for (name, value, owner) in fields {
+        if let Some(value) = value
+            && owner != kind
+        {
+            checker.error_help(
+                value,
+                "campaign.sender",
+                format!("`{name}` is not a field of provider `{}`", kind.as_str()),
+                format!("`{name}` belongs to `provider: {}`", owner.as_str()),
+            );
+        }
+    }
+}
+
 /// An endpoint must be an absolute http(s) URL.
-fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
+pub(super) fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
     if let Some(endpoint) = endpoint
         && !is_http_url(&endpoint.value)
     {

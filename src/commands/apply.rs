@@ -23,6 +23,12 @@ pub struct Options {
     pub token_file: Option<PathBuf>,
     /// The token from `SINCH_TOKEN`, read at the CLI edge.
     pub token: Option<SecretString>,
+    /// The access key id from `SINCH_KEY_ID`, read at the CLI edge.
+    pub key_id: Option<String>,
+    /// The access key secret from `SINCH_KEY_SECRET`, read at the CLI edge.
+    pub key_secret: Option<SecretString>,
+    pub key_secret_file: Option<PathBuf>,
+    pub auth_endpoint: Option<String>,
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub format: Format,
@@ -39,12 +45,8 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
             return Ok(ExitStatus::Invalid);
         }
     };
-    let token = match crate::apply::credentials::token(
-        options.sandbox,
-        options.token_file.as_deref(),
-        options.token.as_ref(),
-    ) {
-        Ok(token) => token,
+    let (token, access_key) = match credentials(&options, &loaded) {
+        Ok(credentials) => credentials,
         Err(error) => {
             output.message(&format!("error: {error:#}"));
             return Ok(ExitStatus::Usage);
@@ -56,6 +58,8 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         endpoint: options.endpoint.clone(),
         sandbox: options.sandbox,
         token,
+        access_key,
+        auth_endpoint: options.auth_endpoint.clone(),
         resend_unknown: options.resend_unknown,
         retry_failed: options.retry_failed,
     };
@@ -155,5 +159,36 @@ fn saved_plan(options: &mut Options, output: &mut Output) -> anyhow::Result<Opti
             options.retry_failed = retry_failed;
             Ok(None)
         }
+    }
+}
+
+/// What the campaign's provider is sent with: a token (Sinch WhatsApp v1)
+/// or an access key (Sinch Conversation API).
+fn credentials(
+    options: &Options,
+    loaded: &Loaded,
+) -> anyhow::Result<(
+    SecretString,
+    Option<crate::transport::sinch_conversation::access_key::AccessKey>,
+)> {
+    use crate::apply::credentials;
+    match loaded.campaign.sender.kind() {
+        crate::campaign::ProviderKind::SinchConversation => Ok((
+            SecretString::new(String::new()),
+            Some(credentials::access_key(
+                options.sandbox,
+                options.key_id.as_deref(),
+                options.key_secret_file.as_deref(),
+                options.key_secret.as_ref(),
+            )?),
+        )),
+        crate::campaign::ProviderKind::SinchWhatsappV1 => Ok((
+            credentials::token(
+                options.sandbox,
+                options.token_file.as_deref(),
+                options.token.as_ref(),
+            )?,
+            None,
+        )),
     }
 }

@@ -3,6 +3,7 @@
 //! so the command line, the tests and `apply --sandbox` build it the same way.
 
 use super::SandboxError;
+use super::sinch_conversation::conversation_config::ConversationConfig;
 use crate::server::Role;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -36,6 +37,8 @@ pub struct SandboxConfig {
     pub delivery: Delivery,
     /// Faults to inject from the first request; changeable while running.
     pub faults: Faults,
+    /// The Conversation API's project, app, access key and tokens.
+    pub conversation: ConversationConfig,
 }
 
 impl Default for SandboxConfig {
@@ -49,6 +52,7 @@ impl Default for SandboxConfig {
             keep_messages: DEFAULT_KEEP_MESSAGES,
             delivery: Delivery::default(),
             faults: Faults::default(),
+            conversation: ConversationConfig::default(),
         }
     }
 }
@@ -64,6 +68,7 @@ impl fmt::Debug for SandboxConfig {
             .field("keep_messages", &self.keep_messages)
             .field("delivery", &self.delivery)
             .field("faults", &self.faults)
+            .field("conversation", &self.conversation)
             .finish()
     }
 }

@@ -30,6 +30,18 @@ pub struct Delivered {
     pub fails: bool,
 }
 
+/// One report to POST: its body and the headers that go with it (a signature).
+#[derive(Clone, Debug)]
+pub struct Post {
+    pub body: Vec<u8>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// A provider's report for a message at a simulated step (`queued`,
+/// `dispatched`, `sent`, `delivered`, `read` or `failed`); `None` when the
+/// provider reports nothing at that step.
+pub type Render = Arc<dyn Fn(&Delivered, &str) -> Option<Post> + Send + Sync>;
+
 /// Sends delivery reports in the background until shutdown.
 #[derive(Clone)]
 pub struct DeliveryReporter {
@@ -68,46 +80,60 @@ impl DeliveryReporter {
             .or_else(|| self.delivery.callback_url.clone())
     }
 
-    /// Reports on each message in the background, each in state order.
+    /// Reports on each message in the background, each in state order, in
+    /// v1's envelope.
     pub fn report(&self, url: String, messages: Vec<Delivered>) {
+        let key = self.delivery.hmac_key.clone();
+        self.report_with(
+            url,
+            messages,
+            Arc::new(move |message, state| Some(v1_post(message, state, key.as_deref()))),
+        );
+    }
+
+    /// Reports on each message in the background, each in state order, as
+    /// `render` writes them.
+    pub fn report_with(&self, url: String, messages: Vec<Delivered>, render: Render) {
         for message in messages {
             let reporter = self.clone();
             let url = url.clone();
+            let render = render.clone();
             let mut shutdown = self.shutdown.clone();
             tokio::spawn(async move {
                 tokio::select! {
-                    () = reporter.report_one(&url, &message) => {}
+                    () = reporter.report_one(&url, &message, &*render) => {}
                     () = until_stopped(&mut shutdown) => {}
                 }
             });
         }
     }
 
-    async fn report_one(&self, url: &str, message: &Delivered) {
+    async fn report_one(
+        &self,
+        url: &str,
+        message: &Delivered,
+        render: &(dyn Fn(&Delivered, &str) -> Option<Post> + Send + Sync),
+    ) {
         let states = if message.fails { FAILED } else { DELIVERED };
         for state in states {
             tokio::time::sleep(self.delivery.step_delay).await;
-            let body = envelope(message, state);
-            self.post(url, body).await;
+            if let Some(post) = render(message, state) {
+                self.post(url, post).await;
+            }
         }
     }
 
     /// POSTs one report, retrying until a 2xx answer or the attempts run out.
-    async fn post(&self, url: &str, body: String) {
+    async fn post(&self, url: &str, post: Post) {
         let mut pause = self.delivery.retry_delay;
         for attempt in 1..=self.delivery.attempts {
             let mut request = self
                 .client
                 .post(url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone());
-            if let Some(key) = &self.delivery.hmac_key {
-                let nonce = ulid::Ulid::generate().to_string();
-                let signed = signature::sign(key.as_bytes(), body.as_bytes(), &nonce);
-                request = request
-                    .header(SIGNATURE_HEADER, signed)
-                    .header(ALGORITHM_HEADER, ALGORITHM)
-                    .header(NONCE_HEADER, nonce);
+                .body(post.body.clone());
+            for (name, value) in &post.headers {
+                request = request.header(*name, value);
             }
             match request.send().await {
                 Ok(answer) if answer.status().is_success() => {
@@ -121,6 +147,23 @@ impl DeliveryReporter {
                 pause = pause.saturating_mul(2);
             }
         }
+    }
+}
+
+/// v1's report for `message` reaching `state`, signed with `key` if set.
+fn v1_post(message: &Delivered, state: &str, key: Option<&str>) -> Post {
+    let body = envelope(message, state);
+    let mut headers = Vec::new();
+    if let Some(key) = key {
+        let nonce = ulid::Ulid::generate().to_string();
+        let signed = signature::sign(key.as_bytes(), body.as_bytes(), &nonce);
+        headers.push((SIGNATURE_HEADER, signed));
+        headers.push((ALGORITHM_HEADER, ALGORITHM.to_owned()));
+        headers.push((NONCE_HEADER, nonce));
+    }
+    Post {
+        body: body.into_bytes(),
+        headers,
     }
 }
 

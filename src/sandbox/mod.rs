@@ -41,4 +41,6 @@ pub use recorder::RecordedMessage;
 pub use routes::{MESSAGES_PATH, STATS_PATH};
 pub use sandbox_error::SandboxError;
 pub use server::{Sandbox, SandboxHandle};
+/// The Conversation API side's settings.
+pub use sinch_conversation::conversation_config as conversation;
 pub use stats::SandboxStats;

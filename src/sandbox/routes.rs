@@ -5,6 +5,7 @@
 use super::api_error::ApiError;
 use super::fault_injector::Outcome;
 use super::sandbox_state::SandboxState;
+use super::sinch_conversation::conversation_routes;
 use super::stats::Counter;
 use super::validate::{self, ValidRequest};
 use crate::server::{ConnectionControl, until_stopped};
@@ -26,6 +27,11 @@ pub const STATS_PATH: &str = "/_sandbox/stats";
 pub fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/whatsapp/v1/{bot_id}/messages", post(send))
+        .route("/oauth2/token", post(conversation_routes::token))
+        .route(
+            "/v1/projects/{project}/{action}",
+            post(conversation_routes::send),
+        )
         .route(MESSAGES_PATH, get(messages))
         .route(STATS_PATH, get(stats))
         .fallback(not_found)

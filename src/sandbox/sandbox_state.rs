@@ -7,6 +7,7 @@ use super::api_error::ApiError;
 use super::delivery_reporter::{Delivered, DeliveryReporter};
 use super::fault_injector::{Decision, FaultInjector};
 use super::recorder::Recorder;
+use super::sinch_conversation::conversation_state::ConversationState;
 use super::stats::{Counter, Stats};
 use super::validate::ValidRequest;
 use crate::transport::sinch_v1::wire::{RecipientStatus, SendResponse};
@@ -22,6 +23,7 @@ pub struct SandboxState {
     pub stats: Arc<Stats>,
     pub reporter: DeliveryReporter,
     pub shutdown: watch::Receiver<bool>,
+    pub conversation: ConversationState,
 }
 
 impl SandboxState {

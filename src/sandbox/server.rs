@@ -9,6 +9,7 @@ use super::fault_injector::FaultInjector;
 use super::recorder::{RecordedMessage, Recorder};
 use super::routes::{self, MESSAGES_PATH, STATS_PATH};
 use super::sandbox_state::SandboxState;
+use super::sinch_conversation::conversation_state::ConversationState;
 use super::stats::Stats;
 use super::{Faults, SandboxConfig, SandboxError, SandboxStats};
 use crate::server::{LocalServer, Role};
@@ -42,6 +43,7 @@ impl Sandbox {
             reporter: DeliveryReporter::new(config.delivery, stats.clone(), shutdown.clone()),
             stats,
             shutdown: shutdown.clone(),
+            conversation: ConversationState::new(config.conversation),
         });
         let router = routes::router(state.clone());
         let server = tokio::spawn(server.serve(router, shutdown, Some(SHUTDOWN_WAIT)));
@@ -105,6 +107,11 @@ impl SandboxHandle {
 
     pub fn bot_id(&self) -> &str {
         &self.state.bot_id
+    }
+
+    /// How many Conversation API tokens were issued.
+    pub fn tokens_issued(&self) -> u64 {
+        self.state.conversation.issued()
     }
 
     pub fn token(&self) -> &str {

@@ -10,12 +10,14 @@
 //! TLS) and the neutral result types.
 
 pub mod connector;
+pub mod credentials;
 pub mod provider;
 pub mod recipient_result;
 pub mod send_error;
 pub mod sinch_conversation;
 pub mod sinch_v1;
 
+pub use credentials::Credentials;
 pub use provider::Provider;
 pub use recipient_result::{RecipientResult, Verdict};
 pub use send_error::SendError;

@@ -4,14 +4,16 @@
 //! branches on the provider.
 
 use crate::campaign::Sender;
-use crate::secret::SecretString;
+use crate::transport::Credentials;
 use crate::transport::Transport as _;
+use crate::transport::sinch_conversation::SinchConversation;
 use crate::transport::sinch_v1::SinchV1;
 
 /// The transport a campaign sends through.
 #[derive(Clone)]
 pub enum Provider {
     SinchV1(SinchV1),
+    SinchConversation(SinchConversation),
 }
 
 impl Provider {
@@ -21,20 +23,35 @@ impl Provider {
     pub fn base_url(sender: &Sender, endpoint: Option<&str>) -> Option<String> {
         match sender {
             Sender::SinchV1(sender) => SinchV1::base_url(sender, endpoint),
+            Sender::SinchConversation(sender) => SinchConversation::base_url(sender, endpoint),
         }
     }
 
-    /// The transport for `sender` at `base_url`, with `token`, asking for
-    /// status reports at `callback` if given.
+    /// The transport for `sender` at `base_url`, with `credentials`, sending
+    /// `campaign` and asking for status reports at `callback` if given.
     pub fn new(
         sender: &Sender,
         base_url: &str,
-        token: SecretString,
+        credentials: Credentials,
+        campaign: &str,
         callback: Option<&str>,
     ) -> anyhow::Result<Provider> {
         Ok(match sender {
-            Sender::SinchV1(sender) => {
-                Provider::SinchV1(SinchV1::new(base_url, &sender.bot_id, token, callback)?)
+            Sender::SinchV1(sender) => Provider::SinchV1(SinchV1::new(
+                base_url,
+                &sender.bot_id,
+                credentials.token,
+                callback,
+            )?),
+            Sender::SinchConversation(sender) => {
+                let key = credentials.access_key.ok_or_else(|| {
+                    anyhow::anyhow!("no access key: set `SINCH_KEY_ID` and `SINCH_KEY_SECRET`")
+                })?;
+                let auth =
+                    SinchConversation::auth_base(sender, credentials.auth_endpoint.as_deref());
+                Provider::SinchConversation(SinchConversation::new(
+                    sender, base_url, &auth, &key, campaign, callback,
+                )?)
             }
         })
     }
@@ -43,6 +60,7 @@ impl Provider {
     pub fn describe(&self) -> &str {
         match self {
             Provider::SinchV1(transport) => transport.describe(),
+            Provider::SinchConversation(transport) => transport.describe(),
         }
     }
 }

@@ -70,6 +70,7 @@ fn body(plan: &Plan, show_numbers: bool) -> String {
         "delivery  {} per second, {} in flight, {} attempt(s)",
         delivery.rate_per_second, delivery.concurrency, delivery.max_attempts
     );
+    pace(&mut out, campaign, plan.to_send());
     counts(&mut out, &plan.counts);
     classes(&mut out, plan);
     for input in &plan.inputs {
@@ -285,6 +286,48 @@ fn catalog(status: &CatalogStatus) -> String {
     match status {
         CatalogStatus::Checked(path) => format!("checked against {}", path.display()),
         CatalogStatus::NotChecked => "not checked (no templates.yaml)".to_owned(),
+    }
+}
+
+/// For a provider with documented limits: how long sending takes at the
+/// configured rate, and what the limits make of it.
+fn pace(out: &mut String, campaign: &Campaign, to_send: u64) {
+    let kind = campaign.sender.kind();
+    let limits = kind.limits();
+    if limits.requests_per_second.is_none() && limits.delivered_per_second.is_none() {
+        return;
+    }
+    let rate = campaign.delivery.rate_per_second.max(1);
+    let _ = writeln!(
+        out,
+        "duration  about {} to send {} at {rate} per second",
+        duration_text(to_send, rate),
+        grouped(to_send)
+    );
+    if let Some(most) = limits.requests_per_second.filter(|&most| rate > most) {
+        let _ = writeln!(
+            out,
+            "warning   `rate_per_second: {rate}` exceeds the {most} requests per second `{}` accepts: the excess is answered 429 and waits",
+            kind.as_str()
+        );
+    }
+    if let Some(drain) = limits.delivered_per_second.filter(|&drain| rate > drain) {
+        let _ = writeln!(
+            out,
+            "warning   `{}` passes messages to WhatsApp at {drain} per second by default: recipients get them over about {}, and a full queue is answered 429",
+            kind.as_str(),
+            duration_text(to_send, drain)
+        );
+    }
+}
+
+/// `count` messages at `rate` per second, in words.
+fn duration_text(count: u64, rate: u32) -> String {
+    let seconds = count.div_ceil(u64::from(rate.max(1)));
+    match seconds {
+        0..=119 => format!("{seconds} s"),
+        120..=7199 => format!("{} min", seconds.div_ceil(60)),
+        _ => format!("{:.1} h", seconds as f64 / 3600.0),
     }
 }
 

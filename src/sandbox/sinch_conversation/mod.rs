@@ -4,6 +4,9 @@
 //! ([`sandbox_callback`]).
 
 pub mod bearer_check;
+pub mod conversation_config;
+pub mod conversation_routes;
+pub mod conversation_state;
 pub mod sandbox_answer;
 pub mod sandbox_callback;
 pub mod sandbox_check;

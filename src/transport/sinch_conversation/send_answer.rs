@@ -133,17 +133,17 @@ impl SendAnswer {
                 SendAnswer::TokenExpired { message: said }
             }
             401 => SendAnswer::CredentialsRefused {
-                message: format!("sinch refused the credentials (401): {said}"),
+                message: format!("sinch refused the credentials: {said}"),
             },
             403 => SendAnswer::Forbidden {
                 message: format!(
-                    "sinch denied access (403): the access key may have no access to project `{}`, or the account hit a billing limit: {said}",
+                    "sinch denied access: the access key may have no access to project `{}`, or the account hit a billing limit: {said}",
                     target.project_id
                 ),
             },
             404 => SendAnswer::NotFound {
                 message: format!(
-                    "sinch found nothing (404) at `{}`: the project id `{}`, the app id `{}` or the region does not match (an app lives in one region): {said}",
+                    "sinch found nothing at `{}`: the project id `{}`, the app id `{}` or the region does not match (an app lives in one region): {said}",
                     target.base_url, target.project_id, target.app_id
                 ),
             },

@@ -53,6 +53,12 @@ impl SinchClient {
             base_url.trim_end_matches('/'),
             messages_path(bot_id)
         );
+        SinchClient::at(&url, Some(token))
+    }
+
+    /// A client POSTing JSON to `url`, with `token` as the bearer on every
+    /// request if given (else each request brings its own `Authorization`).
+    pub fn at(url: &str, token: Option<SecretString>) -> anyhow::Result<SinchClient> {
         let not_a_url = |why: &str| anyhow::anyhow!("`{url}` is not an http or https URL: {why}");
         let uri: Uri = url
             .parse()
@@ -73,18 +79,17 @@ impl SinchClient {
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
             .parse()?;
-        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.expose()))
-            .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
-        bearer.set_sensitive(true);
-        let headers = HeaderMap::from_iter([
+        let mut headers = HeaderMap::from_iter([
             (HOST, HeaderValue::try_from(authority)?),
-            (AUTHORIZATION, bearer),
             (CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (
                 USER_AGENT,
                 HeaderValue::from_static(concat!("wacast/", env!("CARGO_PKG_VERSION"))),
             ),
         ]);
+        if let Some(token) = token {
+            headers.insert(AUTHORIZATION, bearer(token.expose())?);
+        }
         Ok(SinchClient {
             shared: Arc::new(Shared {
                 connector: Connector::new(&endpoint, CONNECT_TIMEOUT)?,
@@ -155,13 +160,30 @@ impl crate::transport::Session for Session {
         body: Bytes,
         recipients: &[Phone],
     ) -> Result<Vec<RecipientResult>, SendError> {
+        let (status, headers, answer) = self.exchange(body, None).await?;
+        answer::classify(status, retry_after(&headers), &answer, recipients)
+    }
+}
+
+impl Session {
+    /// Sends one request with `body`, and `authorization` if given, and
+    /// returns the answer as it came; a failure is already classed.
+    pub async fn exchange(
+        &mut self,
+        body: Bytes,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<(StatusCode, HeaderMap, Bytes), SendError> {
         loop {
             let (mut connection, reused) = self.connection().await?;
-            let exchange = exchange(&mut connection, self.client.request(body.clone()));
+            let mut request = self.client.request(body.clone());
+            if let Some(value) = authorization {
+                request.headers_mut().insert(AUTHORIZATION, value.clone());
+            }
+            let exchange = exchange(&mut connection, request);
             match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
-                Ok(Ok((status, headers, answer))) => {
+                Ok(Ok(answer)) => {
                     self.connection = Some(connection);
-                    return answer::classify(status, retry_after(&headers), &answer, recipients);
+                    return Ok(answer);
                 }
                 // A kept-alive connection the provider closed meanwhile:
                 // nothing was written, so a new connection (the session has
@@ -182,9 +204,7 @@ impl crate::transport::Session for Session {
             }
         }
     }
-}
 
-impl Session {
     /// The session's connection, ready for a request (opened if there is
     /// none or the last one closed), and whether it carried requests before.
     async fn connection(&mut self) -> Result<(SendRequest<Full<Bytes>>, bool), SendError> {
@@ -227,6 +247,14 @@ async fn exchange(
         })?
         .to_bytes();
     Ok((parts.status, parts.headers, body))
+}
+
+/// `Bearer <token>` as a header value marked sensitive, so it is never logged.
+pub fn bearer(token: &str) -> anyhow::Result<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {token}"))
+        .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// `Retry-After` in seconds or as an HTTP date.

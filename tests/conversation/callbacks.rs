@@ -1,0 +1,1 @@
+//! Callbacks from the Conversation API into `wacast listen`.
