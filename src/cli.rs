@@ -127,6 +127,12 @@ struct ListenArgs {
     /// Refuse callbacks not signed with the HMAC key in this file (401).
     #[arg(long, value_name = "PATH")]
     hmac_key_file: Option<PathBuf>,
+    /// Sinch Conversation API: refuse callbacks whose
+    /// `x-sinch-webhook-signature` no secret in these files matches (401).
+    /// Repeatable: the webhook's `secret` and the app's
+    /// `secret_for_overridden_callback_urls`.
+    #[arg(long = "webhook-secret-file", value_name = "PATH")]
+    webhook_secret_files: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -436,6 +442,7 @@ impl Cli {
                 allow_remote: args.allow_remote,
                 state_dir: args.state_dir,
                 hmac_key_file: args.hmac_key_file,
+                webhook_secret_files: args.webhook_secret_files,
                 campaigns: args.campaigns,
             }),
             CliCommand::Status {

@@ -112,11 +112,11 @@ pub async fn post(url: &str, body: &str, headers: &[(&str, &str)]) -> (StatusCod
     (status, answer.json().await.unwrap())
 }
 
-fn url(listener: &ListenerHandle) -> String {
+pub(crate) fn url(listener: &ListenerHandle) -> String {
     format!("{}/promo", listener.callback_url())
 }
 
-fn journal(dir: &Path) -> Box<dyn Backend> {
+pub(crate) fn journal(dir: &Path) -> Box<dyn Backend> {
     wacast::journal::open(&StateLocation::Folder(dir.join(".wacast")), "promo").unwrap()
 }
 

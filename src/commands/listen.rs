@@ -18,6 +18,7 @@ pub struct Options {
     pub allow_remote: bool,
     pub state_dir: Option<PathBuf>,
     pub hmac_key_file: Option<PathBuf>,
+    pub webhook_secret_files: Vec<PathBuf>,
     pub campaigns: Vec<PathBuf>,
 }
 
@@ -46,9 +47,18 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
                 opt_out: campaign.opt_out.clone(),
             })
             .collect(),
+        webhook_secrets: options
+            .webhook_secret_files
+            .iter()
+            .map(|path| read_key(path))
+            .collect::<anyhow::Result<_>>()?,
+        providers: campaigns
+            .iter()
+            .map(|(_, campaign)| (campaign.name.clone(), campaign.sender.kind()))
+            .collect(),
         ..ListenConfig::new(PathBuf::new())
     };
-    let signed = config.hmac_key.is_some();
+    let signed = config.hmac_key.is_some() || !config.webhook_secrets.is_empty();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -87,11 +97,11 @@ fn shared_state_dir(
 
 fn read_key(path: &Path) -> anyhow::Result<HmacKey> {
     let text = std::fs::read(path)
-        .with_context(|| format!("cannot read the HMAC key file `{}`", path.display()))?;
+        .with_context(|| format!("cannot read the key file `{}`", path.display()))?;
     let key = text.trim_ascii().to_vec();
     anyhow::ensure!(
         !key.is_empty(),
-        "the HMAC key file `{}` is empty",
+        "the key file `{}` is empty",
         path.display()
     );
     Ok(HmacKey(key))
@@ -123,7 +133,7 @@ fn announcement(
         if signed {
             "required"
         } else {
-            "not checked (no --hmac-key-file)"
+            "not checked (no --hmac-key-file or --webhook-secret-file)"
         }
     ));
     text

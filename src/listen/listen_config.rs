@@ -2,7 +2,7 @@
 //! callbacks are signed with, and the campaigns it serves with their opt-out
 //! settings. Plain data, so the command line and the tests build it alike.
 
-use crate::campaign::OptOut;
+use crate::campaign::{OptOut, ProviderKind};
 use crate::journal::StateLocation;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -44,6 +44,12 @@ pub struct ListenConfig {
     pub campaigns: Vec<CampaignTarget>,
     /// The most callbacks committed in one transaction.
     pub batch_max: usize,
+    /// Sinch Conversation API callbacks must carry a valid
+    /// `x-sinch-webhook-signature` under one of these secrets.
+    pub webhook_secrets: Vec<HmacKey>,
+    /// The provider of each campaign served, which decides how its callbacks
+    /// are read; a callback for no campaign named here is read by its shape.
+    pub providers: Vec<(String, ProviderKind)>,
 }
 
 impl ListenConfig {
@@ -55,7 +61,17 @@ impl ListenConfig {
             hmac_key: None,
             campaigns: Vec::new(),
             batch_max: 256,
+            webhook_secrets: Vec::new(),
+            providers: Vec::new(),
         }
+    }
+
+    /// The provider of campaign `name`, if named.
+    pub fn provider(&self, name: &str) -> Option<ProviderKind> {
+        self.providers
+            .iter()
+            .find(|(campaign, _)| campaign == name)
+            .map(|(_, kind)| *kind)
     }
 
     /// The settings of campaign `name`, if the listener serves it.

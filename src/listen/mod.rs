@@ -27,6 +27,7 @@ mod listener;
 mod opt_out_file;
 mod receipt;
 mod routes;
+mod sinch_conversation;
 
 pub use callback::{Callback, delivery_state};
 pub use callback_writer::CallbackWriter;

@@ -5,7 +5,9 @@
 //! 413 too large, 503 the journal could not be written (Sinch retries).
 
 use super::listen_config::BODY_LIMIT;
+use super::sinch_conversation;
 use super::{Callback, CallbackWriter, HmacKey, ListenConfig};
+use crate::campaign::ProviderKind;
 use crate::transport::sinch_v1::callback_signature::{
     self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER,
 };
@@ -67,13 +69,15 @@ async fn receive(
             );
         }
     };
-    if let Some(key) = &state.config.hmac_key
-        && let Err(refused) = verify(key, headers, &body)
-    {
+    let conversation = match campaign.as_deref().and_then(|n| state.config.provider(n)) {
+        Some(kind) => kind == ProviderKind::SinchConversation,
+        None => sinch_conversation::looks_like(&body),
+    };
+    if let Err(refused) = check_signature(&state.config, conversation, headers, &body) {
         return error(
             StatusCode::UNAUTHORIZED,
             "the callback is not signed with the configured key",
-            refused.to_string(),
+            refused,
         );
     }
     let target = match campaign {
@@ -89,13 +93,17 @@ async fn receive(
             }
         },
     };
-    let callback = match Callback::parse(&body, target) {
+    let parsed = match conversation {
+        true => sinch_conversation::parse(&body, target),
+        false => Callback::parse(&body, target).map_err(|e| e.to_string()),
+    };
+    let callback = match parsed {
         Ok(callback) => callback,
         Err(problem) => {
             return error(
                 StatusCode::BAD_REQUEST,
                 "the body is not a callback envelope",
-                problem.to_string(),
+                problem,
             );
         }
     };
@@ -106,6 +114,28 @@ async fn receive(
             "the journal could not be written; retry later",
             problem,
         ),
+    }
+}
+
+/// Checks the signature a callback of its kind carries when the listener
+/// requires signatures: a listener with a key for either kind accepts no
+/// unsigned callback of the other kind.
+fn check_signature(
+    config: &ListenConfig,
+    conversation: bool,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(), String> {
+    if config.hmac_key.is_none() && config.webhook_secrets.is_empty() {
+        return Ok(());
+    }
+    if conversation {
+        return sinch_conversation::verify(&config.webhook_secrets, headers, body)
+            .map_err(|e| e.to_string());
+    }
+    match &config.hmac_key {
+        Some(key) => verify(key, headers, body).map_err(|e| e.to_string()),
+        None => Err("no HMAC key is configured for Sinch WhatsApp v1 callbacks".to_owned()),
     }
 }
 
