@@ -41,12 +41,15 @@ fn announcement(sandbox: &SandboxHandle) -> String {
          \x20 send:     POST {send}\n\
          \x20 messages: GET {messages}\n\
          \x20 stats:    GET {stats}\n\
+         \x20 conversation API: POST {base}/oauth2/token, POST {base}/v1/projects/{project}/messages:send (app `{app}`)\n\
          press Ctrl-C to stop",
         base = sandbox.base_url(),
         bot = sandbox.bot_id(),
         send = sandbox.messages_url(),
         messages = sandbox.recorded_url(),
         stats = sandbox.stats_url(),
+        project = sandbox.conversation_project(),
+        app = sandbox.conversation_app(),
     )
 }
 

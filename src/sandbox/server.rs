@@ -109,6 +109,16 @@ impl SandboxHandle {
         &self.state.bot_id
     }
 
+    /// The project id the Conversation API side accepts.
+    pub fn conversation_project(&self) -> &str {
+        &self.state.conversation.config.project_id
+    }
+
+    /// The app id the Conversation API side accepts.
+    pub fn conversation_app(&self) -> &str {
+        &self.state.conversation.config.app_id
+    }
+
     /// How many Conversation API tokens were issued.
     pub fn tokens_issued(&self) -> u64 {
         self.state.conversation.issued()
