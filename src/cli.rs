@@ -308,6 +308,9 @@ struct ConversationSandboxArgs {
     /// Sign delivery reports with this webhook secret (`x-sinch-webhook-signature`).
     #[arg(long, value_name = "SECRET")]
     webhook_secret: Option<String>,
+    /// Answer the first N token requests 429 (no `Retry-After`).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    throttle_token_requests: u64,
 }
 
 impl ConversationSandboxArgs {
@@ -321,6 +324,7 @@ impl ConversationSandboxArgs {
             expire_token_after: self.expire_token_after,
             deny_access: self.deny_access,
             webhook_secret: self.webhook_secret,
+            throttle_token_requests: self.throttle_token_requests,
         }
     }
 }

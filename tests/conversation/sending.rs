@@ -48,6 +48,17 @@ fn a_token_expiring_mid_run_is_bought_again_and_nobody_is_sent_twice() {
 }
 
 #[test]
+fn the_token_endpoints_429_is_backed_off() {
+    let peer = peer(|c| c.conversation.throttle_token_requests = 2);
+    let test = campaign(3, "concurrency: 2, rate_per_second: 1000", SIMPLE);
+    let run = apply(&test, &peer, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert_eq!(peer.handle().stats().throttled, 2);
+    assert_eq!(peer.handle().tokens_issued(), 1, "one token after two 429s");
+    assert_eq!(peer.received().len(), 3);
+}
+
+#[test]
 fn workers_share_one_refresh() {
     let peer = peer(|c| {
         c.conversation.token_lifetime = Duration::from_secs(2);

@@ -26,6 +26,9 @@ pub struct ConversationConfig {
     pub deny_access: bool,
     /// The webhook secret reports are signed with; unsigned without one.
     pub webhook_secret: Option<String>,
+    /// The first this many token requests are answered 429, without
+    /// `Retry-After`, as Sinch's token bucket does.
+    pub throttle_token_requests: u64,
 }
 
 impl Default for ConversationConfig {
@@ -39,6 +42,7 @@ impl Default for ConversationConfig {
             expire_token_after: None,
             deny_access: false,
             webhook_secret: None,
+            throttle_token_requests: 0,
         }
     }
 }
@@ -53,6 +57,7 @@ impl fmt::Debug for ConversationConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("expire_token_after", &self.expire_token_after)
             .field("deny_access", &self.deny_access)
+            .field("throttle_token_requests", &self.throttle_token_requests)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "(redacted)"),

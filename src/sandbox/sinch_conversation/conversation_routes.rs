@@ -33,6 +33,10 @@ pub async fn token(
     body: Bytes,
 ) -> Response {
     let config = &state.conversation.config;
+    if state.conversation.throttle_token_request() {
+        state.stats.add(Counter::Throttled, 1);
+        return respond(sandbox_answer::throttled(None, None));
+    }
     let text = |name| {
         headers
             .get(name)

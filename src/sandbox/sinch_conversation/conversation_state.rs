@@ -13,6 +13,7 @@ pub struct ConversationState {
     pub config: ConversationConfig,
     tokens: Mutex<HashMap<String, Issued>>,
     issued: AtomicU64,
+    token_requests: AtomicU64,
 }
 
 struct Issued {
@@ -26,6 +27,7 @@ impl ConversationState {
             config,
             tokens: Mutex::default(),
             issued: AtomicU64::new(0),
+            token_requests: AtomicU64::new(0),
         }
     }
 
@@ -39,6 +41,12 @@ impl ConversationState {
         self.tokens().insert(token.clone(), issued);
         self.issued.fetch_add(1, Ordering::Relaxed);
         token
+    }
+
+    /// Counts a token request: whether it is one of those to throttle.
+    pub fn throttle_token_request(&self) -> bool {
+        let seen = self.token_requests.fetch_add(1, Ordering::Relaxed);
+        seen < self.config.throttle_token_requests
     }
 
     /// How many tokens were issued.

@@ -1,0 +1,240 @@
+//! apply benchmarks for `provider: sinch-conversation`, against the sandbox's
+//! Conversation API on loopback (one recipient per request, a bearer token
+//! bought once):
+//!
+//! - `cargo bench --bench apply_conversation -- rate`: rate accuracy at 20/s
+//!   (an app's default drain to WhatsApp) and 800/s (a project's request
+//!   limit), measured at the receiving end.
+//! - `cargo bench --bench apply_conversation -- throughput`: recipients per
+//!   second with no effective rate limit, next to oha and wrk POSTing the
+//!   same body with the same token to the same sandbox in the same run
+//!   (interleaved runs, medians).
+
+// Only `median` of the shared helpers is used here.
+#[allow(dead_code)]
+mod common;
+
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use wacast::sandbox::conversation::ConversationConfig;
+use wacast::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+
+const PROJECT: &str = "bench-project";
+const APP: &str = "bench-app";
+const KEY_ID: &str = "bench-key";
+const KEY_SECRET: &str = "bench-secret";
+/// Interleaved runs of each throughput measurement.
+const RUNS: usize = 3;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args
+        .iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map_or("rate", String::as_str)
+    {
+        "rate" => rate(),
+        "throughput" => throughput(),
+        other => panic!("unknown benchmark `{other}`: use rate or throughput"),
+    }
+}
+
+fn write_campaign(dir: &Path, rows: usize, rate: u32, concurrency: u32) {
+    std::fs::write(
+        dir.join("campaign.yaml"),
+        format!(
+            "version: 1\nname: bench\nsender: {{provider: sinch-conversation, project_id: {PROJECT}, app_id: {APP}, region: eu}}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{{{{ name }}}}\", \"20%\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{concurrency: {concurrency}, rate_per_second: {rate}, max_attempts: 5}}\n"
+        ),
+    )
+    .unwrap();
+    let mut out = BufWriter::new(std::fs::File::create(dir.join("audience.csv")).unwrap());
+    writeln!(out, "phone,name").unwrap();
+    for row in 0..rows {
+        writeln!(out, "0{},Name {row}", 7_400_000_000u64 + row as u64).unwrap();
+    }
+    out.flush().unwrap();
+}
+
+fn apply(dir: &Path, url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_wacast"));
+    command
+        .args(["apply", "campaign.yaml", "--yes", "--format", "json"])
+        .args(["--endpoint", url, "--auth-endpoint", url])
+        .current_dir(dir)
+        .env("SINCH_KEY_ID", KEY_ID)
+        .env("SINCH_KEY_SECRET", KEY_SECRET)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null());
+    command
+}
+
+fn start_sandbox(runtime: &tokio::runtime::Runtime, keep: usize) -> SandboxHandle {
+    let config = SandboxConfig {
+        keep_messages: keep,
+        conversation: ConversationConfig {
+            project_id: PROJECT.into(),
+            app_id: APP.into(),
+            key_id: KEY_ID.into(),
+            key_secret: KEY_SECRET.into(),
+            ..ConversationConfig::default()
+        },
+        ..SandboxConfig::default()
+    };
+    runtime.block_on(Sandbox::start(config)).unwrap()
+}
+
+fn rate() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for (rate, rows) in [(20u32, 300usize), (800, 8_000)] {
+        let sandbox = start_sandbox(&runtime, rows);
+        let dir = tempfile::tempdir().unwrap();
+        write_campaign(dir.path(), rows, rate, 16);
+        let status = apply(dir.path(), &sandbox.base_url())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "apply failed");
+        let mut times: Vec<u64> = sandbox
+            .messages()
+            .iter()
+            .map(|m| m.received_at_ms)
+            .collect();
+        assert_eq!(times.len(), rows);
+        times.sort_unstable();
+        let mean = (rows - 1) as f64 / ((times[rows - 1] - times[0]) as f64 / 1000.0);
+        let mut busiest = 0;
+        let mut end = 0;
+        for start in 0..rows {
+            while end < rows && times[end] < times[start] + 1000 {
+                end += 1;
+            }
+            busiest = busiest.max(end - start);
+        }
+        println!(
+            "rate {rate}/s, {rows} recipients: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%), tokens bought {}",
+            (mean / f64::from(rate) - 1.0) * 100.0,
+            (busiest as f64 / f64::from(rate) - 1.0) * 100.0,
+            sandbox.tokens_issued()
+        );
+        runtime.block_on(sandbox.shutdown());
+    }
+}
+
+fn throughput() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = start_sandbox(&runtime, 0);
+    let url = sandbox.base_url();
+    let target = format!("{url}/v1/projects/{PROJECT}/messages:send");
+    let token = runtime.block_on(token(&url));
+    let rows = 50_000;
+    let (mut applied, mut wrk_rates, mut oha_rates) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 1..=RUNS {
+        let apply_rate = apply_throughput(&url, rows);
+        let wrk = wrk(&target, &token);
+        let oha = oha(&target, &token);
+        println!("run {run}: apply {apply_rate:.0} recipients/s, wrk {wrk:?}, oha {oha:?}");
+        applied.push(apply_rate);
+        wrk_rates.extend(wrk);
+        oha_rates.extend(oha);
+    }
+    let apply_rate = common::median(&mut applied);
+    println!(
+        "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 per request, 64 in flight)"
+    );
+    for (tool, rates) in [("oha", &mut oha_rates), ("wrk", &mut wrk_rates)] {
+        if rates.is_empty() {
+            println!("{tool} is not installed: no ratio");
+            continue;
+        }
+        let rate = common::median(rates);
+        println!(
+            "{tool}, 64 connections for 10 s, same body and token: median {rate:.0} requests/s; apply / {tool} = {:.2}",
+            apply_rate / rate
+        );
+    }
+    runtime.block_on(sandbox.shutdown());
+}
+
+fn apply_throughput(url: &str, rows: usize) -> f64 {
+    let dir = tempfile::tempdir().unwrap();
+    write_campaign(dir.path(), rows, 100_000, 64);
+    let output = apply(dir.path(), url).output().unwrap();
+    assert!(output.status.success(), "apply failed");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["this_run"]["sent"], rows, "every recipient is sent");
+    summary["this_run"]["recipients_per_second"]
+        .as_f64()
+        .unwrap()
+}
+
+/// A token from the sandbox, for the load tools.
+async fn token(url: &str) -> String {
+    let answer: serde_json::Value = reqwest::Client::new()
+        .post(format!("{url}/oauth2/token"))
+        .basic_auth(KEY_ID, Some(KEY_SECRET))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["access_token"].as_str().unwrap().to_owned()
+}
+
+/// One recipient's body, as apply sends it.
+fn one_request_body() -> String {
+    format!(
+        "{{\"app_id\":\"{APP}\",\"recipient\":{{\"identified_by\":{{\"channel_identities\":[{{\"channel\":\"WHATSAPP\",\"identity\":\"447400000000\"}}]}}}},\"message\":{{\"template_message\":{{\"channel_template\":{{\"WHATSAPP\":{{\"template_id\":\"spring_sale\",\"language_code\":\"en_GB\",\"parameters\":{{\"body[1]text\":\"Name 0\",\"body[2]text\":\"20%\"}}}}}}}}}},\"channel_priority_order\":[\"WHATSAPP\"],\"message_metadata\":\"{{\\\"campaign\\\":\\\"bench\\\"}}\"}}"
+    )
+}
+
+fn wrk(url: &str, token: &str) -> Option<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("send.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
+            one_request_body()
+        ),
+    )
+    .unwrap();
+    let output = Command::new("wrk")
+        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), url])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+fn oha(url: &str, token: &str) -> Option<f64> {
+    let output = Command::new("oha")
+        .args([
+            "--no-tui",
+            "--output-format",
+            "json",
+            "-c",
+            "64",
+            "-z",
+            "10s",
+        ])
+        .args(["-m", "POST", "-T", "application/json"])
+        .args(["-H", &format!("Authorization: Bearer {token}")])
+        .args(["-d", &one_request_body(), url])
+        .output()
+        .ok()?;
+    assert!(output.status.success(), "oha failed");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    report["summary"]["requestsPerSec"].as_f64()
+}
