@@ -10,6 +10,7 @@
 //!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes).
 
 mod common;
+mod load;
 
 use common::wait_with_usage;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -103,33 +104,18 @@ fn rate() {
             .status()
             .unwrap();
         assert!(status.success(), "apply failed");
-        let mut times: Vec<u64> = sandbox
+        let times: Vec<u64> = sandbox
             .messages()
             .iter()
             .map(|m| m.received_at_ms)
             .collect();
         assert_eq!(times.len(), rows);
-        times.sort_unstable();
-        let span = (times[rows - 1] - times[0]) as f64 / 1000.0;
-        let mean = (rows - 1) as f64 / span;
-        let mut busiest = 0;
-        let mut end = 0;
-        for start in 0..rows {
-            while end < rows && times[end] < times[start] + 1000 {
-                end += 1;
-            }
-            busiest = busiest.max(end - start);
-        }
         let kind = if identical {
             "identical messages"
         } else {
             "personal messages"
         };
-        println!(
-            "rate {rate}/s, {rows} recipients, {kind}: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%)",
-            (mean / f64::from(rate) - 1.0) * 100.0,
-            (busiest as f64 / f64::from(rate) - 1.0) * 100.0
-        );
+        println!("{}, {kind}", load::rate_line(rate, rows, times));
         runtime.block_on(sandbox.shutdown());
     }
 }
@@ -147,12 +133,12 @@ fn throughput() {
     let (mut applied, mut wrk_rates, mut oha_rates) = (Vec::new(), Vec::new(), Vec::new());
     for run in 1..=RUNS {
         let apply_rate = apply_throughput(&url, rows);
-        let wrk = wrk(&target);
-        let oha = oha(&target);
+        let wrk = load::wrk(&target, &one_request_body(), TOKEN);
+        let oha = load::oha(&target, &one_request_body(), TOKEN, "201");
         println!(
             "run {run}: apply {apply_rate:.0} recipients/s, wrk {}, oha {}",
-            shown(wrk),
-            shown(oha)
+            load::shown(wrk),
+            load::shown(oha)
         );
         applied.push(apply_rate);
         wrk_rates.extend(wrk);
@@ -162,17 +148,7 @@ fn throughput() {
     println!(
         "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 recipient per request, 64 in flight)"
     );
-    for (tool, rates) in [("oha", &mut oha_rates), ("wrk", &mut wrk_rates)] {
-        if rates.is_empty() {
-            println!("{tool} is not installed: no ratio");
-            continue;
-        }
-        let rate = common::median(rates);
-        println!(
-            "{tool}, 64 connections for 10 s, same body, same sandbox: median {rate:.0} requests/s; apply / {tool} = {:.2}",
-            apply_rate / rate
-        );
-    }
+    load::ratios(apply_rate, &mut oha_rates, &mut wrk_rates);
     runtime.block_on(sandbox.shutdown());
 }
 
@@ -198,13 +174,6 @@ fn apply_throughput(url: &str, rows: usize) -> f64 {
     this_run["recipients_per_second"].as_f64().unwrap()
 }
 
-fn shown(rate: Option<f64>) -> String {
-    rate.map_or_else(
-        || "not installed".to_owned(),
-        |r| format!("{r:.0} requests/s"),
-    )
-}
-
 /// One recipient's message, as apply sends it.
 fn one_request_body() -> String {
     serde_json::json!({
@@ -213,58 +182,6 @@ fn one_request_body() -> String {
                     "body_params": ["Name 0", "20%"], "media": {"type": "text"}}
     })
     .to_string()
-}
-
-/// wrk's requests per second POSTing one recipient's message for 10 s.
-fn wrk(url: &str) -> Option<f64> {
-    let body = one_request_body();
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("send.lua");
-    std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n"
-        ),
-    )
-    .unwrap();
-    let output = Command::new("wrk")
-        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), url])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
-    text.lines()
-        .find_map(|line| line.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// oha's requests per second POSTing one recipient's message for 10 s.
-fn oha(url: &str) -> Option<f64> {
-    let auth = format!("Authorization: Bearer {TOKEN}");
-    let output = Command::new("oha")
-        .args([
-            "--no-tui",
-            "--output-format",
-            "json",
-            "-c",
-            "64",
-            "-z",
-            "10s",
-        ])
-        .args(["-m", "POST", "-T", "application/json", "-H", &auth])
-        .args(["-d", &one_request_body(), url])
-        .output()
-        .ok()?;
-    assert!(output.status.success(), "oha failed");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let codes = &report["statusCodeDistribution"];
-    assert!(
-        codes
-            .as_object()
-            .is_some_and(|c| c.keys().all(|k| k == "201")),
-        "oha got answers other than 201: {codes}"
-    );
-    report["summary"]["requestsPerSec"].as_f64()
 }
 
 fn memory(args: &[String]) {

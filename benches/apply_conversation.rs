@@ -13,6 +13,7 @@
 // Only `median` of the shared helpers is used here.
 #[allow(dead_code)]
 mod common;
+mod load;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -96,26 +97,15 @@ fn rate() {
             .status()
             .unwrap();
         assert!(status.success(), "apply failed");
-        let mut times: Vec<u64> = sandbox
+        let times: Vec<u64> = sandbox
             .messages()
             .iter()
             .map(|m| m.received_at_ms)
             .collect();
         assert_eq!(times.len(), rows);
-        times.sort_unstable();
-        let mean = (rows - 1) as f64 / ((times[rows - 1] - times[0]) as f64 / 1000.0);
-        let mut busiest = 0;
-        let mut end = 0;
-        for start in 0..rows {
-            while end < rows && times[end] < times[start] + 1000 {
-                end += 1;
-            }
-            busiest = busiest.max(end - start);
-        }
         println!(
-            "rate {rate}/s, {rows} recipients: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%), tokens bought {}",
-            (mean / f64::from(rate) - 1.0) * 100.0,
-            (busiest as f64 / f64::from(rate) - 1.0) * 100.0,
+            "{}, tokens bought {}",
+            load::rate_line(rate, rows, times),
             sandbox.tokens_issued()
         );
         runtime.block_on(sandbox.shutdown());
@@ -136,9 +126,14 @@ fn throughput() {
     let (mut applied, mut wrk_rates, mut oha_rates) = (Vec::new(), Vec::new(), Vec::new());
     for run in 1..=RUNS {
         let apply_rate = apply_throughput(&url, rows);
-        let wrk = wrk(&target, &token);
-        let oha = oha(&target, &token);
-        println!("run {run}: apply {apply_rate:.0} recipients/s, wrk {wrk:?}, oha {oha:?}");
+        let body = one_request_body();
+        let wrk = load::wrk(&target, &body, &token);
+        let oha = load::oha(&target, &body, &token, "200");
+        println!(
+            "run {run}: apply {apply_rate:.0} recipients/s, wrk {}, oha {}",
+            load::shown(wrk),
+            load::shown(oha)
+        );
         applied.push(apply_rate);
         wrk_rates.extend(wrk);
         oha_rates.extend(oha);
@@ -147,17 +142,7 @@ fn throughput() {
     println!(
         "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 per request, 64 in flight)"
     );
-    for (tool, rates) in [("oha", &mut oha_rates), ("wrk", &mut wrk_rates)] {
-        if rates.is_empty() {
-            println!("{tool} is not installed: no ratio");
-            continue;
-        }
-        let rate = common::median(rates);
-        println!(
-            "{tool}, 64 connections for 10 s, same body and token: median {rate:.0} requests/s; apply / {tool} = {:.2}",
-            apply_rate / rate
-        );
-    }
+    load::ratios(apply_rate, &mut oha_rates, &mut wrk_rates);
     runtime.block_on(sandbox.shutdown());
 }
 
@@ -194,47 +179,4 @@ fn one_request_body() -> String {
     format!(
         "{{\"app_id\":\"{APP}\",\"recipient\":{{\"identified_by\":{{\"channel_identities\":[{{\"channel\":\"WHATSAPP\",\"identity\":\"447400000000\"}}]}}}},\"message\":{{\"template_message\":{{\"channel_template\":{{\"WHATSAPP\":{{\"template_id\":\"spring_sale\",\"language_code\":\"en_GB\",\"parameters\":{{\"body[1]text\":\"Name 0\",\"body[2]text\":\"20%\"}}}}}}}}}},\"channel_priority_order\":[\"WHATSAPP\"],\"message_metadata\":\"{{\\\"campaign\\\":\\\"bench\\\"}}\"}}"
     )
-}
-
-fn wrk(url: &str, token: &str) -> Option<f64> {
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("send.lua");
-    std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = [[{}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\n",
-            one_request_body()
-        ),
-    )
-    .unwrap();
-    let output = Command::new("wrk")
-        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), url])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
-    text.lines()
-        .find_map(|line| line.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-fn oha(url: &str, token: &str) -> Option<f64> {
-    let output = Command::new("oha")
-        .args([
-            "--no-tui",
-            "--output-format",
-            "json",
-            "-c",
-            "64",
-            "-z",
-            "10s",
-        ])
-        .args(["-m", "POST", "-T", "application/json"])
-        .args(["-H", &format!("Authorization: Bearer {token}")])
-        .args(["-d", &one_request_body(), url])
-        .output()
-        .ok()?;
-    assert!(output.status.success(), "oha failed");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    report["summary"]["requestsPerSec"].as_f64()
 }

@@ -1,0 +1,106 @@
+//! What the apply benchmarks share: the arrival figures of a rate run, and
+//! the load tools (oha, wrk) POSTing one request's body to the sandbox, next
+//! to which apply's throughput is given as a ratio.
+
+use std::process::Command;
+
+/// The mean rate and the most arrivals in any one-second window of `times`
+/// (milliseconds, any order).
+pub fn arrivals(mut times: Vec<u64>) -> (f64, usize) {
+    times.sort_unstable();
+    let n = times.len();
+    let mean = (n - 1) as f64 / ((times[n - 1] - times[0]) as f64 / 1000.0);
+    let mut busiest = 0;
+    let mut end = 0;
+    for start in 0..n {
+        while end < n && times[end] < times[start] + 1000 {
+            end += 1;
+        }
+        busiest = busiest.max(end - start);
+    }
+    (mean, busiest)
+}
+
+/// How `rate` compares with the one asked for, as the rate benchmarks print it.
+pub fn rate_line(rate: u32, rows: usize, times: Vec<u64>) -> String {
+    let (mean, busiest) = arrivals(times);
+    format!(
+        "rate {rate}/s, {rows} recipients: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%)",
+        (mean / f64::from(rate) - 1.0) * 100.0,
+        (busiest as f64 / f64::from(rate) - 1.0) * 100.0
+    )
+}
+
+/// One load tool's median next to apply's, as a ratio.
+pub fn ratios(apply_rate: f64, oha: &mut [f64], wrk: &mut [f64]) {
+    for (tool, rates) in [("oha", oha), ("wrk", wrk)] {
+        if rates.is_empty() {
+            println!("{tool} is not installed: no ratio");
+            continue;
+        }
+        let rate = crate::common::median(rates);
+        println!(
+            "{tool}, 64 connections for 10 s, same body, same sandbox: median {rate:.0} requests/s; apply / {tool} = {:.2}",
+            apply_rate / rate
+        );
+    }
+}
+
+pub fn shown(rate: Option<f64>) -> String {
+    rate.map_or_else(
+        || "not installed".to_owned(),
+        |r| format!("{r:.0} requests/s"),
+    )
+}
+
+/// wrk's requests per second POSTing `body` with `token` for 10 s.
+pub fn wrk(url: &str, body: &str, token: &str) -> Option<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("send.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::new("wrk")
+        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), url])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// oha's requests per second POSTing `body` with `token` for 10 s, every
+/// answer `status`.
+pub fn oha(url: &str, body: &str, token: &str, status: &str) -> Option<f64> {
+    let auth = format!("Authorization: Bearer {token}");
+    let output = Command::new("oha")
+        .args([
+            "--no-tui",
+            "--output-format",
+            "json",
+            "-c",
+            "64",
+            "-z",
+            "10s",
+        ])
+        .args(["-m", "POST", "-T", "application/json", "-H", &auth])
+        .args(["-d", body, url])
+        .output()
+        .ok()?;
+    assert!(output.status.success(), "oha failed");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let codes = &report["statusCodeDistribution"];
+    assert!(
+        codes
+            .as_object()
+            .is_some_and(|c| c.keys().all(|k| k == status)),
+        "oha got answers other than {status}: {codes}"
+    );
+    report["summary"]["requestsPerSec"].as_f64()
+}
