@@ -187,3 +187,58 @@ impl Transport for SinchConversation {
         &self.target.base_url
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaign::ConversationRegion;
+    use crate::secret::SecretString;
+
+    fn transport() -> SinchConversation {
+        let sender = SinchConversationSender {
+            project_id: "p-1".into(),
+            app_id: "APP".into(),
+            region: Some(ConversationRegion::Eu),
+            endpoint: None,
+            auth_endpoint: None,
+        };
+        let key = AccessKey {
+            key_id: "k".into(),
+            key_secret: SecretString::new("s"),
+        };
+        let base = SinchConversation::base_url(&sender, None).unwrap();
+        assert_eq!(base, "https://eu.conversation.api.sinch.com");
+        let auth = SinchConversation::auth_base(&sender, None);
+        assert_eq!(auth, "https://auth.sinch.com");
+        SinchConversation::new(&sender, &base, &auth, &key, "spring", None).unwrap()
+    }
+
+    #[test]
+    fn each_recipient_gets_the_message_as_staged() {
+        let transport = transport();
+        let message = r#"{"type":"template","template_name":"t","language":"en_GB","body_params":["Ann"],"media":{"type":"text"}}"#;
+        let phones = [
+            Phone::from_digits("447400000001").unwrap(),
+            Phone::from_digits("447400000002").unwrap(),
+        ];
+        let first: serde_json::Value =
+            serde_json::from_slice(&transport.body(message, &phones[..1])).unwrap();
+        let second: serde_json::Value =
+            serde_json::from_slice(&transport.body(message, &phones[1..])).unwrap();
+        let identity = |v: &serde_json::Value| {
+            v["recipient"]["identified_by"]["channel_identities"][0]["identity"].clone()
+        };
+        assert_eq!(
+            (identity(&first), identity(&second)),
+            ("447400000001".into(), "447400000002".into())
+        );
+        assert_eq!(first["message"], second["message"]);
+        assert_eq!(first["app_id"], "APP");
+        assert_eq!(first["message_metadata"], r#"{"campaign":"spring"}"#);
+        assert_eq!(
+            first["message"]["template_message"]["channel_template"]["WHATSAPP"]["parameters"]["body[1]text"],
+            "Ann"
+        );
+        assert_eq!(transport.max_recipients(), 1);
+    }
+}

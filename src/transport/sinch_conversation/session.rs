@@ -122,3 +122,85 @@ fn result(status: u16, meaning: SendAnswer) -> Result<Vec<RecipientResult>, Send
         verdict,
     }])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn meaning(status: u16, meaning: SendAnswer) -> Result<Verdict, SendError> {
+        result(status, meaning).map(|mut results| results.remove(0).verdict)
+    }
+
+    #[test]
+    fn answers_map_onto_the_neutral_classes() {
+        let sent = SendAnswer::Sent {
+            message_id: "01J".into(),
+            accepted_time: None,
+        };
+        assert_eq!(
+            meaning(200, sent),
+            Ok(Verdict::Sent {
+                message_id: Some("01J".into())
+            })
+        );
+        let failed = meaning(
+            400,
+            SendAnswer::Failed {
+                message: "x".into(),
+            },
+        );
+        assert!(matches!(failed, Ok(Verdict::Failed { .. })));
+        let throttled = SendAnswer::Throttled {
+            retry_after: Some(Duration::from_secs(2)),
+            message: String::new(),
+        };
+        assert_eq!(
+            meaning(429, throttled),
+            Err(SendError::Throttled {
+                status: 429,
+                retry_after: Some(Duration::from_secs(2))
+            })
+        );
+        let unavailable = SendAnswer::Unavailable {
+            retry_after: None,
+            message: String::new(),
+        };
+        assert!(meaning(503, unavailable).unwrap_err().is_retryable());
+        let uncertain = SendAnswer::Uncertain {
+            status: 500,
+            reason: "boom".into(),
+        };
+        assert!(matches!(
+            meaning(500, uncertain),
+            Err(SendError::Uncertain {
+                status: Some(500),
+                ..
+            })
+        ));
+        for (status, stop) in [
+            (
+                401,
+                SendAnswer::TokenExpired {
+                    message: "e".into(),
+                },
+            ),
+            (
+                403,
+                SendAnswer::Forbidden {
+                    message: "f".into(),
+                },
+            ),
+            (
+                404,
+                SendAnswer::NotFound {
+                    message: "n".into(),
+                },
+            ),
+        ] {
+            let error = meaning(status, stop).unwrap_err();
+            assert!(matches!(error, SendError::Unauthorized { .. }), "{status}");
+            assert!(!error.is_retryable());
+        }
+    }
+}
