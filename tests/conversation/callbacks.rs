@@ -269,19 +269,31 @@ async fn one_listener_serves_v1_and_conversation_callbacks() {
     assert_eq!(state(&*journal, 2), "READ");
 }
 
+/// A listener for the Conversation campaign `spring` of `test`, and the URL
+/// its reports go to.
+fn listen_to_spring(
+    runtime: &tokio::runtime::Runtime,
+    test: &crate::support::Test,
+    secrets: &[&str],
+) -> (ListenerHandle, String) {
+    let config = ListenConfig {
+        webhook_secrets: secrets
+            .iter()
+            .map(|s| HmacKey(s.as_bytes().to_vec()))
+            .collect(),
+        providers: vec![("spring".into(), ProviderKind::SinchConversation)],
+        ..ListenConfig::new(test.path().join(".wacast"))
+    };
+    let listener = runtime.block_on(Listener::start(config)).unwrap();
+    let callback = format!("{}/spring", listener.callback_url());
+    (listener, callback)
+}
+
 #[test]
 fn the_sandbox_reports_deliveries_signed_into_the_listener() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let test = super::campaign(3, "rate_per_second: 1000", super::SIMPLE);
-    let listener = runtime.block_on(async {
-        let config = ListenConfig {
-            webhook_secrets: vec![HmacKey(SECRET.as_bytes().to_vec())],
-            providers: vec![("spring".into(), ProviderKind::SinchConversation)],
-            ..ListenConfig::new(test.path().join(".wacast"))
-        };
-        Listener::start(config).await.unwrap()
-    });
-    let callback = format!("{}/spring", listener.callback_url());
+    let (listener, callback) = listen_to_spring(&runtime, &test, &[SECRET]);
     let peer = super::peer(|c| {
         c.delivery.callback_url = Some(callback);
         c.delivery.step_delay = Duration::from_millis(20);
@@ -302,5 +314,41 @@ fn the_sandbox_reports_deliveries_signed_into_the_listener() {
     let report = test.run(&["status", "campaign.yaml", "--format", "json"]);
     let report: serde_json::Value = serde_json::from_str(&report.stdout).unwrap();
     assert_eq!(report["funnel"]["read"], 3, "{report}");
+    runtime.block_on(async { drop(listener) });
+}
+
+#[test]
+fn lost_answers_are_unknown_until_their_delivery_report_reconciles_them() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let test = super::campaign(12, "concurrency: 2, rate_per_second: 1000", super::SIMPLE);
+    let (listener, callback) = listen_to_spring(&runtime, &test, &[]);
+    let peer = super::peer(|c| {
+        c.delivery.callback_url = Some(callback);
+        c.delivery.step_delay = Duration::from_millis(300);
+        c.faults.lost_answer_fraction = 0.4;
+        c.faults.seed = Some(5);
+    });
+    let run = super::apply(&test, &peer, &[]);
+    assert_eq!(run.code, 4, "{}", run.transcript());
+    let lost = peer.handle().stats().lost_answers;
+    assert!(lost > 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let states = || {
+        let status = test.run(&["status", "campaign.yaml", "--format", "json"]);
+        let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+        (
+            status["states"]["sent"].clone(),
+            status["states"]["unknown"].clone(),
+        )
+    };
+    while states().1 != json!(0) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        states(),
+        (json!(12), json!(0)),
+        "{lost} lost answers reconciled"
+    );
+    crate::apply::nobody_twice(&peer);
     runtime.block_on(async { drop(listener) });
 }
