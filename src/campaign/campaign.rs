@@ -2,6 +2,8 @@
 //! JSON schema is generated from) and the checked [`Campaign`] the pipeline uses.
 //! Loading reports every problem in the file at once, each at its line and column.
 
+use crate::campaign::field_errors::FieldErrors;
+pub use crate::campaign::http_url::is_http_url;
 use crate::campaign::sender::{Sender, SenderFile};
 use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
@@ -373,7 +375,7 @@ fn base_dir(path: &Path) -> PathBuf {
 }
 
 /// Turns the YAML shape into a [`Campaign`], collecting every problem.
-pub(super) struct Checker<'a> {
+struct Checker<'a> {
     source: &'a SourceFile,
     problems: Diagnostics,
 }
@@ -471,33 +473,6 @@ impl<'a> Checker<'a> {
             base_dir(&self.source.path).join(&file.value)
         });
         OptOut { keywords, file }
-    }
-
-    /// An error at a spanned value, with a snippet underlining it.
-    pub(super) fn error<T>(
-        &mut self,
-        at: &Spanned<T>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) {
-        let (line, column) = yaml::position(at);
-        let text = self.source.line(line).unwrap_or_default().to_owned();
-        let width = yaml::token_width(&text, column);
-        let diagnostic = Diagnostic::error(code, message)
-            .at(&self.source.path, line, column)
-            .with_source(text, width);
-        self.problems.push(diagnostic);
-    }
-
-    pub(super) fn error_help<T>(
-        &mut self,
-        at: &Spanned<T>,
-        code: &'static str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.error(at, code, message);
-        self.problems.help_last(help.into());
     }
 
     fn version(&mut self, version: &Spanned<u32>) {
@@ -830,6 +805,30 @@ impl<'a> Checker<'a> {
     }
 }
 
+impl FieldErrors for Checker<'_> {
+    /// An error at a spanned value, with a snippet underlining it.
+    fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>) {
+        let (line, column) = yaml::position(at);
+        let text = self.source.line(line).unwrap_or_default().to_owned();
+        let width = yaml::token_width(&text, column);
+        let diagnostic = Diagnostic::error(code, message)
+            .at(&self.source.path, line, column)
+            .with_source(text, width);
+        self.problems.push(diagnostic);
+    }
+
+    fn error_help<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.error(at, code, message);
+        self.problems.help_last(help.into());
+    }
+}
+
 fn expr(value: &Spanned<String>, field: &str) -> Expr {
     let (line, column) = yaml::position(value);
     Expr {
@@ -846,15 +845,4 @@ fn exprs(values: &[Spanned<String>], field: &str) -> Vec<Expr> {
         .enumerate()
         .map(|(index, value)| expr(value, &format!("{field}[{index}]")))
         .collect()
-}
-
-/// Whether `text` is an absolute http or https URL with a host.
-pub fn is_http_url(text: &str) -> bool {
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"));
-    rest.is_some_and(|rest| {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !text.contains(char::is_whitespace)
-    })
 }

@@ -4,7 +4,8 @@
 //! provider's fields are checked like every other field; a field another
 //! provider takes is an error naming the provider.
 
-use super::campaign::{Checker, is_http_url};
+use super::field_errors::FieldErrors;
+use super::http_url::is_http_url;
 use super::yaml::Spanned;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -118,7 +119,7 @@ impl Sender {
     }
 
     /// Checks `file` for its provider, reporting every problem to `checker`.
-    pub(super) fn check(sender: Spanned<SenderFile>, checker: &mut Checker<'_>) -> Sender {
+    pub(super) fn check(sender: Spanned<SenderFile>, checker: &mut impl FieldErrors) -> Sender {
         let at = Spanned {
             value: (),
             referenced: sender.referenced,
@@ -150,7 +151,7 @@ impl Sender {
     }
 }
 
-fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> SinchV1Sender {
+fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut impl FieldErrors) -> SinchV1Sender {
     let bot_id = match &file.bot_id {
         Some(bot_id) => {
             if bot_id.value.trim().is_empty() || bot_id.value.contains(['/', '?', '#', ' ']) {
@@ -209,7 +210,7 @@ fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> Si
 }
 
 /// An endpoint must be an absolute http(s) URL.
-fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
+fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut impl FieldErrors) {
     if let Some(endpoint) = endpoint
         && !is_http_url(&endpoint.value)
     {
