@@ -108,7 +108,8 @@ pub struct ButtonFile {
     #[serde(rename = "type")]
     #[schemars(with = "ButtonType")]
     pub kind: Spanned<String>,
-    /// For `url` buttons: the URL suffix (an expression).
+    /// For a `url` button whose URL ends in a parameter (a dynamic URL
+    /// button): the URL suffix (an expression). A static URL button has none.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub parameter: Option<Spanned<String>>,
@@ -222,7 +223,10 @@ pub struct Media {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ButtonKind {
+    /// A URL button whose suffix is a parameter.
     Url,
+    /// A URL button with a fixed URL: it takes no parameter.
+    StaticUrl,
     QuickReply,
     Call,
 }
@@ -231,6 +235,7 @@ impl ButtonKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ButtonKind::Url => "url",
+            ButtonKind::StaticUrl => "static_url",
             ButtonKind::QuickReply => "quick_reply",
             ButtonKind::Call => "call",
         }
@@ -644,8 +649,12 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
+        let kind = match kind {
+            ButtonKind::Url if button.parameter.is_none() => ButtonKind::StaticUrl,
+            kind => kind,
+        };
         let (wanted, unwanted) = match kind {
-            ButtonKind::Url => (
+            ButtonKind::Url | ButtonKind::StaticUrl => (
                 button.parameter.as_ref().map(|p| (p, "parameter")),
                 button.payload.as_ref().map(|p| (p, "payload")),
             ),
@@ -666,14 +675,7 @@ impl<'a> Checker<'a> {
             self.error(
                 value,
                 "campaign.button",
-                format!("a `{}` button has no `{name}`", kind.as_str()),
-            );
-        }
-        if kind == ButtonKind::Url && wanted.is_none() {
-            self.error(
-                &button.kind,
-                "campaign.button",
-                "a `url` button needs a `parameter` (the URL suffix)",
+                format!("a `{}` button has no `{name}`", button.kind.value),
             );
         }
         Some(Button {

@@ -60,7 +60,9 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
     }
     for (index, button) in message.buttons.iter().enumerate() {
         match button {
-            Button::Url { parameter } => text_param(
+            Button::Url {
+                parameter: Some(parameter),
+            } => text_param(
                 &format!("template.buttons[{index}].parameter"),
                 parameter,
                 &mut found,
@@ -74,7 +76,9 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
                     &mut found,
                 );
             }
-            Button::QuickReply { payload: None } | Button::Call => {}
+            Button::Url { parameter: None }
+            | Button::QuickReply { payload: None }
+            | Button::Call => {}
         }
     }
     media(campaign, &message.media, &mut found);

@@ -94,7 +94,7 @@ mod tests {
                 },
                 buttons: vec![
                     Button::Url {
-                        parameter: "SPRING20".into(),
+                        parameter: Some("SPRING20".into()),
                     },
                     Button::QuickReply {
                         payload: Some("stop".into()),
