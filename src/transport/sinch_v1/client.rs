@@ -53,7 +53,8 @@ impl SinchClient {
             base_url.trim_end_matches('/'),
             messages_path(bot_id)
         );
-        let not_a_url = |why: &str| anyhow::anyhow!("`{url}` is not an http or https URL: {why}");
+        let shown = crate::secret::masked_url(&url);
+        let not_a_url = |why: &str| anyhow::anyhow!("`{shown}` is not an http or https URL: {why}");
         let uri: Uri = url
             .parse()
             .map_err(|error| not_a_url(&format!("{error}")))?;
