@@ -39,6 +39,17 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
             return Ok(ExitStatus::Invalid);
         }
     };
+    if let Some(report) = &options.report {
+        let location = crate::journal::StateLocation::for_campaign(
+            &options.campaign,
+            options.state_dir.as_deref(),
+        );
+        if let Err(error) = crate::plan::output_path::refuse_overwriting(report, &loaded, &location)
+        {
+            output.message(&format!("error: {error:#}"));
+            return Ok(ExitStatus::Usage);
+        }
+    }
     let token = match crate::apply::credentials::token(
         options.sandbox,
         options.token_file.as_deref(),
