@@ -7,6 +7,7 @@
 use crate::diagnostic::Severity;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
+use crate::view::neutralise;
 use std::io::{IsTerminal, Write};
 
 pub struct Output {
@@ -36,6 +37,7 @@ impl Output {
         if self.stdout_closed {
             return Ok(());
         }
+        let text = neutralise(text);
         let mut stdout = std::io::stdout().lock();
         match stdout
             .write_all(text.as_bytes())
@@ -51,7 +53,7 @@ impl Output {
 
     /// A line for the user on stderr.
     pub fn message(&mut self, text: &str) {
-        eprintln!("{text}");
+        eprintln!("{}", neutralise(text));
     }
 
     /// Lines for the user on stderr, each as [`Output::message`] prints it.
@@ -114,7 +116,10 @@ impl Output {
 
     /// Prints an error chain once, `error: outer: inner: cause`, and maps it to exit 1.
     pub fn fatal(&mut self, error: &anyhow::Error) -> ExitStatus {
-        let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
+        let chain: Vec<String> = error
+            .chain()
+            .map(|cause| neutralise(&cause.to_string()).into_owned())
+            .collect();
         eprintln!(
             "{}: {}",
             self.paint("error", Severity::Error),

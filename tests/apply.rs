@@ -501,3 +501,30 @@ fn the_embedded_sandbox_runs_a_campaign_end_to_end() {
     );
     assert_eq!(statuses(&test).get("sent"), Some(&5));
 }
+
+#[test]
+fn a_password_in_the_endpoint_is_never_shown() {
+    let peer = Peer::start(Faults::default());
+    let url = peer.url().replace("http://", "http://ops:pa55word@");
+    let test = campaign(2, false, "concurrency: 1, rate_per_second: 1000");
+    let run = test.run(&["apply", "campaign.yaml", "--yes", "--endpoint", &url]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(run.stderr.contains("via http://ops:***@"), "{}", run.stderr);
+    assert!(
+        !run.transcript().contains("pa55word"),
+        "{}",
+        run.transcript()
+    );
+    let bad = test.run(&[
+        "apply",
+        "campaign.yaml",
+        "--yes",
+        "--endpoint",
+        "ftp://ops:pa55word@x",
+    ]);
+    assert!(
+        !bad.transcript().contains("pa55word"),
+        "{}",
+        bad.transcript()
+    );
+}

@@ -3,7 +3,7 @@
 //! so a new module or a stray import fails here, not in review.
 
 use crate::support::root;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Every top-level module of the crate, lowest first. A module may import
@@ -192,6 +192,96 @@ fn contains_word(line: &str, word: &str) -> bool {
         !part_of_name(line[..at].chars().next_back())
             && !part_of_name(line[at + word.len()..].chars().next())
     })
+}
+
+/// Each file's module path (`plan::plan_file`; a `mod.rs` is its folder).
+fn module_paths(src: &Path) -> BTreeMap<String, PathBuf> {
+    rust_files(src)
+        .into_iter()
+        .filter_map(|file| {
+            let relative = file.strip_prefix(src).unwrap().with_extension("");
+            let mut parts: Vec<String> = relative
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            if parts.last().is_some_and(|p| p == "mod") {
+                parts.pop();
+            }
+            (!matches!(parts.as_slice(), [only] if only == "lib" || only == "main"))
+                .then(|| (parts.join("::"), file))
+        })
+        .collect()
+}
+
+/// The files `text` imports through `crate::` paths, by module path: the
+/// longest prefix of each path that is a file.
+fn file_imports(text: &str, modules: &BTreeMap<String, PathBuf>) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        for (at, _) in code.match_indices("crate::") {
+            let path: String = code[at + "crate::".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+                .collect();
+            let mut parts: Vec<&str> = path.split("::").filter(|p| !p.is_empty()).collect();
+            while !parts.is_empty() {
+                let candidate = parts.join("::");
+                if modules.contains_key(&candidate) {
+                    found.insert(candidate);
+                    break;
+                }
+                parts.pop();
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_two_files_import_each_other_round_a_circle() {
+    let src = root().join("src");
+    let modules = module_paths(&src);
+    let graph: BTreeMap<&String, BTreeSet<String>> = modules
+        .iter()
+        .map(|(module, file)| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let mut imports = file_imports(&text, &modules);
+            imports.remove(module);
+            (module, imports)
+        })
+        .collect();
+    // A depth-first walk that reports the first circle it closes.
+    fn walk<'a>(
+        node: &'a String,
+        graph: &'a BTreeMap<&String, BTreeSet<String>>,
+        path: &mut Vec<&'a String>,
+        done: &mut BTreeSet<&'a String>,
+    ) -> Option<String> {
+        if let Some(at) = path.iter().position(|n| *n == node) {
+            let mut circle: Vec<&str> = path[at..].iter().map(|n| n.as_str()).collect();
+            circle.push(node);
+            return Some(circle.join(" → "));
+        }
+        if !done.insert(node) {
+            return None;
+        }
+        path.push(node);
+        for next in graph.get(node).into_iter().flatten() {
+            let next = graph.get_key_value(next).map(|(k, _)| *k)?;
+            if let Some(circle) = walk(next, graph, path, done) {
+                return Some(circle);
+            }
+        }
+        path.pop();
+        None
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        if let Some(circle) = walk(node, &graph, &mut Vec::new(), &mut done) {
+            panic!("an import circle: {circle}");
+        }
+    }
 }
 
 #[test]

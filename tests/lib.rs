@@ -1,6 +1,7 @@
 //! wacast's integration tests: one binary, one module per area. They run the
 //! real `wacast` binary in temporary folders (see `support`).
 
+mod answers;
 mod apply;
 mod architecture;
 mod cases;

@@ -369,3 +369,39 @@ fn ci_examples_use_commands_and_flags_that_exist() {
     }
     assert!(checked >= 5, "only {checked} flags checked");
 }
+
+#[test]
+fn outputs_are_never_written_over_inputs_or_state() {
+    let test = promo();
+    let audience = test.read("promo/audience.csv");
+    for out in ["promo/audience.csv", "promo/campaign.yaml", "optout.csv"] {
+        let run = test.run(&["plan", "promo/campaign.yaml", "--out", out]);
+        assert_eq!(run.code, 2, "{}", run.transcript());
+        assert!(run.stderr.contains("refusing to write"), "{}", run.stderr);
+    }
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("promo/audience.csv", test.path().join("link.csv")).unwrap();
+    #[cfg(unix)]
+    assert_eq!(
+        test.run(&["plan", "promo/campaign.yaml", "--out", "link.csv"])
+            .code,
+        2
+    );
+    apply(&test, "promo/campaign.yaml");
+    let run = test.run(&[
+        "apply",
+        "promo/campaign.yaml",
+        "--sandbox",
+        "--yes",
+        "--report",
+        "promo/.wacast/journal.sqlite",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert_eq!(test.read("promo/audience.csv"), audience);
+    assert_eq!(
+        test.run(&["plan", "promo/campaign.yaml", "--detailed-exitcode"])
+            .code,
+        0,
+        "the journal is intact: everyone is still sent"
+    );
+}

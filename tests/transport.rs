@@ -26,7 +26,7 @@ fn send(test: &Test, endpoint: &str, code: i32) -> Vec<String> {
 const ONE_BY_ONE: &str = "concurrency: 1, rate_per_second: 1000, max_attempts: 1";
 
 /// Reads one HTTP/1.1 request: its head's lines and its body.
-fn read_request(reader: &mut impl BufRead) -> Option<(Vec<String>, Vec<u8>)> {
+pub fn read_request(reader: &mut impl BufRead) -> Option<(Vec<String>, Vec<u8>)> {
     let mut head = Vec::new();
     loop {
         let mut line = String::new();

@@ -127,7 +127,7 @@ impl ApplySession {
         if self.settings.sandbox {
             "the embedded sandbox".to_owned()
         } else {
-            self.base_url.clone()
+            crate::secret::masked_url(&self.base_url)
         }
     }
 

@@ -2,6 +2,8 @@
 //! JSON schema is generated from) and the checked [`Campaign`] the pipeline uses.
 //! Loading reports every problem in the file at once, each at its line and column.
 
+use crate::campaign::field_errors::FieldErrors;
+pub use crate::campaign::http_url::is_http_url;
 use crate::campaign::sender::{Sender, SenderFile};
 use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
@@ -106,7 +108,8 @@ pub struct ButtonFile {
     #[serde(rename = "type")]
     #[schemars(with = "ButtonType")]
     pub kind: Spanned<String>,
-    /// For `url` buttons: the URL suffix (an expression).
+    /// For a `url` button whose URL ends in a parameter (a dynamic URL
+    /// button): the URL suffix (an expression). A static URL button has none.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub parameter: Option<Spanned<String>>,
@@ -220,7 +223,10 @@ pub struct Media {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ButtonKind {
+    /// A URL button whose suffix is a parameter.
     Url,
+    /// A URL button with a fixed URL: it takes no parameter.
+    StaticUrl,
     QuickReply,
     Call,
 }
@@ -229,6 +235,7 @@ impl ButtonKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ButtonKind::Url => "url",
+            ButtonKind::StaticUrl => "static_url",
             ButtonKind::QuickReply => "quick_reply",
             ButtonKind::Call => "call",
         }
@@ -373,7 +380,7 @@ fn base_dir(path: &Path) -> PathBuf {
 }
 
 /// Turns the YAML shape into a [`Campaign`], collecting every problem.
-pub(super) struct Checker<'a> {
+struct Checker<'a> {
     source: &'a SourceFile,
     problems: Diagnostics,
 }
@@ -471,33 +478,6 @@ impl<'a> Checker<'a> {
             base_dir(&self.source.path).join(&file.value)
         });
         OptOut { keywords, file }
-    }
-
-    /// An error at a spanned value, with a snippet underlining it.
-    pub(super) fn error<T>(
-        &mut self,
-        at: &Spanned<T>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) {
-        let (line, column) = yaml::position(at);
-        let text = self.source.line(line).unwrap_or_default().to_owned();
-        let width = yaml::token_width(&text, column);
-        let diagnostic = Diagnostic::error(code, message)
-            .at(&self.source.path, line, column)
-            .with_source(text, width);
-        self.problems.push(diagnostic);
-    }
-
-    pub(super) fn error_help<T>(
-        &mut self,
-        at: &Spanned<T>,
-        code: &'static str,
-        message: impl Into<String>,
-        help: impl Into<String>,
-    ) {
-        self.error(at, code, message);
-        self.problems.help_last(help.into());
     }
 
     fn version(&mut self, version: &Spanned<u32>) {
@@ -669,8 +649,12 @@ impl<'a> Checker<'a> {
                 return None;
             }
         };
+        let kind = match kind {
+            ButtonKind::Url if button.parameter.is_none() => ButtonKind::StaticUrl,
+            kind => kind,
+        };
         let (wanted, unwanted) = match kind {
-            ButtonKind::Url => (
+            ButtonKind::Url | ButtonKind::StaticUrl => (
                 button.parameter.as_ref().map(|p| (p, "parameter")),
                 button.payload.as_ref().map(|p| (p, "payload")),
             ),
@@ -691,14 +675,7 @@ impl<'a> Checker<'a> {
             self.error(
                 value,
                 "campaign.button",
-                format!("a `{}` button has no `{name}`", kind.as_str()),
-            );
-        }
-        if kind == ButtonKind::Url && wanted.is_none() {
-            self.error(
-                &button.kind,
-                "campaign.button",
-                "a `url` button needs a `parameter` (the URL suffix)",
+                format!("a `{}` button has no `{name}`", button.kind.value),
             );
         }
         Some(Button {
@@ -830,6 +807,30 @@ impl<'a> Checker<'a> {
     }
 }
 
+impl FieldErrors for Checker<'_> {
+    /// An error at a spanned value, with a snippet underlining it.
+    fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>) {
+        let (line, column) = yaml::position(at);
+        let text = self.source.line(line).unwrap_or_default().to_owned();
+        let width = yaml::token_width(&text, column);
+        let diagnostic = Diagnostic::error(code, message)
+            .at(&self.source.path, line, column)
+            .with_source(text, width);
+        self.problems.push(diagnostic);
+    }
+
+    fn error_help<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        self.error(at, code, message);
+        self.problems.help_last(help.into());
+    }
+}
+
 fn expr(value: &Spanned<String>, field: &str) -> Expr {
     let (line, column) = yaml::position(value);
     Expr {
@@ -846,15 +847,4 @@ fn exprs(values: &[Spanned<String>], field: &str) -> Vec<Expr> {
         .enumerate()
         .map(|(index, value)| expr(value, &format!("{field}[{index}]")))
         .collect()
-}
-
-/// Whether `text` is an absolute http or https URL with a host.
-pub fn is_http_url(text: &str) -> bool {
-    let rest = text
-        .strip_prefix("https://")
-        .or_else(|| text.strip_prefix("http://"));
-    rest.is_some_and(|rest| {
-        let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        !host.is_empty() && !text.contains(char::is_whitespace)
-    })
 }

@@ -3,6 +3,8 @@
 
 #[allow(clippy::module_inception)]
 mod campaign;
+mod field_errors;
+mod http_url;
 pub mod provider_limits;
 pub mod schema;
 pub mod sender;

@@ -4,7 +4,8 @@
 //! provider's fields are checked like every other field; a field another
 //! provider takes is an error naming the provider.
 
-use super::campaign::{Checker, is_http_url};
+use super::field_errors::FieldErrors;
+use super::http_url::is_http_url;
 pub use super::sinch_conversation_sender::{ConversationRegion, SinchConversationSender};
 use super::yaml::Spanned;
 use schemars::JsonSchema;
@@ -144,7 +145,7 @@ impl Sender {
     }
 
     /// Checks `file` for its provider, reporting every problem to `checker`.
-    pub(super) fn check(sender: Spanned<SenderFile>, checker: &mut Checker<'_>) -> Sender {
+    pub(super) fn check(sender: Spanned<SenderFile>, checker: &mut impl FieldErrors) -> Sender {
         let at = Spanned {
             value: (),
             referenced: sender.referenced,
@@ -185,7 +186,7 @@ impl Sender {
     }
 }
 
-fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> SinchV1Sender {
+fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut impl FieldErrors) -> SinchV1Sender {
     let bot_id = match &file.bot_id {
         Some(bot_id) => {
             if bot_id.value.trim().is_empty() || bot_id.value.contains(['/', '?', '#', ' ']) {
@@ -244,7 +245,7 @@ fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> Si
 }
 
 /// The fields `kind` does not take, each an error naming the provider.
-fn foreign_fields(file: &SenderFile, kind: ProviderKind, checker: &mut Checker<'_>) {
+fn foreign_fields(file: &SenderFile, kind: ProviderKind, checker: &mut impl FieldErrors) {
     let fields = [
         ("bot_id", &file.bot_id, ProviderKind::SinchWhatsappV1),
         (
@@ -274,7 +275,7 @@ fn foreign_fields(file: &SenderFile, kind: ProviderKind, checker: &mut Checker<'
 }
 
 /// An endpoint must be an absolute http(s) URL.
-pub(super) fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
+pub(super) fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut impl FieldErrors) {
     if let Some(endpoint) = endpoint
         && !is_http_url(&endpoint.value)
     {

@@ -5,7 +5,7 @@
 //! proxy may replace: `endpoint` (the API) and `auth_endpoint` (the OAuth2
 //! token host).
 
-use super::campaign::Checker;
+use super::field_errors::FieldErrors;
 use super::sender::{SenderFile, check_endpoint};
 use super::yaml::Spanned;
 
@@ -48,7 +48,7 @@ pub struct SinchConversationSender {
 pub(super) fn check(
     file: SenderFile,
     at: &Spanned<()>,
-    checker: &mut Checker<'_>,
+    checker: &mut impl FieldErrors,
 ) -> SinchConversationSender {
     let project_id = identifier(
         file.project_id.as_ref(),
@@ -98,7 +98,7 @@ fn identifier(
     field: &str,
     what: &str,
     at: &Spanned<()>,
-    checker: &mut Checker<'_>,
+    checker: &mut impl FieldErrors,
 ) -> String {
     match value {
         Some(value) => {

@@ -35,7 +35,8 @@ pub struct ApprovedTemplate {
     pub header_params: usize,
     #[serde(default)]
     pub body_params: usize,
-    /// Button types in template order: `url`, `quick_reply`, `call`.
+    /// Button types in template order: `url` (a URL ending in a parameter),
+    /// `static_url` (a fixed URL), `quick_reply`, `call`.
     #[serde(default)]
     pub buttons: Vec<String>,
 }

@@ -45,6 +45,17 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
             return Ok(ExitStatus::Invalid);
         }
     };
+    if let Some(report) = &options.report {
+        let location = crate::journal::StateLocation::for_campaign(
+            &options.campaign,
+            options.state_dir.as_deref(),
+        );
+        if let Err(error) = crate::plan::output_path::refuse_overwriting(report, &loaded, &location)
+        {
+            output.message(&format!("error: {error:#}"));
+            return Ok(ExitStatus::Usage);
+        }
+    }
     let (token, access_key) = match credentials(&options, &loaded) {
         Ok(credentials) => credentials,
         Err(error) => {

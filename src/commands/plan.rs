@@ -41,6 +41,12 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         }
     };
     let location = StateLocation::for_campaign(&options.campaign, options.state_dir.as_deref());
+    if let Some(out) = &options.out
+        && let Err(error) = crate::plan::output_path::refuse_overwriting(out, &loaded, &location)
+    {
+        output.message(&format!("error: {error:#}"));
+        return Ok(ExitStatus::Usage);
+    }
     let journal = JournalClasses::open(
         &location,
         &loaded.campaign.name,

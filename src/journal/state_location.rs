@@ -19,6 +19,18 @@ impl StateLocation {
     }
 }
 
+impl StateLocation {
+    /// The files holding the state, which nothing may be written over.
+    pub fn state_files(&self) -> Vec<PathBuf> {
+        match self {
+            StateLocation::Folder(dir) => ["", "-wal", "-shm"]
+                .iter()
+                .map(|suffix| dir.join(format!("{}{suffix}", super::sqlite::FILE)))
+                .collect(),
+        }
+    }
+}
+
 impl From<PathBuf> for StateLocation {
     fn from(folder: PathBuf) -> StateLocation {
         StateLocation::Folder(folder)

@@ -29,7 +29,10 @@ pub fn of_message(message: &TemplateMessage) -> Vec<(String, String)> {
     for (index, button) in message.buttons.iter().enumerate() {
         let value = match button {
             Button::Call => "call".to_owned(),
-            Button::Url { parameter } => format!("url {parameter}"),
+            Button::Url {
+                parameter: Some(parameter),
+            } => format!("url {parameter}"),
+            Button::Url { parameter: None } => "url".to_owned(),
             Button::QuickReply { payload } => {
                 format!("quick_reply {}", payload.as_deref().unwrap_or(""))
                     .trim_end()

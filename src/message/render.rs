@@ -196,8 +196,9 @@ impl Renderer {
             .map(|button| match button.kind {
                 ButtonKind::Call => Button::Call,
                 ButtonKind::Url => Button::Url {
-                    parameter: button.value.as_ref().map(&mut render).unwrap_or_default(),
+                    parameter: Some(button.value.as_ref().map(&mut render).unwrap_or_default()),
                 },
+                ButtonKind::StaticUrl => Button::Url { parameter: None },
                 ButtonKind::QuickReply => Button::QuickReply {
                     payload: button.value.as_ref().map(&mut render),
                 },

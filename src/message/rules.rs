@@ -1,7 +1,9 @@
 //! WhatsApp's rules for a rendered message, checked per recipient before
-//! anything is sent: parameters not empty, no newline or tab, at most four
-//! consecutive spaces, header and body length limits, absolute http(s) media
-//! URLs of an accepted content type. Each violation names the parameter.
+//! anything is sent: parameters not empty, no newline or tab, no other
+//! control character (ESC, BEL, NUL, …: WhatsApp refuses them, and a
+//! terminal would run them), at most four consecutive spaces, header and body
+//! length limits, absolute http(s) media URLs of an accepted content type.
+//! Each violation names the parameter.
 
 use crate::campaign::{Campaign, is_http_url};
 use crate::message::{Button, Media, TemplateMessage};
@@ -60,7 +62,9 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
     }
     for (index, button) in message.buttons.iter().enumerate() {
         match button {
-            Button::Url { parameter } => text_param(
+            Button::Url {
+                parameter: Some(parameter),
+            } => text_param(
                 &format!("template.buttons[{index}].parameter"),
                 parameter,
                 &mut found,
@@ -74,7 +78,9 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
                     &mut found,
                 );
             }
-            Button::QuickReply { payload: None } | Button::Call => {}
+            Button::Url { parameter: None }
+            | Button::QuickReply { payload: None }
+            | Button::Call => {}
         }
     }
     media(campaign, &message.media, &mut found);
@@ -100,6 +106,20 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
             "param.whitespace",
             field,
             format!("the parameter contains {name}: `{}`", value.escape_debug()),
+        ));
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        found.push(Violation::new(
+            "param.control",
+            field,
+            format!(
+                "the parameter contains the control character U+{:04X}: `{}`",
+                u32::from(c),
+                value.escape_debug()
+            ),
         ));
     }
     let mut run = 0;
@@ -190,5 +210,10 @@ mod tests {
         assert_eq!(rules("   "), vec!["param.empty"]);
         assert_eq!(rules("a\nb"), vec!["param.whitespace"]);
         assert_eq!(rules("a\tb"), vec!["param.whitespace"]);
+        assert_eq!(rules("\u{1b}[2Kok"), vec!["param.control"]);
+        assert_eq!(rules("bell\u{7}"), vec!["param.control"]);
+        assert_eq!(rules("nul\u{0}"), vec!["param.control"]);
+        assert_eq!(rules("c1\u{9b}"), vec!["param.control"]);
+        assert!(rules("Zoë ✓").is_empty());
     }
 }

@@ -59,8 +59,11 @@ impl Media {
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Button {
     Call,
+    /// A URL button: a dynamic one carries its URL suffix; a static one is
+    /// listed, in template order, without a parameter.
     Url {
-        parameter: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parameter: Option<String>,
     },
     QuickReply {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -68,6 +68,18 @@ pub struct Loaded {
 }
 
 impl Loaded {
+    /// Every file the campaign reads (or appends opt-outs to), as named.
+    pub fn input_files(&self) -> Vec<PathBuf> {
+        let campaign = &self.campaign;
+        let mut files = vec![campaign.source.path.clone(), campaign.audience.file.clone()];
+        files.extend(campaign.audience.suppress.iter().cloned());
+        if let CatalogStatus::Checked(path) = &self.catalog {
+            files.push(path.clone());
+        }
+        files.extend(campaign.opt_out.file.iter().cloned());
+        files
+    }
+
     /// Loads `path` and all it refers to; every problem is reported at once.
     pub fn load(path: &Path) -> Result<Loaded, Diagnostics> {
         let campaign = Campaign::load(path)?;

@@ -6,6 +6,7 @@ pub mod counts;
 pub mod git_revision;
 pub mod journal_classes;
 pub mod media_check;
+pub mod output_path;
 #[allow(clippy::module_inception)]
 mod plan;
 pub mod plan_diff;

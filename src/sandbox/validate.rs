@@ -385,14 +385,10 @@ impl Check {
             "call" => self.fields(path, button, &["type"]),
             "url" => {
                 self.fields(path, button, &["type", "parameter"]);
-                match button.get("parameter") {
-                    Some(parameter) => {
-                        self.non_empty_string(&format!("{path}.parameter"), parameter)
-                    }
-                    None => self.problem(
-                        &format!("{path}.parameter"),
-                        "is required for `url` buttons",
-                    ),
+                // A static URL button is listed without a parameter; only a
+                // dynamic one carries its URL suffix.
+                if let Some(parameter) = button.get("parameter") {
+                    self.non_empty_string(&format!("{path}.parameter"), parameter);
                 }
             }
             "quick_reply" => {

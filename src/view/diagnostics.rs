@@ -4,6 +4,7 @@
 
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::view::neutralise;
 use std::fmt::Write as _;
 
 /// `word` in the severity's colour when `colour` is on.
@@ -49,7 +50,7 @@ pub fn render_diagnostic(diagnostic: &Diagnostic, colour: bool) -> String {
         text,
         "{}: {}",
         paint(word, diagnostic.severity, colour),
-        diagnostic.message
+        neutralise(&diagnostic.message)
     );
     if let Some(location) = &diagnostic.location {
         let mut place = format!("{}:{}", location.file.display(), location.line);
@@ -59,7 +60,7 @@ pub fn render_diagnostic(diagnostic: &Diagnostic, colour: bool) -> String {
         if let Some(field) = &diagnostic.field {
             let _ = write!(place, " ({field})");
         }
-        let _ = writeln!(text, "  ——▶ {place}");
+        let _ = writeln!(text, "  ——▶ {}", neutralise(&place));
         if let (Some(line), true) = (&diagnostic.source_line, location.column > 0) {
             let number = location.line.to_string();
             let pad = " ".repeat(number.len());
@@ -69,14 +70,14 @@ pub fn render_diagnostic(diagnostic: &Diagnostic, colour: bool) -> String {
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let _ = writeln!(text, "{pad} |");
-            let _ = writeln!(text, "{number} | {line}");
+            let _ = writeln!(text, "{number} | {}", neutralise(line));
             let _ = writeln!(text, "{pad} | {indent}{}", "^".repeat(diagnostic.width));
         }
     } else if let Some(field) = &diagnostic.field {
-        let _ = writeln!(text, "  ——▶ {field}");
+        let _ = writeln!(text, "  ——▶ {}", neutralise(field));
     }
     if let Some(help) = &diagnostic.help {
-        let _ = writeln!(text, "  = help: {help}");
+        let _ = writeln!(text, "  = help: {}", neutralise(help));
     }
     text
 }

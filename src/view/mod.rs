@@ -6,7 +6,9 @@ pub mod apply;
 pub mod diagnostics;
 pub mod diff;
 mod format;
+mod neutralise;
 pub mod plan;
 pub mod status;
 
 pub use format::Format;
+pub use neutralise::neutralise;

@@ -364,7 +364,10 @@ fn message(out: &mut String, message: &TemplateMessage) {
     for button in &message.buttons {
         let text = match button {
             Button::Call => "call".to_owned(),
-            Button::Url { parameter } => format!("url {parameter}"),
+            Button::Url {
+                parameter: Some(parameter),
+            } => format!("url {parameter}"),
+            Button::Url { parameter: None } => "url".to_owned(),
             Button::QuickReply { payload } => {
                 format!("quick_reply {}", payload.as_deref().unwrap_or(""))
             }

@@ -115,7 +115,7 @@ async fn bodies_built_from_the_wire_types_are_accepted() {
                 buttons: vec![
                     Button::Call,
                     Button::Url {
-                        parameter: "SPRING20".into(),
+                        parameter: Some("SPRING20".into()),
                     },
                     Button::QuickReply { payload: None },
                 ],

@@ -16,5 +16,6 @@ mod summary;
 #[cfg(test)]
 mod tests;
 
+pub use connection::FILE;
 pub use sqlite_journal::SqliteJournal;
 pub use sqlite_view::SqliteView;

@@ -401,7 +401,7 @@ mod tests {
             buttons: vec![
                 Button::Call,
                 Button::Url {
-                    parameter: "p".into(),
+                    parameter: Some("p".into()),
                 },
                 Button::QuickReply { payload: None },
             ],

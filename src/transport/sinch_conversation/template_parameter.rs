@@ -186,9 +186,11 @@ pub fn parameters(message: &TemplateMessage) -> Vec<(ParameterKey, &str)> {
     for (i, button) in (0..).zip(&message.buttons) {
         match button {
             Button::Call => {}
-            // A static URL button (empty parameter) sends no key.
-            Button::Url { parameter } if !parameter.is_empty() => {
-                out.push((ParameterKey::ButtonUrl(i), parameter.as_str()));
+            // A static URL button (no or an empty parameter) sends no key.
+            Button::Url {
+                parameter: Some(suffix),
+            } if !suffix.is_empty() => {
+                out.push((ParameterKey::ButtonUrl(i), suffix.as_str()));
             }
             Button::Url { .. } => {}
             Button::QuickReply { payload } => {
@@ -268,11 +270,9 @@ mod tests {
             },
             buttons: vec![
                 Button::Call,
+                Button::Url { parameter: None },
                 Button::Url {
-                    parameter: String::new(),
-                },
-                Button::Url {
-                    parameter: "p".into(),
+                    parameter: Some("p".into()),
                 },
                 Button::QuickReply { payload: None },
                 Button::QuickReply {

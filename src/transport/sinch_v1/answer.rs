@@ -11,8 +11,13 @@ use crate::transport::{RecipientResult, Verdict};
 use hyper::StatusCode;
 use std::time::Duration;
 
-/// What to check when the provider refuses the credentials.
+/// What to check when the provider refuses the credentials and says no more.
 pub const CREDENTIALS_HINT: &str = "check SINCH_TOKEN, the bot id and `sender.region`";
+/// What to check when the refusal speaks of the token.
+const TOKEN_HINT: &str =
+    "the token is probably wrong, expired or revoked: check SINCH_TOKEN (or --token-file)";
+/// What to check when the refusal speaks of the bot or the path.
+const BOT_HINT: &str = "the bot id or the region is probably wrong (a bot is reached only in its own region): check `sender.bot_id` and `sender.region`";
 /// How much of an unreadable answer is kept for the report.
 const BODY_KEPT: usize = 500;
 
@@ -36,10 +41,7 @@ pub fn classify(
                 ),
             });
     }
-    let error: ErrorBody = serde_json::from_slice(body).unwrap_or_else(|_| ErrorBody {
-        message: excerpt(body),
-        details: None,
-    });
+    let error = error_body(body);
     Err(match code {
         429 | 503 => SendError::Throttled {
             status: code,
@@ -47,8 +49,11 @@ pub fn classify(
         },
         401 | 403 | 404 => SendError::Unauthorized {
             status: code,
-            message: error.message,
-            hint: CREDENTIALS_HINT,
+            hint: credentials_hint(&error),
+            message: match &error.details {
+                Some(details) => format!("{} ({details})", error.message),
+                None => error.message,
+            },
         },
         400..=499 => SendError::Rejected {
             status: code,
@@ -100,9 +105,57 @@ fn answered(recipients: &[Phone], status: u16, response: &SendResponse) -> Vec<R
         .collect()
 }
 
+/// The error an answer's body carries: Sinch's `{message, details}` (or
+/// `reason`), else a bounded excerpt of whatever the body is, so a refusal
+/// always says something.
+fn error_body(body: &[u8]) -> ErrorBody {
+    match serde_json::from_slice::<ErrorBody>(body) {
+        Ok(error) if !error.message.trim().is_empty() => error,
+        Ok(ErrorBody {
+            details: Some(details),
+            ..
+        }) if !details.trim().is_empty() => ErrorBody {
+            message: details,
+            details: None,
+        },
+        _ => ErrorBody {
+            message: if body.iter().all(u8::is_ascii_whitespace) {
+                "(an empty answer)".to_owned()
+            } else {
+                excerpt(body)
+            },
+            details: None,
+        },
+    }
+}
+
+/// Which credential a refusal probably means, from what it says: Sinch
+/// answers 401 both for a bad token and for a bot unknown in the region.
+fn credentials_hint(error: &ErrorBody) -> &'static str {
+    let said = format!(
+        "{} {}",
+        error.message,
+        error.details.as_deref().unwrap_or_default()
+    )
+    .to_ascii_lowercase();
+    if said.contains("token") || said.contains("bearer") || said.contains("expired") {
+        TOKEN_HINT
+    } else if said.contains("bot") || said.contains("not found") || said.contains("region") {
+        BOT_HINT
+    } else {
+        CREDENTIALS_HINT
+    }
+}
+
+/// At most [`BODY_KEPT`] characters of `body`, with control characters
+/// (which could rewrite a terminal or a report) shown as `�`.
 fn excerpt(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
-    let mut short: String = text.chars().take(BODY_KEPT).collect();
+    let mut short: String = text
+        .chars()
+        .take(BODY_KEPT)
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
     if text.chars().count() > BODY_KEPT {
         short.push('…');
     }
@@ -112,6 +165,60 @@ fn excerpt(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_always_say_something_and_which_credential() {
+        let classify = |status, body: &[u8]| classify(status, None, body, &[]).unwrap_err();
+        let odd = classify(
+            StatusCode::BAD_REQUEST,
+            br#"{"error":{"code":400,"text":"no"}}"#,
+        );
+        assert_eq!(
+            odd.to_string(),
+            r#"rejected (400): {"error":{"code":400,"text":"no"}}"#
+        );
+        let empty = classify(StatusCode::BAD_REQUEST, b"");
+        assert_eq!(empty.to_string(), "rejected (400): (an empty answer)");
+        let escapes = classify(StatusCode::BAD_REQUEST, b"\x1b[2Kfake\x07");
+        assert_eq!(
+            escapes.to_string(),
+            "rejected (400): \u{fffd}[2Kfake\u{fffd}"
+        );
+        let token = classify(
+            StatusCode::UNAUTHORIZED,
+            br#"{"message":"unauthorized","details":"invalid bearer token"}"#,
+        );
+        assert!(matches!(
+            &token,
+            SendError::Unauthorized { message, hint, .. }
+                if message == "unauthorized (invalid bearer token)" && *hint == TOKEN_HINT
+        ));
+        let bot = classify(
+            StatusCode::UNAUTHORIZED,
+            br#"{"message":"unauthorized","details":"unknown bot id `acme`"}"#,
+        );
+        assert!(matches!(bot, SendError::Unauthorized { hint, .. } if hint == BOT_HINT));
+        let bare = classify(StatusCode::UNAUTHORIZED, b"{}");
+        assert!(matches!(bare, SendError::Unauthorized { hint, .. } if hint == CREDENTIALS_HINT));
+    }
+
+    #[test]
+    fn an_answer_without_type_is_still_read() {
+        let phone = Phone::from_digits("447700900123").unwrap();
+        let results = classify(
+            StatusCode::CREATED,
+            None,
+            br#"{"statuses":[{"message_id":"m1","recipient":"+447700900123","status":"success","state":"queued"}]}"#,
+            &[phone],
+        )
+        .unwrap();
+        assert_eq!(
+            results[0].verdict,
+            Verdict::Sent {
+                message_id: Some("m1".to_owned())
+            }
+        );
+    }
 
     #[test]
     fn answers_are_classed_by_what_may_follow() {

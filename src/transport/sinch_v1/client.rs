@@ -59,7 +59,8 @@ impl SinchClient {
     /// A client POSTing JSON to `url`, with `token` as the bearer on every
     /// request if given (else each request brings its own `Authorization`).
     pub fn at(url: &str, token: Option<SecretString>) -> anyhow::Result<SinchClient> {
-        let not_a_url = |why: &str| anyhow::anyhow!("`{url}` is not an http or https URL: {why}");
+        let shown = crate::secret::masked_url(url);
+        let not_a_url = |why: &str| anyhow::anyhow!("`{shown}` is not an http or https URL: {why}");
         let uri: Uri = url
             .parse()
             .map_err(|error| not_a_url(&format!("{error}")))?;

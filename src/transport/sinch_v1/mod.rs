@@ -61,7 +61,7 @@ impl SinchV1 {
         Ok(SinchV1 {
             client: SinchClient::new(base_url, bot_id, token)?,
             body: RequestBody::new(callback),
-            base_url: base_url.to_owned(),
+            base_url: crate::secret::masked_url(base_url),
         })
     }
 }

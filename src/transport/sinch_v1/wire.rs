@@ -15,10 +15,11 @@ pub struct SendRequest {
     pub callback: Option<String>,
 }
 
-/// The 201 answer to a send.
+/// The 201 answer to a send. Only `statuses` matters: an answer without
+/// `type` (which some Sinch clients never read) is still an answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SendResponse {
-    #[serde(rename = "type")]
+    #[serde(rename = "type", default)]
     pub kind: String,
     pub statuses: Vec<RecipientStatus>,
 }
@@ -93,7 +94,7 @@ mod tests {
                 },
                 buttons: vec![
                     Button::Url {
-                        parameter: "SPRING20".into(),
+                        parameter: Some("SPRING20".into()),
                     },
                     Button::QuickReply {
                         payload: Some("stop".into()),
