@@ -107,7 +107,7 @@ impl SinchConversation {
             client: SinchClient::at(&url, None)?,
             tokens: TokenSource::new(auth_base, key)?,
             target: Arc::new(Target {
-                base_url: base_url.to_owned(),
+                base_url: crate::secret::masked_url(base_url),
                 project_id: sender.project_id.clone(),
                 app_id: sender.app_id.clone(),
             }),

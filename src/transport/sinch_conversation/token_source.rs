@@ -144,17 +144,19 @@ impl TokenSource {
             .body(request.body.clone())
             .send()
             .await
-            .map_err(|error| unanswered(format!("no answer from `{}`: {error}", request.url)))?;
+            .map_err(|error| {
+                let url = crate::secret::masked_url(&request.url);
+                unanswered(format!("no answer from `{url}`: {}", error.without_url()))
+            })?;
         let status = answer.status().as_u16();
         let headers: Vec<(String, String)> = answer
             .headers()
             .iter()
             .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect();
-        let body = answer
-            .bytes()
-            .await
-            .map_err(|error| unanswered(format!("the answer was cut off: {error}")))?;
+        let body = answer.bytes().await.map_err(|error| {
+            unanswered(format!("the answer was cut off: {}", error.without_url()))
+        })?;
         let pairs: Vec<(&str, &str)> = headers
             .iter()
             .map(|(n, v)| (n.as_str(), v.as_str()))
