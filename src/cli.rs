@@ -127,6 +127,14 @@ struct ListenArgs {
     /// Refuse callbacks not signed with the HMAC key in this file (401).
     #[arg(long, value_name = "PATH")]
     hmac_key_file: Option<PathBuf>,
+    /// Meta webhooks: answer the verification handshake for the verify token
+    /// in this file (otherwise every handshake is refused).
+    #[arg(long, value_name = "PATH")]
+    verify_token_file: Option<PathBuf>,
+    /// Meta webhooks: refuse those whose `X-Hub-Signature-256` is not signed
+    /// with the app secret in this file (401).
+    #[arg(long, value_name = "PATH")]
+    app_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -190,7 +198,8 @@ struct ApplyArgs {
     /// The folder holding the journal (default: `.wacast/` beside the campaign).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
-    /// Read the API token from this file instead of `SINCH_TOKEN`.
+    /// Read the API token from this file instead of `SINCH_TOKEN` (or
+    /// `WHATSAPP_TOKEN` for a `meta-cloud` campaign).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     /// Send again to recipients whose earlier outcome is unknown.
@@ -381,6 +390,8 @@ impl Cli {
                 allow_remote: args.allow_remote,
                 state_dir: args.state_dir,
                 hmac_key_file: args.hmac_key_file,
+                verify_token_file: args.verify_token_file,
+                app_secret_file: args.app_secret_file,
                 campaigns: args.campaigns,
             }),
             CliCommand::Status {
@@ -405,6 +416,9 @@ impl Cli {
                     state_dir: args.state_dir,
                     token_file: args.token_file,
                     token: std::env::var("SINCH_TOKEN")
+                        .ok()
+                        .map(crate::secret::SecretString::new),
+                    whatsapp_token: std::env::var("WHATSAPP_TOKEN")
                         .ok()
                         .map(crate::secret::SecretString::new),
                     resend_unknown: args.resend_unknown,

@@ -161,6 +161,8 @@ impl ApplySession {
             rate_per_second: delivery.rate_per_second,
             max_attempts: delivery.max_attempts,
             stop_deadline: STOP_DEADLINE,
+            campaign: self.loaded.campaign.name.clone(),
+            opt_out_file: self.loaded.campaign.opt_out.file.clone(),
         };
         let ApplySession {
             _lock,
@@ -260,11 +262,20 @@ fn send_all(
             .as_ref()
             .map_or_else(|| base_url.to_owned(), SandboxHandle::base_url);
         let callback = campaign.message_callback();
-        let provider = Provider::new(&campaign.sender, &url, token, callback.as_deref())?;
+        let provider = Provider::new(
+            &campaign.sender,
+            &url,
+            token,
+            callback.as_deref(),
+            &campaign.name,
+        )?;
         let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
         let ended = match provider {
             Provider::SinchV1(transport) => {
+                send::run(writer, run, total, transport, send_settings, stop, progress).await
+            }
+            Provider::MetaCloud(transport) => {
                 send::run(writer, run, total, transport, send_settings, stop, progress).await
             }
         };

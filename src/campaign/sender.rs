@@ -5,6 +5,7 @@
 //! provider takes is an error naming the provider.
 
 use super::campaign::{Checker, is_http_url};
+use super::meta_cloud_sender::MetaCloudSender;
 use super::yaml::Spanned;
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -26,10 +27,19 @@ pub struct SenderFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub region: Option<Spanned<String>>,
-    /// A base URL that overrides the region (e.g. a local sandbox).
+    /// A base URL that overrides the region (e.g. a local sandbox); for
+    /// `meta-cloud`, it replaces `https://graph.facebook.com`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub endpoint: Option<Spanned<String>>,
+    /// Meta WhatsApp Cloud API: the id Meta gives the business number (digits; not the number).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub phone_number_id: Option<Spanned<String>>,
+    /// Meta WhatsApp Cloud API: the Graph API version in the path, e.g. `v23.0` (the default).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub graph_version: Option<Spanned<String>>,
 }
 
 /// The providers wacast sends through.
@@ -38,15 +48,18 @@ pub struct SenderFile {
 pub enum ProviderKind {
     /// Sinch's WhatsApp API v1.
     SinchWhatsappV1,
+    /// Meta's WhatsApp Cloud API (the Graph API), without a reseller.
+    MetaCloud,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 1] = [ProviderKind::SinchWhatsappV1];
+    pub const ALL: [ProviderKind; 2] = [ProviderKind::SinchWhatsappV1, ProviderKind::MetaCloud];
 
     /// The name in campaign files.
     pub fn as_str(self) -> &'static str {
         match self {
             ProviderKind::SinchWhatsappV1 => "sinch-whatsapp-v1",
+            ProviderKind::MetaCloud => "meta-cloud",
         }
     }
 
@@ -77,6 +90,7 @@ impl Region {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sender {
     SinchV1(SinchV1Sender),
+    MetaCloud(MetaCloudSender),
 }
 
 /// A Sinch WhatsApp v1 bot.
@@ -92,6 +106,7 @@ impl Sender {
     pub fn kind(&self) -> ProviderKind {
         match self {
             Sender::SinchV1(_) => ProviderKind::SinchWhatsappV1,
+            Sender::MetaCloud(_) => ProviderKind::MetaCloud,
         }
     }
 
@@ -100,6 +115,7 @@ impl Sender {
     pub fn account(&self) -> &str {
         match self {
             Sender::SinchV1(sender) => &sender.bot_id,
+            Sender::MetaCloud(sender) => &sender.phone_number_id,
         }
     }
 
@@ -107,6 +123,7 @@ impl Sender {
     pub fn endpoint(&self) -> Option<&str> {
         match self {
             Sender::SinchV1(sender) => sender.endpoint.as_deref(),
+            Sender::MetaCloud(sender) => sender.endpoint.as_deref(),
         }
     }
 
@@ -114,6 +131,7 @@ impl Sender {
     pub fn region(&self) -> Option<&'static str> {
         match self {
             Sender::SinchV1(sender) => sender.region.map(Region::as_str),
+            Sender::MetaCloud(_) => None,
         }
     }
 
@@ -144,8 +162,46 @@ impl Sender {
                 ProviderKind::SinchWhatsappV1
             }),
         };
+        not_taken(&file, kind, checker);
         match kind {
             ProviderKind::SinchWhatsappV1 => Sender::SinchV1(sinch_v1(file, &at, checker)),
+            ProviderKind::MetaCloud => {
+                Sender::MetaCloud(super::meta_cloud_sender::check(file, &at, checker))
+            }
+        }
+    }
+}
+
+/// Reports each field of `file` that another provider takes, naming it.
+fn not_taken(file: &SenderFile, kind: ProviderKind, checker: &mut Checker<'_>) {
+    let fields = [
+        ("bot_id", &file.bot_id, ProviderKind::SinchWhatsappV1),
+        ("region", &file.region, ProviderKind::SinchWhatsappV1),
+        (
+            "phone_number_id",
+            &file.phone_number_id,
+            ProviderKind::MetaCloud,
+        ),
+        (
+            "graph_version",
+            &file.graph_version,
+            ProviderKind::MetaCloud,
+        ),
+    ];
+    for (name, value, owner) in fields {
+        if let Some(value) = value
+            && owner != kind
+        {
+            checker.error_help(
+                value,
+                "campaign.sender",
+                format!(
+                    "`{name}` is a field of the `{}` provider, not of `{}`",
+                    owner.as_str(),
+                    kind.as_str()
+                ),
+                format!("remove `{name}`, or set `provider: {}`", owner.as_str()),
+            );
         }
     }
 }
@@ -209,7 +265,7 @@ fn sinch_v1(file: SenderFile, at: &Spanned<()>, checker: &mut Checker<'_>) -> Si
 }
 
 /// An endpoint must be an absolute http(s) URL.
-fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
+pub(super) fn check_endpoint(endpoint: Option<&Spanned<String>>, checker: &mut Checker<'_>) {
     if let Some(endpoint) = endpoint
         && !is_http_url(&endpoint.value)
     {

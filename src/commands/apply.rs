@@ -23,6 +23,8 @@ pub struct Options {
     pub token_file: Option<PathBuf>,
     /// The token from `SINCH_TOKEN`, read at the CLI edge.
     pub token: Option<SecretString>,
+    /// The token from `WHATSAPP_TOKEN` (for `meta-cloud`), read at the CLI edge.
+    pub whatsapp_token: Option<SecretString>,
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub format: Format,
@@ -39,10 +41,16 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
             return Ok(ExitStatus::Invalid);
         }
     };
+    let provider = loaded.campaign.sender.kind();
+    let from_env = match provider {
+        crate::campaign::ProviderKind::SinchWhatsappV1 => options.token.as_ref(),
+        crate::campaign::ProviderKind::MetaCloud => options.whatsapp_token.as_ref(),
+    };
     let token = match crate::apply::credentials::token(
         options.sandbox,
         options.token_file.as_deref(),
-        options.token.as_ref(),
+        from_env,
+        crate::apply::credentials::variable(provider),
     ) {
         Ok(token) => token,
         Err(error) => {

@@ -24,7 +24,7 @@ mod callback_writer;
 mod listen_config;
 mod listen_error;
 mod listener;
-mod opt_out_file;
+pub mod meta_cloud;
 mod receipt;
 mod routes;
 

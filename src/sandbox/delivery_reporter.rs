@@ -88,12 +88,56 @@ impl DeliveryReporter {
         for state in states {
             tokio::time::sleep(self.delivery.step_delay).await;
             let body = envelope(message, state);
-            self.post(url, body).await;
+            self.post(url, body, &|body| self.sinch_signature(body))
+                .await;
         }
     }
 
+    /// Sinch's signature headers for `body`, with a fresh nonce, when a key is set.
+    fn sinch_signature(&self, body: &str) -> Vec<(&'static str, String)> {
+        let Some(key) = &self.delivery.hmac_key else {
+            return Vec::new();
+        };
+        let nonce = ulid::Ulid::generate().to_string();
+        let signed = signature::sign(key.as_bytes(), body.as_bytes(), &nonce);
+        vec![
+            (SIGNATURE_HEADER, signed),
+            (ALGORITHM_HEADER, ALGORITHM.to_owned()),
+            (NONCE_HEADER, nonce),
+        ]
+    }
+
+    /// POSTs `bodies` to `url` in the background, in order, each after the
+    /// step delay, with the headers `headers` gives each attempt.
+    pub fn post_in_order(
+        &self,
+        url: String,
+        bodies: Vec<String>,
+        headers: impl Fn(&str) -> Vec<(&'static str, String)> + Send + Sync + 'static,
+    ) {
+        let reporter = self.clone();
+        let mut shutdown = self.shutdown.clone();
+        tokio::spawn(async move {
+            let posting = async {
+                for body in bodies {
+                    tokio::time::sleep(reporter.delivery.step_delay).await;
+                    reporter.post(&url, body, &headers).await;
+                }
+            };
+            tokio::select! {
+                () = posting => {}
+                () = until_stopped(&mut shutdown) => {}
+            }
+        });
+    }
+
     /// POSTs one report, retrying until a 2xx answer or the attempts run out.
-    async fn post(&self, url: &str, body: String) {
+    async fn post(
+        &self,
+        url: &str,
+        body: String,
+        headers: &(dyn Fn(&str) -> Vec<(&'static str, String)> + Send + Sync),
+    ) {
         let mut pause = self.delivery.retry_delay;
         for attempt in 1..=self.delivery.attempts {
             let mut request = self
@@ -101,13 +145,8 @@ impl DeliveryReporter {
                 .post(url)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
-            if let Some(key) = &self.delivery.hmac_key {
-                let nonce = ulid::Ulid::generate().to_string();
-                let signed = signature::sign(key.as_bytes(), body.as_bytes(), &nonce);
-                request = request
-                    .header(SIGNATURE_HEADER, signed)
-                    .header(ALGORITHM_HEADER, ALGORITHM)
-                    .header(NONCE_HEADER, nonce);
+            for (name, value) in headers(&body) {
+                request = request.header(name, value);
             }
             match request.send().await {
                 Ok(answer) if answer.status().is_success() => {

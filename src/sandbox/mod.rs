@@ -22,6 +22,7 @@ mod api_error;
 mod config;
 mod delivery_reporter;
 mod fault_injector;
+pub mod meta_cloud;
 mod recorder;
 mod routes;
 mod sandbox_error;

@@ -6,12 +6,14 @@
 use crate::campaign::Sender;
 use crate::secret::SecretString;
 use crate::transport::Transport as _;
+use crate::transport::meta_cloud::MetaCloud;
 use crate::transport::sinch_v1::SinchV1;
 
 /// The transport a campaign sends through.
 #[derive(Clone)]
 pub enum Provider {
     SinchV1(SinchV1),
+    MetaCloud(MetaCloud),
 }
 
 impl Provider {
@@ -21,20 +23,26 @@ impl Provider {
     pub fn base_url(sender: &Sender, endpoint: Option<&str>) -> Option<String> {
         match sender {
             Sender::SinchV1(sender) => SinchV1::base_url(sender, endpoint),
+            Sender::MetaCloud(sender) => Some(MetaCloud::base_url(sender, endpoint)),
         }
     }
 
     /// The transport for `sender` at `base_url`, with `token`, asking for
-    /// status reports at `callback` if given.
+    /// status reports at `callback` if given (providers that take one per
+    /// message), sending `campaign`.
     pub fn new(
         sender: &Sender,
         base_url: &str,
         token: SecretString,
         callback: Option<&str>,
+        campaign: &str,
     ) -> anyhow::Result<Provider> {
         Ok(match sender {
             Sender::SinchV1(sender) => {
                 Provider::SinchV1(SinchV1::new(base_url, &sender.bot_id, token, callback)?)
+            }
+            Sender::MetaCloud(sender) => {
+                Provider::MetaCloud(MetaCloud::new(base_url, sender, token, campaign)?)
             }
         })
     }
@@ -43,6 +51,7 @@ impl Provider {
     pub fn describe(&self) -> &str {
         match self {
             Provider::SinchV1(transport) => transport.describe(),
+            Provider::MetaCloud(transport) => transport.describe(),
         }
     }
 }

@@ -1,20 +1,16 @@
-//! The HTTP client for `POST /whatsapp/v1/{bot_id}/messages`. Each worker
-//! sends over a [`Session`]: an HTTP/1.1 keep-alive connection of its own,
-//! opened when first needed and again whenever the provider closes it, so no
-//! request waits on a shared pool. The bearer token comes from a
-//! [`SecretString`], and every answer is read by [`answer::classify`] into
-//! each recipient's result or a [`SendError`] class. Redirects are not
-//! followed and nothing is retried here, except a request the connection
-//! refused before writing any of it: wacast alone decides what is safe to
-//! send again.
+//! The HTTP client every provider sends with: `POST` of a JSON body to one
+//! URL with a bearer token. Each worker sends over an [`HttpSession`]: an
+//! HTTP/1.1 keep-alive connection of its own, opened when first needed and
+//! again whenever the provider closes it, so no request waits on a shared
+//! pool. The bearer token comes from a [`SecretString`]; the answer comes
+//! back raw ([`Answer`]) for the provider's transport to classify, or as a
+//! [`SendError`] when there is none. Redirects are not followed and nothing
+//! is retried here, except a request the connection refused before writing
+//! any of it: wacast alone decides what is safe to send again.
 
-use crate::phone::Phone;
 use crate::secret::SecretString;
-use crate::transport::RecipientResult;
 use crate::transport::connector::{Connector, Stream};
 use crate::transport::send_error::SendError;
-use crate::transport::sinch_v1::answer;
-use crate::transport::sinch_v1::wire::messages_path;
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::client::conn::http1::SendRequest;
@@ -32,7 +28,7 @@ const ANSWER_MAX: usize = 1 << 20;
 /// request carries (the bearer token among them, marked sensitive) are built
 /// once.
 #[derive(Clone)]
-pub struct SinchClient {
+pub struct HttpClient {
     shared: Arc<Shared>,
 }
 
@@ -45,14 +41,25 @@ struct Shared {
     headers: HeaderMap,
 }
 
-impl SinchClient {
-    /// A client for `bot_id` at `base_url` (e.g. `https://eu1.whatsapp.api.sinch.com`).
-    pub fn new(base_url: &str, bot_id: &str, token: SecretString) -> anyhow::Result<SinchClient> {
-        let url = format!(
-            "{}{}",
-            base_url.trim_end_matches('/'),
-            messages_path(bot_id)
-        );
+/// An answer as it came: its status, headers and body.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// `Retry-After` in seconds or as an HTTP date.
+    pub fn retry_after(&self) -> Option<Duration> {
+        retry_after(&self.headers)
+    }
+}
+
+impl HttpClient {
+    /// A client POSTing to `base_url` (e.g. `https://eu1.whatsapp.api.sinch.com`)
+    /// followed by `path` (e.g. `/whatsapp/v1/{bot_id}/messages`).
+    pub fn new(base_url: &str, path: &str, token: SecretString) -> anyhow::Result<HttpClient> {
+        let url = format!("{}{path}", base_url.trim_end_matches('/'));
         let not_a_url = |why: &str| anyhow::anyhow!("`{url}` is not an http or https URL: {why}");
         let uri: Uri = url
             .parse()
@@ -85,7 +92,7 @@ impl SinchClient {
                 HeaderValue::from_static(concat!("wacast/", env!("CARGO_PKG_VERSION"))),
             ),
         ]);
-        Ok(SinchClient {
+        Ok(HttpClient {
             shared: Arc::new(Shared {
                 connector: Connector::new(&endpoint, CONNECT_TIMEOUT)?,
                 endpoint,
@@ -96,8 +103,8 @@ impl SinchClient {
     }
 
     /// A sender with a connection of its own (opened on its first request).
-    pub fn session(&self) -> Session {
-        Session {
+    pub fn session(&self) -> HttpSession {
+        HttpSession {
             client: self.clone(),
             connection: None,
         }
@@ -134,8 +141,8 @@ impl SinchClient {
 }
 
 /// One worker's connection to the provider.
-pub struct Session {
-    client: SinchClient,
+pub struct HttpSession {
+    client: HttpClient,
     connection: Option<SendRequest<Full<Bytes>>>,
 }
 
@@ -146,22 +153,18 @@ enum Failure {
     Sent(SendError),
 }
 
-impl crate::transport::Session for Session {
-    /// Sends one request whose JSON body is `body` (a
-    /// [`SendRequest`](crate::transport::sinch_v1::wire::SendRequest) to
-    /// `recipients`).
-    async fn send(
-        &mut self,
-        body: Bytes,
-        recipients: &[Phone],
-    ) -> Result<Vec<RecipientResult>, SendError> {
+impl HttpSession {
+    /// POSTs the JSON `body` and returns the answer, whatever its status; an
+    /// error when none came: [`SendError::NotSent`] when nothing was written,
+    /// [`SendError::Uncertain`] when the request may have been read.
+    pub async fn post(&mut self, body: Bytes) -> Result<Answer, SendError> {
         loop {
             let (mut connection, reused) = self.connection().await?;
             let exchange = exchange(&mut connection, self.client.request(body.clone()));
             match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
-                Ok(Ok((status, headers, answer))) => {
+                Ok(Ok(answer)) => {
                     self.connection = Some(connection);
-                    return answer::classify(status, retry_after(&headers), &answer, recipients);
+                    return Ok(answer);
                 }
                 // A kept-alive connection the provider closed meanwhile:
                 // nothing was written, so a new connection (the session has
@@ -182,9 +185,7 @@ impl crate::transport::Session for Session {
             }
         }
     }
-}
 
-impl Session {
     /// The session's connection, ready for a request (opened if there is
     /// none or the last one closed), and whether it carried requests before.
     async fn connection(&mut self) -> Result<(SendRequest<Full<Bytes>>, bool), SendError> {
@@ -200,7 +201,7 @@ impl Session {
 async fn exchange(
     connection: &mut SendRequest<Full<Bytes>>,
     request: Request<Full<Bytes>>,
-) -> Result<(StatusCode, HeaderMap, Bytes), Failure> {
+) -> Result<Answer, Failure> {
     let answer =
         connection
             .send_request(request)
@@ -226,7 +227,11 @@ async fn exchange(
             })
         })?
         .to_bytes();
-    Ok((parts.status, parts.headers, body))
+    Ok(Answer {
+        status: parts.status,
+        headers: parts.headers,
+        body,
+    })
 }
 
 /// `Retry-After` in seconds or as an HTTP date.
