@@ -7,6 +7,7 @@ mod cases;
 mod examples;
 mod link;
 mod listen;
+mod meta_cloud;
 mod plan;
 mod review;
 mod sandbox;

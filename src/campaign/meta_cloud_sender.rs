@@ -74,6 +74,28 @@ pub(super) fn check(
     }
 }
 
+/// Meta's default throughput per business number, in messages per second:
+/// 80, raised automatically up to 1,000 (M `throughput`); beyond it Graph
+/// answers 130429.
+pub const DEFAULT_THROUGHPUT: u32 = 80;
+
+/// Warns when `delivery.rate_per_second` exceeds Meta's default throughput.
+pub(super) fn check_rate(rate: Option<&Spanned<u32>>, checker: &mut Checker<'_>) {
+    if let Some(rate) = rate
+        && rate.value > DEFAULT_THROUGHPUT
+    {
+        checker.warning_help(
+            rate,
+            "campaign.delivery",
+            format!(
+                "`delivery.rate_per_second` is {}, more than the {DEFAULT_THROUGHPUT} messages per second Meta allows a business number by default",
+                rate.value
+            ),
+            "unless Meta has raised this number's throughput (up to 1,000/s), lower it to 80 or expect throttling (130429)",
+        );
+    }
+}
+
 /// `v` and a version such as `23.0`: digits, a dot, digits.
 pub fn is_graph_version(text: &str) -> bool {
     let Some((major, minor)) = text.strip_prefix('v').and_then(|v| v.split_once('.')) else {

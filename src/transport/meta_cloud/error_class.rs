@@ -109,9 +109,12 @@ impl CodeKind {
             132000 | 132001 | 132007 | 132015 | 132016 => Self::Template,
             OPT_OUT_CODE => Self::OptOut,
             190 => Self::Stop(
-                "the access token has expired or was revoked: create a new system-user token",
+                "the access token has expired or was revoked: create a new system-user token \
+                 and pass it in WHATSAPP_TOKEN or with --token-file",
             ),
-            0 => Self::Stop("authentication failed: check the access token"),
+            0 => Self::Stop(
+                "authentication failed: check the access token in WHATSAPP_TOKEN or --token-file",
+            ),
             10 | 200..=299 => Self::Stop(
                 "permission denied: check that the token has the whatsapp_business_messaging \
                  permission and is assigned to this WhatsApp Business Account and number",

@@ -30,10 +30,6 @@ use session::Session;
 /// Where the Graph API is.
 pub const GRAPH_URL: &str = "https://graph.facebook.com";
 
-/// Meta's default throughput per business number, in messages per second
-/// (M `throughput`: 80 by default, raised automatically up to 1,000).
-pub const DEFAULT_THROUGHPUT: u32 = 80;
-
 /// The path of the send endpoint of a business number.
 pub fn messages_path(graph_version: &str, phone_number_id: &str) -> String {
     format!("/{graph_version}/{phone_number_id}/messages")
