@@ -221,7 +221,7 @@ struct SandboxArgs {
     /// Allow listening on an address other than loopback.
     #[arg(long)]
     allow_remote: bool,
-    /// The bot id to accept in the send path.
+    /// The bot id to accept in the send path (for Meta's API: the phone number id).
     #[arg(long, default_value = crate::sandbox::DEFAULT_BOT_ID, value_name = "ID")]
     bot_id: String,
     /// The bearer token to accept.
@@ -233,10 +233,11 @@ struct SandboxArgs {
     /// How many accepted messages to keep in memory for `/_sandbox/messages`.
     #[arg(long, default_value_t = crate::sandbox::DEFAULT_KEEP_MESSAGES, value_name = "N")]
     keep_messages: usize,
-    /// POST delivery reports here (a message's own `callback` takes precedence).
+    /// POST delivery reports here (a message's own `callback` takes
+    /// precedence); Meta's API sends its status webhooks here.
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
-    /// Sign delivery reports with this HMAC key.
+    /// Sign delivery reports with this HMAC key (for Meta's API: the app secret).
     #[arg(long, value_name = "KEY")]
     hmac_key: Option<String>,
     /// The pause before each delivery report, e.g. `200ms`.

@@ -1,4 +1,5 @@
-//! `wacast listen`: receive Sinch callbacks into the journal until Ctrl-C. The
+//! `wacast listen`: receive Sinch callbacks and Meta webhooks into the
+//! journal until Ctrl-C. The
 //! campaigns named with `--campaign` tell it their names, their state folder
 //! (all must share one) and their opt-out keywords and suppression file.
 
