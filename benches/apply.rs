@@ -8,6 +8,10 @@
 //!   same sandbox in the same run (five interleaved runs, medians).
 //! - `cargo bench --bench apply -- memory`: apply's peak resident memory for
 //!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes).
+//!
+//! `--provider meta-cloud` runs each through Meta's Cloud API instead of
+//! Sinch's v1 (one recipient per request; rates 80/s, Meta's default per
+//! number, and 1,000/s, its ceiling).
 
 mod common;
 
@@ -16,10 +20,87 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use wacast::message::{Media, TemplateMessage};
 use wacast::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use wacast::transport::meta_cloud::send_request::request_body;
 
 const TOKEN: &str = "bench-token";
-const BOT: &str = "bench-bot";
+
+/// The provider the benchmarks send through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Provider {
+    SinchV1,
+    MetaCloud,
+}
+
+impl Provider {
+    /// `--provider meta-cloud`, else Sinch's v1.
+    fn of(args: &[String]) -> Provider {
+        let named = args
+            .iter()
+            .position(|a| a == "--provider")
+            .and_then(|i| args.get(i + 1));
+        match named.map(String::as_str) {
+            None | Some("sinch-whatsapp-v1") => Provider::SinchV1,
+            Some("meta-cloud") => Provider::MetaCloud,
+            Some(other) => panic!("unknown provider `{other}`"),
+        }
+    }
+
+    /// The bot id, or the phone number id.
+    fn account(self) -> &'static str {
+        match self {
+            Provider::SinchV1 => "bench-bot",
+            Provider::MetaCloud => "106540352242922",
+        }
+    }
+
+    fn sender(self) -> String {
+        match self {
+            Provider::SinchV1 => format!("{{bot_id: {}, region: eu}}", self.account()),
+            Provider::MetaCloud => format!(
+                "{{provider: meta-cloud, phone_number_id: \"{}\"}}",
+                self.account()
+            ),
+        }
+    }
+
+    fn token_variable(self) -> &'static str {
+        match self {
+            Provider::SinchV1 => "SINCH_TOKEN",
+            Provider::MetaCloud => "WHATSAPP_TOKEN",
+        }
+    }
+
+    /// The send endpoint under the sandbox's `url`.
+    fn target(self, url: &str) -> String {
+        match self {
+            Provider::SinchV1 => format!("{url}/whatsapp/v1/{}/messages", self.account()),
+            Provider::MetaCloud => format!("{url}/v23.0/{}/messages", self.account()),
+        }
+    }
+
+    /// The status of an accepted send.
+    fn accepted(self) -> &'static str {
+        match self {
+            Provider::SinchV1 => "201",
+            Provider::MetaCloud => "200",
+        }
+    }
+
+    /// The rates measured: (recipients per second, recipients, identical messages).
+    fn rates(self) -> &'static [(u32, usize, bool)] {
+        match self {
+            Provider::SinchV1 => &[
+                (20, 300, false),
+                (80, 800, false),
+                (1000, 10_000, false),
+                (1000, 10_000, true),
+            ],
+            Provider::MetaCloud => &[(80, 800, false), (1000, 10_000, false)],
+        }
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -28,16 +109,24 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .map_or("rate", String::as_str);
+    let provider = Provider::of(&args);
     match which {
-        "rate" => rate(),
-        "throughput" => throughput(),
-        "memory" => memory(&args),
+        "rate" => rate(provider),
+        "throughput" => throughput(provider),
+        "memory" => memory(provider, &args),
         other => panic!("unknown benchmark `{other}`: use rate, throughput or memory"),
     }
 }
 
 /// A campaign of `rows` recipients with personal (or identical) messages.
-fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurrency: u32) {
+fn write_campaign(
+    provider: Provider,
+    dir: &Path,
+    rows: usize,
+    identical: bool,
+    rate: u32,
+    concurrency: u32,
+) {
     let body = if identical {
         "Spring sale"
     } else {
@@ -46,7 +135,8 @@ fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurren
     std::fs::write(
         dir.join("campaign.yaml"),
         format!(
-            "version: 1\nname: bench\nsender: {{bot_id: {BOT}, region: eu}}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{body}\", \"20%\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{concurrency: {concurrency}, rate_per_second: {rate}, max_attempts: 5}}\n"
+            "version: 1\nname: bench\nsender: {}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{body}\", \"20%\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{concurrency: {concurrency}, rate_per_second: {rate}, max_attempts: 5}}\n",
+            provider.sender()
         ),
     )
     .unwrap();
@@ -58,7 +148,7 @@ fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurren
     out.flush().unwrap();
 }
 
-fn apply(dir: &Path, url: &str) -> Command {
+fn apply(provider: Provider, dir: &Path, url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wacast"));
     command
         .args([
@@ -71,15 +161,19 @@ fn apply(dir: &Path, url: &str) -> Command {
             url,
         ])
         .current_dir(dir)
-        .env("SINCH_TOKEN", TOKEN)
+        .env(provider.token_variable(), TOKEN)
         .stdin(Stdio::null())
         .stderr(Stdio::null());
     command
 }
 
-fn start_sandbox(runtime: &tokio::runtime::Runtime, keep: usize) -> SandboxHandle {
+fn start_sandbox(
+    provider: Provider,
+    runtime: &tokio::runtime::Runtime,
+    keep: usize,
+) -> SandboxHandle {
     let config = SandboxConfig {
-        bot_id: BOT.into(),
+        bot_id: provider.account().into(),
         token: TOKEN.into(),
         keep_messages: keep,
         ..SandboxConfig::default()
@@ -87,39 +181,24 @@ fn start_sandbox(runtime: &tokio::runtime::Runtime, keep: usize) -> SandboxHandl
     runtime.block_on(Sandbox::start(config)).unwrap()
 }
 
-fn rate() {
+fn rate(provider: Provider) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    for (rate, rows, identical) in [
-        (20u32, 300usize, false),
-        (80, 800, false),
-        (1000, 10_000, false),
-        (1000, 10_000, true),
-    ] {
-        let sandbox = start_sandbox(&runtime, rows);
+    for &(rate, rows, identical) in provider.rates() {
+        let sandbox = start_sandbox(provider, &runtime, rows);
         let dir = tempfile::tempdir().unwrap();
-        write_campaign(dir.path(), rows, identical, rate, 16);
-        let status = apply(dir.path(), &sandbox.base_url())
+        write_campaign(provider, dir.path(), rows, identical, rate, 16);
+        let status = apply(provider, dir.path(), &sandbox.base_url())
             .stdout(Stdio::null())
             .status()
             .unwrap();
         assert!(status.success(), "apply failed");
-        let mut times: Vec<u64> = sandbox
+        let times: Vec<u64> = sandbox
             .messages()
             .iter()
             .map(|m| m.received_at_ms)
             .collect();
         assert_eq!(times.len(), rows);
-        times.sort_unstable();
-        let span = (times[rows - 1] - times[0]) as f64 / 1000.0;
-        let mean = (rows - 1) as f64 / span;
-        let mut busiest = 0;
-        let mut end = 0;
-        for start in 0..rows {
-            while end < rows && times[end] < times[start] + 1000 {
-                end += 1;
-            }
-            busiest = busiest.max(end - start);
-        }
+        let (mean, busiest) = common::arrivals(times);
         let kind = if identical {
             "identical messages"
         } else {
@@ -134,25 +213,26 @@ fn rate() {
     }
 }
 
-fn throughput() {
+fn throughput(provider: Provider) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let sandbox = start_sandbox(&runtime, 0);
+    let sandbox = start_sandbox(provider, &runtime, 0);
     let url = sandbox.base_url();
-    let target = format!("{url}/whatsapp/v1/{BOT}/messages");
+    let target = provider.target(&url);
+    let body = one_request_body(provider);
     let rows = 100_000;
     let (mut applied, mut wrk_rates, mut oha_rates) = (Vec::new(), Vec::new(), Vec::new());
     for run in 1..=RUNS {
-        let apply_rate = apply_throughput(&url, rows);
-        let wrk = wrk(&target);
-        let oha = oha(&target);
+        let apply_rate = apply_throughput(provider, &url, rows);
+        let wrk = common::wrk(&target, &body, TOKEN);
+        let oha = common::oha(&target, &body, TOKEN, provider.accepted());
         println!(
             "run {run}: apply {apply_rate:.0} recipients/s, wrk {}, oha {}",
-            shown(wrk),
-            shown(oha)
+            common::shown(wrk),
+            common::shown(oha)
         );
         applied.push(apply_rate);
         wrk_rates.extend(wrk);
@@ -183,11 +263,11 @@ const RUNS: usize = 5;
 /// The send-phase rate of one apply of `rows` personal messages: from the
 /// first request to the last outcome committed. The whole command (staging
 /// the plan, sending, writing the report) is timed alongside.
-fn apply_throughput(url: &str, rows: usize) -> f64 {
+fn apply_throughput(provider: Provider, url: &str, rows: usize) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    write_campaign(dir.path(), rows, false, 100_000, 64);
+    write_campaign(provider, dir.path(), rows, false, 100_000, 64);
     let started = std::time::Instant::now();
-    let output = apply(dir.path(), url).output().unwrap();
+    let output = apply(provider, dir.path(), url).output().unwrap();
     let wall = started.elapsed().as_secs_f64();
     assert!(output.status.success(), "apply failed");
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -198,76 +278,28 @@ fn apply_throughput(url: &str, rows: usize) -> f64 {
     this_run["recipients_per_second"].as_f64().unwrap()
 }
 
-fn shown(rate: Option<f64>) -> String {
-    rate.map_or_else(
-        || "not installed".to_owned(),
-        |r| format!("{r:.0} requests/s"),
-    )
+/// One recipient's message, exactly as apply sends it.
+fn one_request_body(provider: Provider) -> String {
+    let message = TemplateMessage {
+        kind: "template".into(),
+        template_name: "spring_sale".into(),
+        language: "en_GB".into(),
+        header_params: vec![],
+        body_params: vec!["Name 0".into(), "20%".into()],
+        media: Media::Text,
+        buttons: vec![],
+    };
+    match provider {
+        Provider::SinchV1 => {
+            serde_json::json!({"to": ["447400000000"], "message": message}).to_string()
+        }
+        Provider::MetaCloud => {
+            String::from_utf8(request_body("447400000000", &message, "wacast:bench")).unwrap()
+        }
+    }
 }
 
-/// One recipient's message, as apply sends it.
-fn one_request_body() -> String {
-    serde_json::json!({
-        "to": ["447400000000"],
-        "message": {"type": "template", "template_name": "spring_sale", "language": "en_GB",
-                    "body_params": ["Name 0", "20%"], "media": {"type": "text"}}
-    })
-    .to_string()
-}
-
-/// wrk's requests per second POSTing one recipient's message for 10 s.
-fn wrk(url: &str) -> Option<f64> {
-    let body = one_request_body();
-    let dir = tempfile::tempdir().unwrap();
-    let script = dir.path().join("send.lua");
-    std::fs::write(
-        &script,
-        format!(
-            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {TOKEN}\"\n"
-        ),
-    )
-    .unwrap();
-    let output = Command::new("wrk")
-        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), url])
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&output.stdout);
-    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
-    text.lines()
-        .find_map(|line| line.strip_prefix("Requests/sec:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
-/// oha's requests per second POSTing one recipient's message for 10 s.
-fn oha(url: &str) -> Option<f64> {
-    let auth = format!("Authorization: Bearer {TOKEN}");
-    let output = Command::new("oha")
-        .args([
-            "--no-tui",
-            "--output-format",
-            "json",
-            "-c",
-            "64",
-            "-z",
-            "10s",
-        ])
-        .args(["-m", "POST", "-T", "application/json", "-H", &auth])
-        .args(["-d", &one_request_body(), url])
-        .output()
-        .ok()?;
-    assert!(output.status.success(), "oha failed");
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let codes = &report["statusCodeDistribution"];
-    assert!(
-        codes
-            .as_object()
-            .is_some_and(|c| c.keys().all(|k| k == "201")),
-        "oha got answers other than 201: {codes}"
-    );
-    report["summary"]["requestsPerSec"].as_f64()
-}
-
-fn memory(args: &[String]) {
+fn memory(provider: Provider, args: &[String]) {
     let sizes: Vec<usize> = args
         .iter()
         .position(|a| a == "--rows")
@@ -277,13 +309,13 @@ fn memory(args: &[String]) {
                 .map(|n| n.replace('_', "").parse().unwrap())
                 .collect()
         });
-    let (mut sandbox, url) = external_sandbox();
+    let (mut sandbox, url) = external_sandbox(provider);
     for rows in sizes {
         let dir = tempfile::tempdir().unwrap();
-        write_campaign(dir.path(), rows, false, 100_000, 64);
+        write_campaign(provider, dir.path(), rows, false, 100_000, 64);
         // Waited for by `wait_with_usage` (wait4), which also reads its peak memory.
         #[allow(clippy::zombie_processes)]
-        let child = apply(dir.path(), &url)
+        let child = apply(provider, dir.path(), &url)
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -299,7 +331,7 @@ fn memory(args: &[String]) {
 }
 
 /// `wacast sandbox` as its own process, keeping no messages in memory.
-fn external_sandbox() -> (std::process::Child, String) {
+fn external_sandbox(provider: Provider) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wacast"))
         .args([
             "sandbox",
@@ -310,7 +342,7 @@ fn external_sandbox() -> (std::process::Child, String) {
             "--token",
             TOKEN,
             "--bot-id",
-            BOT,
+            provider.account(),
         ])
         .stderr(Stdio::piped())
         .spawn()
