@@ -24,11 +24,12 @@ pub struct Peer {
 
 impl Peer {
     pub fn start(faults: Faults) -> Peer {
-        Peer::with_webhooks(faults, None)
+        Peer::with_webhooks(faults, None, Duration::from_millis(10))
     }
 
-    /// A sandbox posting signed status webhooks to `callback_url`, if given.
-    pub fn with_webhooks(faults: Faults, callback_url: Option<String>) -> Peer {
+    /// A sandbox posting signed status webhooks to `callback_url`, if given,
+    /// `step` apart.
+    pub fn with_webhooks(faults: Faults, callback_url: Option<String>, step: Duration) -> Peer {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let config = SandboxConfig {
             bot_id: PHONE_NUMBER_ID.into(),
@@ -37,7 +38,7 @@ impl Peer {
             delivery: Delivery {
                 callback_url,
                 hmac_key: Some(APP_SECRET.into()),
-                step_delay: Duration::from_millis(10),
+                step_delay: step,
                 retry_delay: Duration::from_millis(50),
                 ..Delivery::default()
             },

@@ -171,12 +171,14 @@ fn a_lost_answer_is_unknown_until_a_status_webhook_reconciles_it() {
             ..Faults::default()
         },
         Some(receiver.url()),
+        // Late enough that apply has recorded the lost answers as unknown.
+        Duration::from_secs(3),
     );
     let run = apply(&test, &peer, &[]);
     assert_eq!(run.code, 4, "{}", run.transcript());
     assert!(report(&test).iter().all(|row| row.status == "unknown"));
     peer.nobody_twice();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + Duration::from_secs(40);
     while status_json(&test)["reconciled"] != 3 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
