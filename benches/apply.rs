@@ -8,19 +8,99 @@
 //!   same sandbox in the same run (five interleaved runs, medians).
 //! - `cargo bench --bench apply -- memory`: apply's peak resident memory for
 //!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes).
+//!
+//! `--provider meta-cloud` runs each through Meta's Cloud API instead of
+//! Sinch's v1 (one recipient per request; rates 80/s, Meta's default per
+//! number, and 1,000/s, its ceiling).
 
 mod common;
-mod load;
 
 use common::wait_with_usage;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
+use wacast::message::{Media, TemplateMessage};
 use wacast::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use wacast::transport::meta_cloud::send_request::request_body;
 
 const TOKEN: &str = "bench-token";
-const BOT: &str = "bench-bot";
+
+/// The provider the benchmarks send through.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Provider {
+    SinchV1,
+    MetaCloud,
+}
+
+impl Provider {
+    /// `--provider meta-cloud`, else Sinch's v1.
+    fn of(args: &[String]) -> Provider {
+        let named = args
+            .iter()
+            .position(|a| a == "--provider")
+            .and_then(|i| args.get(i + 1));
+        match named.map(String::as_str) {
+            None | Some("sinch-whatsapp-v1") => Provider::SinchV1,
+            Some("meta-cloud") => Provider::MetaCloud,
+            Some(other) => panic!("unknown provider `{other}`"),
+        }
+    }
+
+    /// The bot id, or the phone number id.
+    fn account(self) -> &'static str {
+        match self {
+            Provider::SinchV1 => "bench-bot",
+            Provider::MetaCloud => "106540352242922",
+        }
+    }
+
+    fn sender(self) -> String {
+        match self {
+            Provider::SinchV1 => format!("{{bot_id: {}, region: eu}}", self.account()),
+            Provider::MetaCloud => format!(
+                "{{provider: meta-cloud, phone_number_id: \"{}\"}}",
+                self.account()
+            ),
+        }
+    }
+
+    fn token_variable(self) -> &'static str {
+        match self {
+            Provider::SinchV1 => "SINCH_TOKEN",
+            Provider::MetaCloud => "WHATSAPP_TOKEN",
+        }
+    }
+
+    /// The send endpoint under the sandbox's `url`.
+    fn target(self, url: &str) -> String {
+        match self {
+            Provider::SinchV1 => format!("{url}/whatsapp/v1/{}/messages", self.account()),
+            Provider::MetaCloud => format!("{url}/v23.0/{}/messages", self.account()),
+        }
+    }
+
+    /// The status of an accepted send.
+    fn accepted(self) -> &'static str {
+        match self {
+            Provider::SinchV1 => "201",
+            Provider::MetaCloud => "200",
+        }
+    }
+
+    /// The rates measured: (recipients per second, recipients, identical messages).
+    fn rates(self) -> &'static [(u32, usize, bool)] {
+        match self {
+            Provider::SinchV1 => &[
+                (20, 300, false),
+                (80, 800, false),
+                (1000, 10_000, false),
+                (1000, 10_000, true),
+            ],
+            Provider::MetaCloud => &[(80, 800, false), (1000, 10_000, false)],
+        }
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -29,16 +109,24 @@ fn main() {
         .skip(1)
         .find(|a| !a.starts_with('-'))
         .map_or("rate", String::as_str);
+    let provider = Provider::of(&args);
     match which {
-        "rate" => rate(),
-        "throughput" => throughput(),
-        "memory" => memory(&args),
+        "rate" => rate(provider),
+        "throughput" => throughput(provider),
+        "memory" => memory(provider, &args),
         other => panic!("unknown benchmark `{other}`: use rate, throughput or memory"),
     }
 }
 
 /// A campaign of `rows` recipients with personal (or identical) messages.
-fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurrency: u32) {
+fn write_campaign(
+    provider: Provider,
+    dir: &Path,
+    rows: usize,
+    identical: bool,
+    rate: u32,
+    concurrency: u32,
+) {
     let body = if identical {
         "Spring sale"
     } else {
@@ -47,7 +135,8 @@ fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurren
     std::fs::write(
         dir.join("campaign.yaml"),
         format!(
-            "version: 1\nname: bench\nsender: {{bot_id: {BOT}, region: eu}}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{body}\", \"20%\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{concurrency: {concurrency}, rate_per_second: {rate}, max_attempts: 5}}\n"
+            "version: 1\nname: bench\nsender: {}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{body}\", \"20%\"]\naudience: {{file: audience.csv, default_country: GB}}\ndelivery: {{concurrency: {concurrency}, rate_per_second: {rate}, max_attempts: 5}}\n",
+            provider.sender()
         ),
     )
     .unwrap();
@@ -59,7 +148,7 @@ fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurren
     out.flush().unwrap();
 }
 
-fn apply(dir: &Path, url: &str) -> Command {
+fn apply(provider: Provider, dir: &Path, url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_wacast"));
     command
         .args([
@@ -72,15 +161,19 @@ fn apply(dir: &Path, url: &str) -> Command {
             url,
         ])
         .current_dir(dir)
-        .env("SINCH_TOKEN", TOKEN)
+        .env(provider.token_variable(), TOKEN)
         .stdin(Stdio::null())
         .stderr(Stdio::null());
     command
 }
 
-fn start_sandbox(runtime: &tokio::runtime::Runtime, keep: usize) -> SandboxHandle {
+fn start_sandbox(
+    provider: Provider,
+    runtime: &tokio::runtime::Runtime,
+    keep: usize,
+) -> SandboxHandle {
     let config = SandboxConfig {
-        bot_id: BOT.into(),
+        bot_id: provider.account().into(),
         token: TOKEN.into(),
         keep_messages: keep,
         ..SandboxConfig::default()
@@ -88,18 +181,13 @@ fn start_sandbox(runtime: &tokio::runtime::Runtime, keep: usize) -> SandboxHandl
     runtime.block_on(Sandbox::start(config)).unwrap()
 }
 
-fn rate() {
+fn rate(provider: Provider) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    for (rate, rows, identical) in [
-        (20u32, 300usize, false),
-        (80, 800, false),
-        (1000, 10_000, false),
-        (1000, 10_000, true),
-    ] {
-        let sandbox = start_sandbox(&runtime, rows);
+    for &(rate, rows, identical) in provider.rates() {
+        let sandbox = start_sandbox(provider, &runtime, rows);
         let dir = tempfile::tempdir().unwrap();
-        write_campaign(dir.path(), rows, identical, rate, 16);
-        let status = apply(dir.path(), &sandbox.base_url())
+        write_campaign(provider, dir.path(), rows, identical, rate, 16);
+        let status = apply(provider, dir.path(), &sandbox.base_url())
             .stdout(Stdio::null())
             .status()
             .unwrap();
@@ -110,35 +198,41 @@ fn rate() {
             .map(|m| m.received_at_ms)
             .collect();
         assert_eq!(times.len(), rows);
+        let (mean, busiest) = common::arrivals(times);
         let kind = if identical {
             "identical messages"
         } else {
             "personal messages"
         };
-        println!("{}, {kind}", load::rate_line(rate, rows, times));
+        println!(
+            "rate {rate}/s, {rows} recipients, {kind}: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%)",
+            (mean / f64::from(rate) - 1.0) * 100.0,
+            (busiest as f64 / f64::from(rate) - 1.0) * 100.0
+        );
         runtime.block_on(sandbox.shutdown());
     }
 }
 
-fn throughput() {
+fn throughput(provider: Provider) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let sandbox = start_sandbox(&runtime, 0);
+    let sandbox = start_sandbox(provider, &runtime, 0);
     let url = sandbox.base_url();
-    let target = format!("{url}/whatsapp/v1/{BOT}/messages");
+    let target = provider.target(&url);
+    let body = one_request_body(provider);
     let rows = 100_000;
     let (mut applied, mut wrk_rates, mut oha_rates) = (Vec::new(), Vec::new(), Vec::new());
     for run in 1..=RUNS {
-        let apply_rate = apply_throughput(&url, rows);
-        let wrk = load::wrk(&target, &one_request_body(), TOKEN);
-        let oha = load::oha(&target, &one_request_body(), TOKEN, "201");
+        let apply_rate = apply_throughput(provider, &url, rows);
+        let wrk = common::wrk(&target, &body, TOKEN);
+        let oha = common::oha(&target, &body, TOKEN, provider.accepted());
         println!(
             "run {run}: apply {apply_rate:.0} recipients/s, wrk {}, oha {}",
-            load::shown(wrk),
-            load::shown(oha)
+            common::shown(wrk),
+            common::shown(oha)
         );
         applied.push(apply_rate);
         wrk_rates.extend(wrk);
@@ -148,7 +242,17 @@ fn throughput() {
     println!(
         "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 recipient per request, 64 in flight)"
     );
-    load::ratios(apply_rate, &mut oha_rates, &mut wrk_rates);
+    for (tool, rates) in [("oha", &mut oha_rates), ("wrk", &mut wrk_rates)] {
+        if rates.is_empty() {
+            println!("{tool} is not installed: no ratio");
+            continue;
+        }
+        let rate = common::median(rates);
+        println!(
+            "{tool}, 64 connections for 10 s, same body, same sandbox: median {rate:.0} requests/s; apply / {tool} = {:.2}",
+            apply_rate / rate
+        );
+    }
     runtime.block_on(sandbox.shutdown());
 }
 
@@ -159,11 +263,11 @@ const RUNS: usize = 5;
 /// The send-phase rate of one apply of `rows` personal messages: from the
 /// first request to the last outcome committed. The whole command (staging
 /// the plan, sending, writing the report) is timed alongside.
-fn apply_throughput(url: &str, rows: usize) -> f64 {
+fn apply_throughput(provider: Provider, url: &str, rows: usize) -> f64 {
     let dir = tempfile::tempdir().unwrap();
-    write_campaign(dir.path(), rows, false, 100_000, 64);
+    write_campaign(provider, dir.path(), rows, false, 100_000, 64);
     let started = std::time::Instant::now();
-    let output = apply(dir.path(), url).output().unwrap();
+    let output = apply(provider, dir.path(), url).output().unwrap();
     let wall = started.elapsed().as_secs_f64();
     assert!(output.status.success(), "apply failed");
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -174,17 +278,28 @@ fn apply_throughput(url: &str, rows: usize) -> f64 {
     this_run["recipients_per_second"].as_f64().unwrap()
 }
 
-/// One recipient's message, as apply sends it.
-fn one_request_body() -> String {
-    serde_json::json!({
-        "to": ["447400000000"],
-        "message": {"type": "template", "template_name": "spring_sale", "language": "en_GB",
-                    "body_params": ["Name 0", "20%"], "media": {"type": "text"}}
-    })
-    .to_string()
+/// One recipient's message, exactly as apply sends it.
+fn one_request_body(provider: Provider) -> String {
+    let message = TemplateMessage {
+        kind: "template".into(),
+        template_name: "spring_sale".into(),
+        language: "en_GB".into(),
+        header_params: vec![],
+        body_params: vec!["Name 0".into(), "20%".into()],
+        media: Media::Text,
+        buttons: vec![],
+    };
+    match provider {
+        Provider::SinchV1 => {
+            serde_json::json!({"to": ["447400000000"], "message": message}).to_string()
+        }
+        Provider::MetaCloud => {
+            String::from_utf8(request_body("447400000000", &message, "wacast:bench")).unwrap()
+        }
+    }
 }
 
-fn memory(args: &[String]) {
+fn memory(provider: Provider, args: &[String]) {
     let sizes: Vec<usize> = args
         .iter()
         .position(|a| a == "--rows")
@@ -194,13 +309,13 @@ fn memory(args: &[String]) {
                 .map(|n| n.replace('_', "").parse().unwrap())
                 .collect()
         });
-    let (mut sandbox, url) = external_sandbox();
+    let (mut sandbox, url) = external_sandbox(provider);
     for rows in sizes {
         let dir = tempfile::tempdir().unwrap();
-        write_campaign(dir.path(), rows, false, 100_000, 64);
+        write_campaign(provider, dir.path(), rows, false, 100_000, 64);
         // Waited for by `wait_with_usage` (wait4), which also reads its peak memory.
         #[allow(clippy::zombie_processes)]
-        let child = apply(dir.path(), &url)
+        let child = apply(provider, dir.path(), &url)
             .stdout(Stdio::null())
             .spawn()
             .unwrap();
@@ -216,7 +331,7 @@ fn memory(args: &[String]) {
 }
 
 /// `wacast sandbox` as its own process, keeping no messages in memory.
-fn external_sandbox() -> (std::process::Child, String) {
+fn external_sandbox(provider: Provider) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_wacast"))
         .args([
             "sandbox",
@@ -227,7 +342,7 @@ fn external_sandbox() -> (std::process::Child, String) {
             "--token",
             TOKEN,
             "--bot-id",
-            BOT,
+            provider.account(),
         ])
         .stderr(Stdio::piped())
         .spawn()

@@ -10,8 +10,6 @@
 //!   same body with the same token to the same sandbox in the same run
 //!   (interleaved runs, medians).
 
-// Only `median` of the shared helpers is used here.
-#[allow(dead_code)]
 mod common;
 mod load;
 

@@ -133,6 +133,14 @@ struct ListenArgs {
     /// `secret_for_overridden_callback_urls`.
     #[arg(long = "webhook-secret-file", value_name = "PATH")]
     webhook_secret_files: Vec<PathBuf>,
+    /// Meta webhooks: answer the verification handshake for the verify token
+    /// in this file (otherwise every handshake is refused).
+    #[arg(long, value_name = "PATH")]
+    verify_token_file: Option<PathBuf>,
+    /// Meta webhooks: refuse those whose `X-Hub-Signature-256` is not signed
+    /// with the app secret in this file (401).
+    #[arg(long, value_name = "PATH")]
+    app_secret_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -196,7 +204,8 @@ struct ApplyArgs {
     /// The folder holding the journal (default: `.wacast/` beside the campaign).
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
-    /// Read the API token from this file instead of `SINCH_TOKEN`.
+    /// Read the API token from this file instead of `SINCH_TOKEN` (or
+    /// `WHATSAPP_TOKEN` for a `meta-cloud` campaign).
     #[arg(long, value_name = "PATH")]
     token_file: Option<PathBuf>,
     /// Sinch Conversation API: read the access key secret from this file
@@ -225,7 +234,7 @@ struct SandboxArgs {
     /// Allow listening on an address other than loopback.
     #[arg(long)]
     allow_remote: bool,
-    /// The bot id to accept in the send path.
+    /// The bot id to accept in the send path (for Meta's API: the phone number id).
     #[arg(long, default_value = crate::sandbox::DEFAULT_BOT_ID, value_name = "ID")]
     bot_id: String,
     /// The bearer token to accept.
@@ -237,10 +246,11 @@ struct SandboxArgs {
     /// How many accepted messages to keep in memory for `/_sandbox/messages`.
     #[arg(long, default_value_t = crate::sandbox::DEFAULT_KEEP_MESSAGES, value_name = "N")]
     keep_messages: usize,
-    /// POST delivery reports here (a message's own `callback` takes precedence).
+    /// POST delivery reports here (a message's own `callback` takes
+    /// precedence); Meta's API sends its status webhooks here.
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
-    /// Sign delivery reports with this HMAC key.
+    /// Sign delivery reports with this HMAC key (for Meta's API: the app secret).
     #[arg(long, value_name = "KEY")]
     hmac_key: Option<String>,
     /// The pause before each delivery report, e.g. `200ms`.
@@ -447,6 +457,8 @@ impl Cli {
                 state_dir: args.state_dir,
                 hmac_key_file: args.hmac_key_file,
                 webhook_secret_files: args.webhook_secret_files,
+                verify_token_file: args.verify_token_file,
+                app_secret_file: args.app_secret_file,
                 campaigns: args.campaigns,
             }),
             CliCommand::Status {
@@ -479,6 +491,9 @@ impl Cli {
                         .map(crate::secret::SecretString::new),
                     key_secret_file: args.key_secret_file,
                     auth_endpoint: args.auth_endpoint,
+                    whatsapp_token: std::env::var("WHATSAPP_TOKEN")
+                        .ok()
+                        .map(crate::secret::SecretString::new),
                     resend_unknown: args.resend_unknown,
                     retry_failed: args.retry_failed,
                     format: args.format.into(),

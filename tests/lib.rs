@@ -9,6 +9,7 @@ mod conversation;
 mod examples;
 mod link;
 mod listen;
+mod meta_cloud;
 mod plan;
 mod review;
 mod sandbox;

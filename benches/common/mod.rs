@@ -1,5 +1,10 @@
 //! What the benchmarks share: waiting for a child while reading its own peak
-//! memory, and the median of several runs.
+//! memory, the median of several runs, arrival statistics, and the load
+//! generators (oha, wrk) apply's throughput is compared with.
+
+#![allow(dead_code)]
+
+use std::process::Command;
 
 /// Waits for `pid`; returns its exit code, peak RSS (KiB) and wall time.
 pub fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
@@ -21,4 +26,81 @@ pub fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+/// The mean rate from first to last arrival and the most arrivals in any
+/// one-second window, from arrival times in milliseconds.
+pub fn arrivals(mut times: Vec<u64>) -> (f64, usize) {
+    times.sort_unstable();
+    let count = times.len();
+    let span = (times[count - 1] - times[0]) as f64 / 1000.0;
+    let mean = (count - 1) as f64 / span;
+    let (mut busiest, mut end) = (0, 0);
+    for start in 0..count {
+        while end < count && times[end] < times[start] + 1000 {
+            end += 1;
+        }
+        busiest = busiest.max(end - start);
+    }
+    (mean, busiest)
+}
+
+pub fn shown(rate: Option<f64>) -> String {
+    rate.map_or_else(
+        || "not installed".to_owned(),
+        |r| format!("{r:.0} requests/s"),
+    )
+}
+
+/// wrk's requests per second POSTing `body` to `url` for 10 s with 64
+/// connections; `None` when wrk is not installed.
+pub fn wrk(url: &str, body: &str, token: &str) -> Option<f64> {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("send.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"Bearer {token}\"\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::new("wrk")
+        .args(["-t2", "-c64", "-d10s", "-s", script.to_str().unwrap(), url])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Non-2xx"), "wrk got errors:\n{text}");
+    text.lines()
+        .find_map(|line| line.strip_prefix("Requests/sec:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// oha's requests per second POSTing `body` to `url` for 10 s with 64
+/// connections, every answer `status`; `None` when oha is not installed.
+pub fn oha(url: &str, body: &str, token: &str, status: &str) -> Option<f64> {
+    let auth = format!("Authorization: Bearer {token}");
+    let output = Command::new("oha")
+        .args([
+            "--no-tui",
+            "--output-format",
+            "json",
+            "-c",
+            "64",
+            "-z",
+            "10s",
+        ])
+        .args(["-m", "POST", "-T", "application/json", "-H", &auth])
+        .args(["-d", body, url])
+        .output()
+        .ok()?;
+    assert!(output.status.success(), "oha failed");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let codes = &report["statusCodeDistribution"];
+    assert!(
+        codes
+            .as_object()
+            .is_some_and(|c| c.keys().all(|k| k == status)),
+        "oha got answers other than {status}: {codes}"
+    );
+    report["summary"]["requestsPerSec"].as_f64()
 }

@@ -161,6 +161,8 @@ impl ApplySession {
             rate_per_second: delivery.rate_per_second,
             max_attempts: delivery.max_attempts,
             stop_deadline: STOP_DEADLINE,
+            campaign: self.loaded.campaign.name.clone(),
+            opt_out_file: self.loaded.campaign.opt_out.file.clone(),
         };
         let ApplySession {
             _lock,
@@ -281,6 +283,9 @@ fn send_all(
                 send::run(writer, run, total, transport, send_settings, stop, progress).await
             }
             Provider::SinchConversation(transport) => {
+                send::run(writer, run, total, transport, send_settings, stop, progress).await
+            }
+            Provider::MetaCloud(transport) => {
                 send::run(writer, run, total, transport, send_settings, stop, progress).await
             }
         };

@@ -332,6 +332,8 @@ pub struct Campaign {
     /// `delivery.callback_url` without a trailing `/`.
     pub callback_url: Option<String>,
     pub opt_out: OptOut,
+    /// Problems of the file that do not stop it from being used.
+    pub warnings: Diagnostics,
 }
 
 impl Campaign {
@@ -400,7 +402,14 @@ impl<'a> Checker<'a> {
         let template = self.template(file.template);
         let mut audience = self.audience(file.audience);
         let callback_url = self.callback_url(file.delivery.as_ref());
+        let rate = file
+            .delivery
+            .as_ref()
+            .and_then(|d| d.rate_per_second.clone());
         let delivery = self.delivery(file.delivery);
+        if let Sender::MetaCloud(_) = &sender {
+            super::meta_cloud_sender::check_rate(rate.as_ref(), &mut self);
+        }
         let opt_out = self.opt_out(file.opt_out);
         let dir = base_dir(&self.source.path);
         let catalog = file.catalog.map(|c| dir.join(&c.value));
@@ -413,6 +422,7 @@ impl<'a> Checker<'a> {
         if self.problems.has_errors() {
             return Err(self.problems);
         }
+        let warnings = std::mem::take(&mut self.problems);
         Ok(Campaign {
             source: self.source.clone(),
             name,
@@ -424,6 +434,7 @@ impl<'a> Checker<'a> {
             catalog,
             callback_url,
             opt_out,
+            warnings,
         })
     }
 
@@ -808,6 +819,23 @@ impl<'a> Checker<'a> {
 }
 
 impl FieldErrors for Checker<'_> {
+    fn warning_help<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let (line, column) = yaml::position(at);
+        let text = self.source.line(line).unwrap_or_default().to_owned();
+        let width = yaml::token_width(&text, column);
+        let diagnostic = Diagnostic::warning(code, message)
+            .at(&self.source.path, line, column)
+            .with_source(text, width)
+            .help(help);
+        self.problems.push(diagnostic);
+    }
+
     /// An error at a spanned value, with a snippet underlining it.
     fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>) {
         let (line, column) = yaml::position(at);

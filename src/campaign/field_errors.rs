@@ -8,6 +8,15 @@ pub(super) trait FieldErrors {
     /// An error at a spanned value, with a snippet underlining it.
     fn error<T>(&mut self, at: &Spanned<T>, code: &'static str, message: impl Into<String>);
 
+    /// A warning with help, at a spanned value: worth saying, not stopping for.
+    fn warning_help<T>(
+        &mut self,
+        at: &Spanned<T>,
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    );
+
     /// An error with help, at a spanned value.
     fn error_help<T>(
         &mut self,

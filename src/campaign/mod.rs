@@ -5,6 +5,7 @@
 mod campaign;
 mod field_errors;
 mod http_url;
+pub mod meta_cloud_sender;
 pub mod provider_limits;
 pub mod schema;
 pub mod sender;
@@ -14,5 +15,6 @@ pub mod yaml;
 
 pub use campaign::*;
 pub use sender::{
-    ConversationRegion, ProviderKind, Region, Sender, SinchConversationSender, SinchV1Sender,
+    ConversationRegion, MetaCloudSender, ProviderKind, Region, Sender, SinchConversationSender,
+    SinchV1Sender,
 };

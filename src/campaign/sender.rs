@@ -6,6 +6,7 @@
 
 use super::field_errors::FieldErrors;
 use super::http_url::is_http_url;
+pub use super::meta_cloud_sender::MetaCloudSender;
 pub use super::sinch_conversation_sender::{ConversationRegion, SinchConversationSender};
 use super::yaml::Spanned;
 use schemars::JsonSchema;
@@ -16,7 +17,7 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SenderFile {
-    /// The provider: `sinch-whatsapp-v1` (the default) or `sinch-conversation`.
+    /// The provider: `sinch-whatsapp-v1` (the default), `sinch-conversation` or `meta-cloud`.
     #[serde(default)]
     #[schemars(with = "Option<ProviderKind>")]
     pub provider: Option<Spanned<String>>,
@@ -37,7 +38,8 @@ pub struct SenderFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub region: Option<Spanned<String>>,
-    /// A base URL that overrides the region (e.g. a local sandbox).
+    /// A base URL that overrides the region (e.g. a local sandbox); for
+    /// `meta-cloud`, it replaces `https://graph.facebook.com`.
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub endpoint: Option<Spanned<String>>,
@@ -46,6 +48,14 @@ pub struct SenderFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub auth_endpoint: Option<Spanned<String>>,
+    /// Meta WhatsApp Cloud API: the id Meta gives the business number (digits; not the number).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub phone_number_id: Option<Spanned<String>>,
+    /// Meta WhatsApp Cloud API: the Graph API version in the path, e.g. `v23.0` (the default).
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub graph_version: Option<Spanned<String>>,
 }
 
 /// The providers wacast sends through.
@@ -56,12 +66,15 @@ pub enum ProviderKind {
     SinchWhatsappV1,
     /// Sinch's Conversation API, WhatsApp channel.
     SinchConversation,
+    /// Meta's WhatsApp Cloud API (the Graph API), without a reseller.
+    MetaCloud,
 }
 
 impl ProviderKind {
-    pub const ALL: [ProviderKind; 2] = [
+    pub const ALL: [ProviderKind; 3] = [
         ProviderKind::SinchWhatsappV1,
         ProviderKind::SinchConversation,
+        ProviderKind::MetaCloud,
     ];
 
     /// The name in campaign files.
@@ -69,6 +82,7 @@ impl ProviderKind {
         match self {
             ProviderKind::SinchWhatsappV1 => "sinch-whatsapp-v1",
             ProviderKind::SinchConversation => "sinch-conversation",
+            ProviderKind::MetaCloud => "meta-cloud",
         }
     }
 
@@ -100,6 +114,7 @@ impl Region {
 pub enum Sender {
     SinchV1(SinchV1Sender),
     SinchConversation(SinchConversationSender),
+    MetaCloud(MetaCloudSender),
 }
 
 /// A Sinch WhatsApp v1 bot.
@@ -116,6 +131,7 @@ impl Sender {
         match self {
             Sender::SinchV1(_) => ProviderKind::SinchWhatsappV1,
             Sender::SinchConversation(_) => ProviderKind::SinchConversation,
+            Sender::MetaCloud(_) => ProviderKind::MetaCloud,
         }
     }
 
@@ -125,6 +141,7 @@ impl Sender {
         match self {
             Sender::SinchV1(sender) => &sender.bot_id,
             Sender::SinchConversation(sender) => &sender.app_id,
+            Sender::MetaCloud(sender) => &sender.phone_number_id,
         }
     }
 
@@ -133,6 +150,7 @@ impl Sender {
         match self {
             Sender::SinchV1(sender) => sender.endpoint.as_deref(),
             Sender::SinchConversation(sender) => sender.endpoint.as_deref(),
+            Sender::MetaCloud(sender) => sender.endpoint.as_deref(),
         }
     }
 
@@ -141,6 +159,7 @@ impl Sender {
         match self {
             Sender::SinchV1(sender) => sender.region.map(Region::as_str),
             Sender::SinchConversation(sender) => sender.region.map(ConversationRegion::as_str),
+            Sender::MetaCloud(_) => None,
         }
     }
 
@@ -181,6 +200,10 @@ impl Sender {
                 Sender::SinchConversation(super::sinch_conversation_sender::check(
                     file, &at, checker,
                 ))
+            }
+            ProviderKind::MetaCloud => {
+                foreign_fields(&file, kind, checker);
+                Sender::MetaCloud(super::meta_cloud_sender::check(file, &at, checker))
             }
         }
     }
@@ -259,7 +282,27 @@ fn foreign_fields(file: &SenderFile, kind: ProviderKind, checker: &mut impl Fiel
             &file.auth_endpoint,
             ProviderKind::SinchConversation,
         ),
+        (
+            "phone_number_id",
+            &file.phone_number_id,
+            ProviderKind::MetaCloud,
+        ),
+        (
+            "graph_version",
+            &file.graph_version,
+            ProviderKind::MetaCloud,
+        ),
     ];
+    if kind == ProviderKind::MetaCloud
+        && let Some(region) = &file.region
+    {
+        checker.error_help(
+            region,
+            "campaign.sender",
+            "`region` is not a field of provider `meta-cloud`",
+            "Meta's Graph API has one host; set `endpoint` to replace it",
+        );
+    }
     for (name, value, owner) in fields {
         if let Some(value) = value
             && owner != kind

@@ -29,6 +29,8 @@ pub struct Options {
     pub key_secret: Option<SecretString>,
     pub key_secret_file: Option<PathBuf>,
     pub auth_endpoint: Option<String>,
+    /// The token from `WHATSAPP_TOKEN` (for `meta-cloud`), read at the CLI edge.
+    pub whatsapp_token: Option<SecretString>,
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub format: Format,
@@ -193,13 +195,21 @@ fn credentials(
                 options.key_secret.as_ref(),
             )?),
         )),
-        crate::campaign::ProviderKind::SinchWhatsappV1 => Ok((
-            credentials::token(
-                options.sandbox,
-                options.token_file.as_deref(),
-                options.token.as_ref(),
-            )?,
-            None,
-        )),
+        kind @ (crate::campaign::ProviderKind::SinchWhatsappV1
+        | crate::campaign::ProviderKind::MetaCloud) => {
+            let from_env = match kind {
+                crate::campaign::ProviderKind::MetaCloud => options.whatsapp_token.as_ref(),
+                _ => options.token.as_ref(),
+            };
+            Ok((
+                credentials::token(
+                    options.sandbox,
+                    options.token_file.as_deref(),
+                    from_env,
+                    credentials::variable(kind),
+                )?,
+                None,
+            ))
+        }
     }
 }

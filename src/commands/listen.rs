@@ -1,4 +1,5 @@
-//! `wacast listen`: receive Sinch callbacks into the journal until Ctrl-C. The
+//! `wacast listen`: receive Sinch callbacks and Meta webhooks into the
+//! journal until Ctrl-C. The
 //! campaigns named with `--campaign` tell it their names, their state folder
 //! (all must share one) and their opt-out keywords and suppression file.
 
@@ -8,6 +9,7 @@ use crate::exit_status::ExitStatus;
 use crate::journal::state_dir;
 use crate::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use crate::output::Output;
+use crate::secret::SecretString;
 use anyhow::Context as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,8 @@ pub struct Options {
     pub state_dir: Option<PathBuf>,
     pub hmac_key_file: Option<PathBuf>,
     pub webhook_secret_files: Vec<PathBuf>,
+    pub verify_token_file: Option<PathBuf>,
+    pub app_secret_file: Option<PathBuf>,
     pub campaigns: Vec<PathBuf>,
 }
 
@@ -39,7 +43,22 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         listen: options.listen,
         allow_remote: options.allow_remote,
         state: shared_state_dir(&campaigns, options.state_dir.as_deref())?.into(),
-        hmac_key: options.hmac_key_file.as_deref().map(read_key).transpose()?,
+        hmac_key: options
+            .hmac_key_file
+            .as_deref()
+            .map(|path| read_key(path, "HMAC key"))
+            .transpose()?,
+        app_secret: options
+            .app_secret_file
+            .as_deref()
+            .map(|path| read_key(path, "app secret"))
+            .transpose()?,
+        verify_token: options
+            .verify_token_file
+            .as_deref()
+            .map(|path| read_key(path, "verify token"))
+            .transpose()?
+            .map(|key| SecretString::new(String::from_utf8_lossy(&key.0).into_owned())),
         campaigns: campaigns
             .iter()
             .map(|(_, campaign)| CampaignTarget {
@@ -50,7 +69,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         webhook_secrets: options
             .webhook_secret_files
             .iter()
-            .map(|path| read_key(path))
+            .map(|path| read_key(path, "webhook secret"))
             .collect::<anyhow::Result<_>>()?,
         providers: campaigns
             .iter()
@@ -59,12 +78,16 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         ..ListenConfig::new(PathBuf::new())
     };
     let signed = config.hmac_key.is_some() || !config.webhook_secrets.is_empty();
+    let meta = MetaSetup {
+        verify_token: config.verify_token.is_some(),
+        app_secret: config.app_secret.is_some(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(Listener::serve(
         config,
-        |handle| output.message(&announcement(handle, &campaigns, signed)),
+        |handle| output.message(&announcement(handle, &campaigns, signed, meta)),
         async {
             let _ = tokio::signal::ctrl_c().await;
         },
@@ -95,22 +118,31 @@ fn shared_state_dir(
     }
 }
 
-fn read_key(path: &Path) -> anyhow::Result<HmacKey> {
+/// The secret in the file at `path`, trimmed; `what` names it in errors.
+fn read_key(path: &Path, what: &str) -> anyhow::Result<HmacKey> {
     let text = std::fs::read(path)
-        .with_context(|| format!("cannot read the key file `{}`", path.display()))?;
+        .with_context(|| format!("cannot read the {what} file `{}`", path.display()))?;
     let key = text.trim_ascii().to_vec();
     anyhow::ensure!(
         !key.is_empty(),
-        "the key file `{}` is empty",
+        "the {what} file `{}` is empty",
         path.display()
     );
     Ok(HmacKey(key))
+}
+
+/// What the listener was given for Meta's webhooks.
+#[derive(Clone, Copy)]
+struct MetaSetup {
+    verify_token: bool,
+    app_secret: bool,
 }
 
 fn announcement(
     handle: &ListenerHandle,
     campaigns: &[(PathBuf, Campaign)],
     signed: bool,
+    meta: MetaSetup,
 ) -> String {
     let mut text = format!("listening on {}\n", handle.base_url());
     if campaigns.is_empty() {
@@ -128,12 +160,27 @@ fn announcement(
         ));
     }
     text.push_str(&format!(
-        "  by message id: POST {}\n  signatures: {}\npress Ctrl-C to stop",
+        "  by message id: POST {}\n  signatures: {}\n",
         handle.callback_url(),
         if signed {
             "required"
         } else {
             "not checked (no --hmac-key-file or --webhook-secret-file)"
+        }
+    ));
+    text.push_str(&format!(
+        "  meta-cloud webhooks: GET and POST {}{} (handshake: {}; signatures: {})\npress Ctrl-C to stop",
+        handle.base_url(),
+        crate::listen::meta_cloud::WEBHOOK_PATH,
+        if meta.verify_token {
+            "answered"
+        } else {
+            "refused (no --verify-token-file)"
+        },
+        if meta.app_secret {
+            "required"
+        } else {
+            "not checked (no --app-secret-file)"
         }
     ));
     text

@@ -1,4 +1,4 @@
-//! `wacast sandbox`: the local Sinch-compatible server in the foreground. It
+//! `wacast sandbox`: the local Sinch- and Meta-compatible server in the foreground. It
 //! says where it listens and which credentials to use, serves until Ctrl-C,
 //! then sums up what it answered.
 
@@ -39,12 +39,14 @@ fn announcement(sandbox: &SandboxHandle) -> String {
          \x20 bot id:   `{bot}`\n\
          \x20 token:    {token}\n\
          \x20 send:     POST {send}\n\
+         \x20 meta:     POST {base}/{version}/{bot}/messages (Meta's Cloud API; the bot id is the phone number id)\n\
          \x20 messages: GET {messages}\n\
          \x20 stats:    GET {stats}\n\
          \x20 conversation API: POST {base}/oauth2/token, POST {base}/v1/projects/{project}/messages:send (app `{app}`)\n\
          press Ctrl-C to stop",
         base = sandbox.base_url(),
         bot = sandbox.bot_id(),
+        version = crate::campaign::meta_cloud_sender::DEFAULT_GRAPH_VERSION,
         send = sandbox.messages_url(),
         messages = sandbox.recorded_url(),
         stats = sandbox.stats_url(),

@@ -6,7 +6,8 @@
 //! retries.
 
 use super::callback::{Callback, Inbound};
-use super::{CampaignTarget, Receipt, opt_out_file};
+use super::{CampaignTarget, Receipt};
+use crate::audience::opt_out_file;
 use crate::campaign::OptOut;
 use crate::journal::{
     Applied, DeliveryWriter, JournalWriter, OptOutRecord, StateLocation, WriterThread,

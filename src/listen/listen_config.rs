@@ -4,6 +4,7 @@
 
 use crate::campaign::{OptOut, ProviderKind};
 use crate::journal::StateLocation;
+use crate::secret::SecretString;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -39,6 +40,10 @@ pub struct ListenConfig {
     pub state: StateLocation,
     /// Callbacks must carry a valid signature under this key.
     pub hmac_key: Option<HmacKey>,
+    /// Meta's webhooks must carry a valid `X-Hub-Signature-256` under this app secret.
+    pub app_secret: Option<HmacKey>,
+    /// The token Meta's verification handshake must present.
+    pub verify_token: Option<SecretString>,
     /// The campaigns served; empty means any campaign in the journal, with the
     /// default opt-out keywords and no suppression file.
     pub campaigns: Vec<CampaignTarget>,
@@ -59,6 +64,8 @@ impl ListenConfig {
             allow_remote: false,
             state: state.into(),
             hmac_key: None,
+            app_secret: None,
+            verify_token: None,
             campaigns: Vec::new(),
             batch_max: 256,
             webhook_secrets: Vec::new(),

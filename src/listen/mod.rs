@@ -1,5 +1,5 @@
 //! `wacast listen`: the receiver Sinch POSTs delivery reports and inbound
-//! messages to. Every report is committed to the journal before it is
+//! messages to, and Meta its webhooks ([`meta_cloud`], at `/meta-cloud`). Every report is committed to the journal before it is
 //! acknowledged, so a callback is never answered 2xx and then lost.
 //!
 //! - `POST /callbacks/{campaign}` takes the callback envelope for one
@@ -24,7 +24,7 @@ mod callback_writer;
 mod listen_config;
 mod listen_error;
 mod listener;
-mod opt_out_file;
+pub mod meta_cloud;
 mod receipt;
 mod routes;
 mod sinch_conversation;

@@ -16,7 +16,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::sync::Arc;
 
@@ -30,6 +30,10 @@ pub fn router(state: Arc<ListenState>) -> Router {
     Router::new()
         .route("/callbacks", post(without_campaign))
         .route("/callbacks/{campaign}", post(for_campaign))
+        .route(
+            super::meta_cloud::WEBHOOK_PATH,
+            get(super::meta_cloud::routes::handshake).post(super::meta_cloud::routes::receive),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
@@ -59,15 +63,9 @@ async fn receive(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let body = match body {
+    let body = match readable(body) {
         Ok(body) => body,
-        Err(rejection) => {
-            return error(
-                rejection.status(),
-                "the body cannot be read",
-                rejection.body_text(),
-            );
-        }
+        Err(refused) => return refused,
     };
     let conversation = match campaign.as_deref().and_then(|n| state.config.provider(n)) {
         Some(kind) => kind == ProviderKind::SinchConversation,
@@ -107,6 +105,23 @@ async fn receive(
             );
         }
     };
+    commit(state, callback).await
+}
+
+/// The body, or the answer refusing it when it cannot be read.
+pub(super) fn readable(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
+    body.map_err(|rejection| {
+        error(
+            rejection.status(),
+            "the body cannot be read",
+            rejection.body_text(),
+        )
+    })
+}
+
+/// Commits `callback` and answers: 200 with what changed, or 503 when the
+/// journal could not be written (the provider retries).
+pub(super) async fn commit(state: &ListenState, callback: Callback) -> Response {
     match state.writer.submit(callback).await {
         Ok(receipt) => (StatusCode::OK, Json(receipt)).into_response(),
         Err(problem) => error(
@@ -155,7 +170,7 @@ fn verify(
 }
 
 /// A JSON error answer, in the shape Sinch's own errors have.
-fn error(status: StatusCode, message: &str, details: impl Into<String>) -> Response {
+pub(super) fn error(status: StatusCode, message: &str, details: impl Into<String>) -> Response {
     let body = serde_json::json!({"message": message, "details": details.into()});
     (status, Json(body)).into_response()
 }

@@ -83,7 +83,7 @@ impl Loaded {
     /// Loads `path` and all it refers to; every problem is reported at once.
     pub fn load(path: &Path) -> Result<Loaded, Diagnostics> {
         let campaign = Campaign::load(path)?;
-        let mut problems = Diagnostics::new();
+        let mut problems = campaign.warnings.clone();
         let catalog = TemplateCatalog::check_campaign(&campaign, &mut problems);
         let spec = &campaign.audience;
         let suppression = Suppression::load(&spec.suppress, spec.default_country, &mut problems);

@@ -123,6 +123,34 @@ impl DeliveryReporter {
         }
     }
 
+    /// POSTs `bodies` to `url` in the background, in order, each after the
+    /// step delay, with the headers `headers` gives each attempt.
+    pub fn post_in_order(
+        &self,
+        url: String,
+        bodies: Vec<String>,
+        headers: impl Fn(&str) -> Vec<(&'static str, String)> + Send + Sync + 'static,
+    ) {
+        let reporter = self.clone();
+        let mut shutdown = self.shutdown.clone();
+        tokio::spawn(async move {
+            let posting = async {
+                for body in bodies {
+                    tokio::time::sleep(reporter.delivery.step_delay).await;
+                    let post = Post {
+                        headers: headers(&body),
+                        body: body.into_bytes(),
+                    };
+                    reporter.post(&url, post).await;
+                }
+            };
+            tokio::select! {
+                () = posting => {}
+                () = until_stopped(&mut shutdown) => {}
+            }
+        });
+    }
+
     /// POSTs one report, retrying until a 2xx answer or the attempts run out.
     async fn post(&self, url: &str, post: Post) {
         let mut pause = self.delivery.retry_delay;

@@ -1,6 +1,6 @@
-//! A local server that speaks the Sinch WhatsApp v1 send contract, so wacast
-//! runs end to end on a machine with no Sinch account and its tests exercise
-//! the real HTTP path.
+//! A local server that speaks the Sinch WhatsApp v1 send contract, and on the
+//! same port Meta's WhatsApp Cloud API ([`meta_cloud`]), so wacast runs end to
+//! end on a machine with no account and its tests exercise the real HTTP path.
 //!
 //! - `POST /whatsapp/v1/{bot_id}/messages` checks the bearer token and bot id
 //!   (401), validates the body as strictly as Sinch ([`validate`], 400 naming
@@ -22,6 +22,7 @@ mod api_error;
 mod config;
 mod delivery_reporter;
 mod fault_injector;
+pub mod meta_cloud;
 mod recorder;
 mod routes;
 mod sandbox_error;

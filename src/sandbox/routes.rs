@@ -32,6 +32,10 @@ pub fn router(state: Arc<SandboxState>) -> Router {
             "/v1/projects/{project}/{action}",
             post(conversation_routes::send),
         )
+        .route(
+            super::meta_cloud::MESSAGES_ROUTE,
+            post(super::meta_cloud::route::send),
+        )
         .route(MESSAGES_PATH, get(messages))
         .route(STATS_PATH, get(stats))
         .fallback(not_found)
@@ -46,12 +50,7 @@ async fn send(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    state.stats.add(Counter::Requests, 1);
-    let _in_flight = state.stats.enter();
-    let decision = state.decide();
-    if let Some(pause) = decision.latency {
-        tokio::time::sleep(pause).await;
-    }
+    let (_in_flight, decision) = state.arrive().await;
     let answer = body
         .map_err(|rejection| ApiError::unreadable_body(rejection.status(), rejection.body_text()))
         .and_then(|body| answer(&state, &bot_id, &headers, &body, decision.outcome));
@@ -103,7 +102,7 @@ fn valid_request(headers: &HeaderMap, body: &[u8]) -> Result<ValidRequest, ApiEr
 }
 
 /// Holds a request unanswered until shutdown, then drops its connection.
-async fn hang(state: &SandboxState, connection: &ConnectionControl) -> Response {
+pub(super) async fn hang(state: &SandboxState, connection: &ConnectionControl) -> Response {
     state.stats.add(Counter::Hung, 1);
     let mut shutdown = state.shutdown.clone();
     until_stopped(&mut shutdown).await;

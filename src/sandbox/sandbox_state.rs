@@ -8,7 +8,7 @@ use super::delivery_reporter::{Delivered, DeliveryReporter};
 use super::fault_injector::{Decision, FaultInjector};
 use super::recorder::Recorder;
 use super::sinch_conversation::conversation_state::ConversationState;
-use super::stats::{Counter, Stats};
+use super::stats::{Counter, InFlight, Stats};
 use super::validate::ValidRequest;
 use crate::transport::sinch_v1::wire::{RecipientStatus, SendResponse};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -24,6 +24,8 @@ pub struct SandboxState {
     pub reporter: DeliveryReporter,
     pub shutdown: watch::Receiver<bool>,
     pub conversation: ConversationState,
+    /// Graph errors answered to chosen recipients (Meta's API only).
+    pub meta_errors: super::meta_cloud::ScriptedErrors,
 }
 
 impl SandboxState {
@@ -35,6 +37,18 @@ impl SandboxState {
         self.injector().decide()
     }
 
+    /// Counts a send request, decides its fate and waits out its latency;
+    /// the guard counts it in flight until dropped.
+    pub async fn arrive(&self) -> (InFlight<'_>, Decision) {
+        self.stats.add(Counter::Requests, 1);
+        let in_flight = self.stats.enter();
+        let decision = self.decide();
+        if let Some(pause) = decision.latency {
+            tokio::time::sleep(pause).await;
+        }
+        (in_flight, decision)
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         *self.injector() = FaultInjector::new(faults);
     }
@@ -42,28 +56,28 @@ impl SandboxState {
     /// Checks the bearer token and the bot id, then counts the request against
     /// a token revocation.
     pub fn authorise(&self, bot_id: &str, headers: &HeaderMap) -> Result<(), ApiError> {
-        let Some(value) = headers.get(header::AUTHORIZATION) else {
-            return Err(ApiError::unauthorized(
-                "missing `Authorization: Bearer` header",
-            ));
-        };
-        let value = value.to_str().unwrap_or_default();
-        let token = match value.split_once(' ') {
-            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-            _ => {
-                return Err(ApiError::unauthorized(
-                    "`Authorization` must use the `Bearer` scheme",
-                ));
-            }
-        };
-        if token != self.token {
-            return Err(ApiError::unauthorized("invalid bearer token"));
-        }
+        self.bearer(headers).map_err(ApiError::unauthorized)?;
         if bot_id != self.bot_id {
             return Err(ApiError::unauthorized(format!("unknown bot id `{bot_id}`")));
         }
         if !self.injector().authorise() {
             return Err(ApiError::unauthorized("the bearer token has been revoked"));
+        }
+        Ok(())
+    }
+
+    /// Checks the bearer token; the error says what is wrong with it.
+    pub fn bearer(&self, headers: &HeaderMap) -> Result<(), &'static str> {
+        let Some(value) = headers.get(header::AUTHORIZATION) else {
+            return Err("missing `Authorization: Bearer` header");
+        };
+        let value = value.to_str().unwrap_or_default();
+        let token = match value.split_once(' ') {
+            Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+            _ => return Err("`Authorization` must use the `Bearer` scheme"),
+        };
+        if token != self.token {
+            return Err("invalid bearer token");
         }
         Ok(())
     }
@@ -116,7 +130,12 @@ impl SandboxState {
 
     /// Counts an error answer under its status.
     pub fn count(&self, error: &ApiError) {
-        let counter = match error.status {
+        self.count_status(error.status);
+    }
+
+    /// Counts an error answer with `status`.
+    pub fn count_status(&self, status: StatusCode) {
+        let counter = match status {
             StatusCode::UNAUTHORIZED => Counter::Unauthorized,
             StatusCode::TOO_MANY_REQUESTS => Counter::Throttled,
             StatusCode::SERVICE_UNAVAILABLE => Counter::Unavailable,

@@ -44,6 +44,7 @@ impl Sandbox {
             stats,
             shutdown: shutdown.clone(),
             conversation: ConversationState::new(config.conversation),
+            meta_errors: Default::default(),
         });
         let router = routes::router(state.clone());
         let server = tokio::spawn(server.serve(router, shutdown, Some(SHUTDOWN_WAIT)));
@@ -148,6 +149,12 @@ impl SandboxHandle {
         faults.check()?;
         self.state.set_faults(faults);
         Ok(())
+    }
+
+    /// Answers the next sends to `to` (digits) on Meta's API with the Graph
+    /// errors `codes`, one per request, before answering normally again.
+    pub fn script_meta_errors(&self, to: &str, codes: &[i64]) {
+        self.state.meta_errors.push(to, codes);
     }
 
     /// Stops accepting, lets open requests finish briefly, then closes

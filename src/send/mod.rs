@@ -22,6 +22,7 @@ use crate::transport::Transport;
 use batch::Batch;
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use stop::{Stop, StopReason};
@@ -38,6 +39,10 @@ pub struct Settings {
     pub max_attempts: u32,
     /// How long in-flight requests may take to finish once sending stops.
     pub stop_deadline: Duration,
+    /// The campaign sent, under which opt-outs the provider reports are recorded.
+    pub campaign: String,
+    /// The campaign's suppression list those opt-outs are appended to, if any.
+    pub opt_out_file: Option<PathBuf>,
 }
 
 /// What a worker tells the collector.
@@ -80,6 +85,10 @@ pub async fn run<T: Transport>(
     let queue = Arc::new(Mutex::new(queue));
     let (events, mut received) = mpsc::unbounded_channel();
     let pause = pause::Pause::default();
+    let opt_outs = worker::OptOuts {
+        campaign: Arc::from(settings.campaign.as_str()),
+        file: settings.opt_out_file.clone().map(Arc::from),
+    };
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency {
         let mut worker = worker::Worker {
@@ -90,6 +99,7 @@ pub async fn run<T: Transport>(
             stop: stop.clone(),
             max_attempts: settings.max_attempts,
             events: events.clone(),
+            opt_outs: opt_outs.clone(),
         };
         let queue = queue.clone();
         workers.spawn(async move { worker.run(&queue).await });

@@ -16,6 +16,11 @@ pub enum StopReason {
     Journal(String),
     /// The provider asked for a pause longer than wacast waits.
     LongPause(u64),
+    /// The provider will send nothing more for this account or number until
+    /// a person acts: what it said, and the transport's hint.
+    Suspended { message: String, hint: &'static str },
+    /// The provider refused the template itself: every recipient would fail alike.
+    TemplateRefused { reason: String },
 }
 
 impl std::fmt::Display for StopReason {
@@ -34,6 +39,13 @@ impl std::fmt::Display for StopReason {
             StopReason::LongPause(seconds) => write!(
                 f,
                 "the provider asked to wait {seconds} s before sending more"
+            ),
+            StopReason::Suspended { message, hint } => {
+                write!(f, "the provider stopped sending ({message}): {hint}")
+            }
+            StopReason::TemplateRefused { reason } => write!(
+                f,
+                "the template is the problem ({reason}): every recipient would fail alike, so sending stopped; fix the template, then apply again to resume"
             ),
         }
     }

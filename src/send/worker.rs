@@ -11,11 +11,12 @@ use super::batch::Batch;
 use super::pause::Pause;
 use super::stop::{Stop, StopReason};
 use super::{Event, backoff};
-use crate::journal::{Change, Outcome, State};
+use crate::journal::{Change, OptOutRecord, Outcome, State};
 use crate::phone::Phone;
 use crate::transport::{RecipientResult, SendError, Session, Verdict};
 use governor::DefaultDirectRateLimiter;
 use std::num::NonZeroU32;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
@@ -32,6 +33,15 @@ pub struct Worker<S: Session> {
     pub stop: Stop,
     pub max_attempts: u32,
     pub events: UnboundedSender<Event>,
+    pub opt_outs: OptOuts,
+}
+
+/// Where the opt-outs a provider reports while sending are recorded.
+#[derive(Clone)]
+pub struct OptOuts {
+    pub campaign: Arc<str>,
+    /// The campaign's suppression list, appended to as the listener does.
+    pub file: Option<Arc<Path>>,
 }
 
 /// A request's outcome that is not committed yet.
@@ -150,6 +160,14 @@ impl<S: Session> Worker<S> {
     }
 
     async fn wait_before_retry(&self, error: &SendError, attempt: u32) {
+        if let SendError::RetryLater { after, .. } = error {
+            if *after > LONGEST_PAUSE {
+                self.stop.set(StopReason::LongPause(after.as_secs()));
+                return;
+            }
+            tokio::time::sleep(*after).await;
+            return;
+        }
         if let SendError::Throttled {
             retry_after: Some(wait),
             ..
@@ -185,6 +203,7 @@ impl<S: Session> Worker<S> {
     ) -> Option<Unrecorded> {
         let (outcomes, failed) = match result {
             Ok(results) => {
+                self.heed(&batch.phones, &results).await;
                 let outcomes = answered(&batch.phones, results);
                 let failed = outcomes.iter().all(|o| o.state != State::Sent);
                 (outcomes, failed)
@@ -198,18 +217,11 @@ impl<S: Session> Worker<S> {
                 }
                 return None;
             }
-            Err(SendError::Unauthorized {
-                status,
-                message,
-                hint,
-            }) => {
-                self.stop.set(StopReason::Unauthorized {
-                    message: format!("{status}: {message}"),
-                    hint,
-                });
-                let text = format!("refused ({status}): {message}");
+            Err(error @ (SendError::Unauthorized { .. } | SendError::Suspended { .. })) => {
+                let (status, text) = (error.status(), error.to_string());
+                self.stop.set(halted(error));
                 (
-                    outcomes_all(&batch.phones, State::Pending, Some(status), Some(text)),
+                    outcomes_all(&batch.phones, State::Pending, status, Some(text)),
                     false,
                 )
             }
@@ -235,6 +247,51 @@ impl<S: Session> Worker<S> {
         Some(Unrecorded { outcomes, failed })
     }
 
+    /// Acts on what the results say beyond each recipient's state: a refused
+    /// template stops the run (every recipient would fail alike), and an
+    /// opt-out is committed (and appended to the campaign's suppression list)
+    /// before the outcome, so later plans leave the number out.
+    async fn heed(&self, phones: &[Phone], results: &[RecipientResult]) {
+        let mut opted_out = Vec::new();
+        for (phone, result) in phones.iter().zip(results) {
+            match &result.verdict {
+                Verdict::TemplateRefused { reason } => {
+                    self.stop.set(StopReason::TemplateRefused {
+                        reason: reason.clone(),
+                    });
+                }
+                Verdict::OptedOut { reason } => opted_out.push(OptOutRecord {
+                    campaign: self.opt_outs.campaign.to_string(),
+                    phone: *phone,
+                    keyword: reason.clone(),
+                    message_id: None,
+                    file: self.opt_outs.file.as_ref().map(|f| f.display().to_string()),
+                }),
+                _ => {}
+            }
+        }
+        if opted_out.is_empty() {
+            return;
+        }
+        let file = self.opt_outs.file.clone();
+        let written = self
+            .journal
+            .deliveries(Box::new(move |writer| {
+                for record in &opted_out {
+                    if writer.opt_out(record)?
+                        && let Some(file) = &file
+                    {
+                        crate::audience::opt_out_file::append(file, record.phone)?;
+                    }
+                }
+                Ok(())
+            }))
+            .await;
+        if let Err(error) = written {
+            self.stop.set(StopReason::Journal(error));
+        }
+    }
+
     /// Commits `unrecorded`, if any, and tells the collector; false if the
     /// journal could not be written.
     async fn record(&self, unrecorded: Option<Unrecorded>) -> bool {
@@ -257,6 +314,30 @@ impl<S: Session> Worker<S> {
                 false
             }
         }
+    }
+}
+
+/// Why sending stops after `error`, a refusal of the credentials or of the
+/// account: every worker stops, and the run can resume once it is fixed.
+fn halted(error: SendError) -> StopReason {
+    match error {
+        SendError::Suspended {
+            status,
+            message,
+            hint,
+        } => StopReason::Suspended {
+            message: format!("{status}: {message}"),
+            hint,
+        },
+        SendError::Unauthorized {
+            status,
+            message,
+            hint,
+        } => StopReason::Unauthorized {
+            message: format!("{status}: {message}"),
+            hint,
+        },
+        other => StopReason::Journal(format!("unexpected stop: {other}")),
     }
 }
 
@@ -306,6 +387,9 @@ fn outcome(phone: Phone, result: RecipientResult) -> Outcome {
     let (state, message_id, error) = match result.verdict {
         Verdict::Sent { message_id } => (State::Sent, message_id, None),
         Verdict::Failed { message_id, reason } => (State::Failed, message_id, Some(reason)),
+        Verdict::OptedOut { reason } | Verdict::TemplateRefused { reason } => {
+            (State::Failed, None, Some(reason))
+        }
         Verdict::Unknown { reason } => (State::Unknown, None, Some(reason)),
     };
     Outcome {

@@ -5,12 +5,14 @@
 //! classes the answer into a [`RecipientResult`] per recipient or a
 //! [`SendError`] for the whole request. Everything a provider owns (URLs,
 //! headers, credentials, JSON shapes, answer codes, limits) lives in its own
-//! folder here (`sinch_v1/`); [`Provider`] picks one from the campaign's
+//! folder here (`sinch_v1/`, `meta_cloud/`); [`Provider`] picks one from the campaign's
 //! sender, once, at the edge. Shared by all: the [`connector`] (TCP, proxy,
-//! TLS) and the neutral result types.
+//! TLS), the [`http_client`] and the neutral result types.
 
 pub mod connector;
 pub mod credentials;
+pub mod http_client;
+pub mod meta_cloud;
 pub mod provider;
 pub mod recipient_result;
 pub mod send_error;

@@ -6,6 +6,7 @@
 use crate::campaign::Sender;
 use crate::transport::Credentials;
 use crate::transport::Transport as _;
+use crate::transport::meta_cloud::MetaCloud;
 use crate::transport::sinch_conversation::SinchConversation;
 use crate::transport::sinch_v1::SinchV1;
 
@@ -14,6 +15,7 @@ use crate::transport::sinch_v1::SinchV1;
 pub enum Provider {
     SinchV1(SinchV1),
     SinchConversation(SinchConversation),
+    MetaCloud(MetaCloud),
 }
 
 impl Provider {
@@ -24,6 +26,7 @@ impl Provider {
         match sender {
             Sender::SinchV1(sender) => SinchV1::base_url(sender, endpoint),
             Sender::SinchConversation(sender) => SinchConversation::base_url(sender, endpoint),
+            Sender::MetaCloud(sender) => Some(MetaCloud::base_url(sender, endpoint)),
         }
     }
 
@@ -53,6 +56,12 @@ impl Provider {
                     sender, base_url, &auth, &key, campaign, callback,
                 )?)
             }
+            Sender::MetaCloud(sender) => Provider::MetaCloud(MetaCloud::new(
+                base_url,
+                sender,
+                credentials.token,
+                campaign,
+            )?),
         })
     }
 
@@ -61,6 +70,7 @@ impl Provider {
         match self {
             Provider::SinchV1(transport) => transport.describe(),
             Provider::SinchConversation(transport) => transport.describe(),
+            Provider::MetaCloud(transport) => transport.describe(),
         }
     }
 }

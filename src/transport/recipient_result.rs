@@ -22,4 +22,10 @@ pub enum Verdict {
     },
     /// The answer does not say: the message may or may not have been sent.
     Unknown { reason: String },
+    /// Not sent because the recipient refuses this kind of message: failed,
+    /// and an opt-out to record so later plans leave the number out.
+    OptedOut { reason: String },
+    /// Not sent because the template itself was refused: every recipient
+    /// would fail alike, so sending stops after this one.
+    TemplateRefused { reason: String },
 }

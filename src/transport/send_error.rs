@@ -35,6 +35,28 @@ pub enum SendError {
     /// may have sent the message.
     #[error("outcome unknown: {reason}")]
     Uncertain { status: Option<u16>, reason: String },
+    /// The provider answered that it could not take the request now (a
+    /// service error with an answer): nothing was accepted, retry with backoff.
+    #[error("provider unavailable ({status}): {reason}")]
+    Unavailable { status: u16, reason: String },
+    /// The provider refuses this request's recipients for now (e.g. too many
+    /// messages to one user): nothing was accepted; this request alone is
+    /// retried after `after`, while others go on.
+    #[error("retry later ({status}): {reason}")]
+    RetryLater {
+        status: u16,
+        reason: String,
+        after: Duration,
+    },
+    /// The provider will send nothing more for this account or number until a
+    /// person fixes something (a block, a restriction, a quality limit): stop
+    /// sending, resumably. `hint` is the transport's advice on what to check.
+    #[error("suspended ({status}): {message}")]
+    Suspended {
+        status: u16,
+        message: String,
+        hint: &'static str,
+    },
 }
 
 impl SendError {
@@ -42,7 +64,10 @@ impl SendError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            SendError::Throttled { .. } | SendError::NotSent { .. }
+            SendError::Throttled { .. }
+                | SendError::NotSent { .. }
+                | SendError::Unavailable { .. }
+                | SendError::RetryLater { .. }
         )
     }
 
@@ -50,7 +75,10 @@ impl SendError {
         match self {
             SendError::Throttled { status, .. }
             | SendError::Rejected { status, .. }
-            | SendError::Unauthorized { status, .. } => Some(*status),
+            | SendError::Unauthorized { status, .. }
+            | SendError::Unavailable { status, .. }
+            | SendError::RetryLater { status, .. }
+            | SendError::Suspended { status, .. } => Some(*status),
             SendError::Uncertain { status, .. } => *status,
             SendError::NotSent { .. } => None,
         }

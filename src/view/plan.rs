@@ -261,7 +261,9 @@ fn sender_target(campaign: &Campaign) -> String {
             "{region} ({})",
             Provider::base_url(sender, None).unwrap_or_default()
         ),
-        (None, None) => "no endpoint".to_owned(),
+        (None, None) => {
+            Provider::base_url(sender, None).unwrap_or_else(|| "no endpoint".to_owned())
+        }
     }
 }
 

@@ -70,6 +70,7 @@ impl Test {
             .env_remove("SINCH_TOKEN")
             .env_remove("SINCH_KEY_ID")
             .env_remove("SINCH_KEY_SECRET")
+            .env_remove("WHATSAPP_TOKEN")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::null());
         command

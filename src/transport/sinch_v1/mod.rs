@@ -2,7 +2,8 @@
 //! `/whatsapp/v1/{bot_id}/messages` endpoint with a bearer token, up to
 //! [`RECIPIENTS_PER_REQUEST_MAX`] recipients per request, the request body
 //! ([`request_body`]), the answers and what they mean ([`answer`]), the wire
-//! types ([`wire`]), the HTTP client ([`client`]) and callback signatures.
+//! types ([`wire`]), its [`session`] over the shared HTTP client, and callback
+//! signatures.
 //! Nothing outside this folder knows any of it, except the sandbox and the
 //! receiver, which speak v1 too.
 
@@ -10,15 +11,18 @@ pub mod answer;
 pub mod callback_signature;
 pub mod client;
 pub mod request_body;
+pub mod session;
 pub mod wire;
 
 use crate::campaign::{Region, SinchV1Sender};
 use crate::phone::Phone;
 use crate::secret::SecretString;
 use crate::transport::Transport;
+use crate::transport::http_client::HttpClient;
 use bytes::Bytes;
-use client::{Session, SinchClient};
 use request_body::RequestBody;
+use session::Session;
+use wire::messages_path;
 
 /// Most recipients in one send request.
 pub const RECIPIENTS_PER_REQUEST_MAX: usize = 20;
@@ -34,7 +38,7 @@ pub fn region_url(region: Region) -> &'static str {
 /// Sends through the v1 API as one bot. Cheap to clone.
 #[derive(Clone)]
 pub struct SinchV1 {
-    client: SinchClient,
+    client: HttpClient,
     body: RequestBody,
     base_url: String,
 }
@@ -59,7 +63,7 @@ impl SinchV1 {
         callback: Option<&str>,
     ) -> anyhow::Result<SinchV1> {
         Ok(SinchV1 {
-            client: SinchClient::new(base_url, bot_id, token)?,
+            client: HttpClient::new(base_url, &messages_path(bot_id), token)?,
             body: RequestBody::new(callback),
             base_url: crate::secret::masked_url(base_url),
         })
@@ -78,7 +82,7 @@ impl Transport for SinchV1 {
     }
 
     fn session(&self) -> Session {
-        self.client.session()
+        Session(self.client.session())
     }
 
     fn describe(&self) -> &str {
