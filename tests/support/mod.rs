@@ -68,6 +68,7 @@ impl Test {
             .current_dir(self.path())
             .env("NO_COLOR", "1")
             .env_remove("SINCH_TOKEN")
+            .env_remove("WACAST_STATE")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::null());
         command
