@@ -7,22 +7,29 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use wacast::sandbox::{Faults, Latency, Sandbox, SandboxConfig, SandboxHandle};
 
-const TOKEN: &str = "test-token-5f1d0c9e";
+pub(crate) const TOKEN: &str = "test-token-5f1d0c9e";
 
 /// A sandbox on its own runtime, for tests that run the binary against it.
-struct Peer {
+pub(crate) struct Peer {
     runtime: tokio::runtime::Runtime,
     sandbox: Option<SandboxHandle>,
 }
 
 impl Peer {
-    fn start(faults: Faults) -> Peer {
+    pub(crate) fn start(faults: Faults) -> Peer {
+        Peer::start_with(SandboxConfig {
+            faults,
+            ..SandboxConfig::default()
+        })
+    }
+
+    /// A sandbox with `config`, accepting the tests' bot and token.
+    pub(crate) fn start_with(config: SandboxConfig) -> Peer {
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let config = SandboxConfig {
             bot_id: "acme-bot".into(),
             token: TOKEN.into(),
-            faults,
-            ..SandboxConfig::default()
+            ..config
         };
         let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
         Peer {
@@ -31,16 +38,16 @@ impl Peer {
         }
     }
 
-    fn handle(&self) -> &SandboxHandle {
+    pub(crate) fn handle(&self) -> &SandboxHandle {
         self.sandbox.as_ref().unwrap()
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.handle().base_url()
     }
 
     /// How many messages each number received.
-    fn received(&self) -> HashMap<String, usize> {
+    pub(crate) fn received(&self) -> HashMap<String, usize> {
         let mut counts = HashMap::new();
         for message in self.handle().messages() {
             *counts.entry(message.recipient).or_default() += 1;
@@ -48,7 +55,7 @@ impl Peer {
         counts
     }
 
-    fn set_faults(&self, faults: Faults) {
+    pub(crate) fn set_faults(&self, faults: Faults) {
         self.handle().set_faults(faults).unwrap();
     }
 }
@@ -77,7 +84,7 @@ pub(crate) fn campaign(rows: usize, same: bool, delivery: &str) -> Test {
         .env("SINCH_TOKEN", TOKEN)
 }
 
-fn apply(test: &Test, peer: &Peer, extra: &[&str]) -> crate::support::Run {
+pub(crate) fn apply(test: &Test, peer: &Peer, extra: &[&str]) -> crate::support::Run {
     let url = peer.url();
     let mut args = vec![
         "apply",
@@ -103,7 +110,7 @@ pub(crate) fn report(test: &Test) -> Vec<(String, String)> {
         .collect()
 }
 
-fn statuses(test: &Test) -> HashMap<String, usize> {
+pub(crate) fn statuses(test: &Test) -> HashMap<String, usize> {
     let mut counts = HashMap::new();
     for (_, status) in report(test) {
         *counts.entry(status).or_default() += 1;
@@ -111,7 +118,36 @@ fn statuses(test: &Test) -> HashMap<String, usize> {
     counts
 }
 
-fn nobody_twice(peer: &Peer) {
+/// `wacast apply` against `peer`, started in the background.
+pub(crate) fn start_apply(test: &Test, peer: &Peer) -> std::process::Child {
+    let url = peer.url();
+    test.command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (up to 20 s) until the sandbox has answered `requests` requests.
+pub(crate) fn wait_for_requests(peer: &Peer, requests: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while peer.handle().stats().requests < requests && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every report row is `sent` (and received exactly once) or `unknown`.
+pub(crate) fn sent_once_or_unknown(peer: &Peer, rows: &[(String, String)]) {
+    let received = peer.received();
+    for (phone, status) in rows {
+        match status.as_str() {
+            "sent" => assert_eq!(received.get(phone), Some(&1), "{phone} is sent once"),
+            "unknown" => {}
+            other => panic!("{phone} ended `{other}`"),
+        }
+    }
+}
+
+pub(crate) fn nobody_twice(peer: &Peer) {
     let twice: Vec<_> = peer
         .received()
         .into_iter()
@@ -351,16 +387,8 @@ fn kill_9_mid_apply_then_resume_sends_nobody_twice_and_loses_nobody() {
     };
     let peer = Peer::start(faults);
     let test = campaign(30, false, "concurrency: 2, rate_per_second: 1000");
-    let url = peer.url();
-    let mut child = test
-        .command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while peer.handle().stats().requests < 6 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = start_apply(&test, &peer);
+    wait_for_requests(&peer, 6);
     child.kill().unwrap();
     child.wait().unwrap();
     let before = peer.received().len();
@@ -370,16 +398,9 @@ fn kill_9_mid_apply_then_resume_sends_nobody_twice_and_loses_nobody() {
     let resumed = apply(&test, &peer, &[]);
     assert!(matches!(resumed.code, 0 | 4), "{}", resumed.transcript());
     nobody_twice(&peer);
-    let received = peer.received();
     let rows = report(&test);
     assert_eq!(rows.len(), 30, "nobody is lost");
-    for (phone, status) in &rows {
-        match status.as_str() {
-            "sent" => assert_eq!(received.get(phone), Some(&1), "{phone} is sent once"),
-            "unknown" => {}
-            other => panic!("{phone} ended `{other}`"),
-        }
-    }
+    sent_once_or_unknown(&peer, &rows);
 }
 
 #[test]
@@ -390,16 +411,8 @@ fn a_second_apply_is_refused_while_one_runs() {
     };
     let peer = Peer::start(faults);
     let test = campaign(20, false, "concurrency: 1, rate_per_second: 1000");
-    let url = peer.url();
-    let mut first = test
-        .command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while peer.handle().stats().requests < 1 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut first = start_apply(&test, &peer);
+    wait_for_requests(&peer, 1);
     let second = apply(&test, &peer, &[]);
     first.kill().unwrap();
     first.wait().unwrap();

@@ -8,6 +8,7 @@ mod examples;
 mod link;
 mod listen;
 mod plan;
+mod postgres;
 mod review;
 mod sandbox;
 mod schema;
