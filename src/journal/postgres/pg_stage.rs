@@ -3,12 +3,15 @@
 //! buffered and merged in chunks with `INSERT … SELECT FROM unnest(…) ON
 //! CONFLICT`, one statement per chunk.
 //!
-//! Repeats are found in memory: a run's id is new when its plan is staged, so
-//! a number planned in this run can only have come from this stage. A number
-//! from an earlier run keeps its state and, when still pending, takes the new
-//! message; a new number is pending — as the SQLite journal does it.
+//! A number planned in this run is a repeat (as the SQLite journal does it, by
+//! its row's `planned_run`): looked up among the rows not yet written, else
+//! in the journal when the [`SeenFilter`] says it may be there, so memory
+//! stays flat however large the audience. A number from an earlier run keeps
+//! its state and, when still pending, takes the new message; a new number is
+//! pending.
 
 use super::pg_journal::{Session, phone_to_db};
+use super::seen_filter::SeenFilter;
 use super::{Context as _, Result};
 use crate::journal::{Repeat, Stage};
 use crate::message::digest::MessageDigest;
@@ -29,6 +32,9 @@ const MERGE_RECIPIENTS: &str = concat!(
          digest = CASE WHEN recipients.state = 'pending' THEN excluded.digest ELSE recipients.digest END"
 );
 
+const PLANNED: &str =
+    "SELECT line, digest FROM recipients WHERE campaign = $1 AND phone = $2 AND planned_run = $3";
+
 const MERGE_MESSAGES: &str = "INSERT INTO messages (digest, body)
      SELECT * FROM unnest($1::bytea[], $2::text[]) ON CONFLICT (digest) DO NOTHING";
 
@@ -44,8 +50,10 @@ pub struct PgStage<'a> {
     campaign: &'a str,
     run: i64,
     open: bool,
-    /// Numbers planned in this run: first line and digest.
-    planned: HashMap<Phone, (u64, MessageDigest)>,
+    /// Numbers in `recipients`, not yet written: first line and digest.
+    unwritten: HashMap<Phone, (u64, MessageDigest)>,
+    /// Numbers written in this stage, maybe.
+    written: SeenFilter,
     stored_messages: HashSet<MessageDigest>,
     recipients: Vec<(i64, i64, MessageDigest)>,
     messages: Vec<(MessageDigest, String)>,
@@ -68,7 +76,8 @@ impl<'a> PgStage<'a> {
             campaign,
             run,
             open: true,
-            planned: HashMap::new(),
+            unwritten: HashMap::new(),
+            written: SeenFilter::new(),
             stored_messages: HashSet::new(),
             recipients: Vec::with_capacity(CHUNK),
             messages: Vec::new(),
@@ -96,8 +105,28 @@ impl<'a> PgStage<'a> {
                 &[&self.campaign, &self.run, &phones, &lines, &digests],
             )
             .context("cannot stage recipients")?;
+        for (phone, _) in self.unwritten.drain() {
+            self.written.insert(phone);
+        }
         self.recipients.clear();
         Ok(())
+    }
+
+    /// `phone` as written in this run, if it was.
+    fn planned(&mut self, phone: Phone, digest: &MessageDigest) -> Result<Option<Repeat>> {
+        let statement = self.session.prepared(PLANNED)?;
+        let row = self
+            .session
+            .client
+            .query_opt(
+                &statement,
+                &[&self.campaign, &phone_to_db(phone), &self.run],
+            )
+            .context("cannot stage recipients")?;
+        Ok(row.map(|row| Repeat {
+            first_line: row.get::<_, i64>(0) as u64,
+            same_message: row.get::<_, &[u8]>(1) == digest.0.as_slice(),
+        }))
     }
 
     fn flush_messages(&mut self) -> Result<()> {
@@ -140,13 +169,18 @@ impl Stage for PgStage<'_> {
         line: u64,
         digest: &MessageDigest,
     ) -> anyhow::Result<Option<Repeat>> {
-        if let Some(&(first_line, first)) = self.planned.get(&phone) {
+        if let Some(&(first_line, first)) = self.unwritten.get(&phone) {
             return Ok(Some(Repeat {
                 first_line,
                 same_message: first == *digest,
             }));
         }
-        self.planned.insert(phone, (line, *digest));
+        if self.written.may_contain(phone)
+            && let Some(repeat) = self.planned(phone, digest)?
+        {
+            return Ok(Some(repeat));
+        }
+        self.unwritten.insert(phone, (line, *digest));
         self.recipients
             .push((phone_to_db(phone), line as i64, *digest));
         if self.recipients.len() >= CHUNK {

@@ -221,3 +221,31 @@ fn a_terminated_connection_reads_as_lost_and_keeps_nothing_half_written() {
         "nothing was half written"
     );
 }
+
+#[test]
+fn a_repeat_is_found_after_its_first_row_was_written() {
+    let Some(server) = server() else { return };
+    let mut journal = open(&server.fresh(), "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run).unwrap();
+    let (a, b) = (MessageDigest::of_bytes(b"a"), MessageDigest::of_bytes(b"b"));
+    stage.message(&a, "{}").unwrap();
+    for n in 0..10_001 {
+        assert_eq!(stage.recipient(phone(n), n + 2, &a).unwrap(), None);
+    }
+    let repeat = stage.recipient(phone(0), 20_000, &b).unwrap();
+    assert_eq!(
+        repeat,
+        Some(crate::journal::Repeat {
+            first_line: 2,
+            same_message: false
+        })
+    );
+    assert_eq!(
+        stage.recipient(phone(10_001), 20_001, &a).unwrap(),
+        None,
+        "a new number is new"
+    );
+    stage.commit().unwrap();
+    assert_eq!(journal.counts().unwrap().pending, 10_002);
+}
