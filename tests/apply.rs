@@ -410,7 +410,7 @@ fn a_second_apply_is_refused_while_one_runs() {
         ..Faults::default()
     };
     let peer = Peer::start(faults);
-    let test = campaign(20, false, "concurrency: 1, rate_per_second: 1000");
+    let test = campaign(50, false, "concurrency: 1, rate_per_second: 1000");
     let mut first = start_apply(&test, &peer);
     wait_for_requests(&peer, 1);
     let second = apply(&test, &peer, &[]);

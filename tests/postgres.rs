@@ -232,7 +232,7 @@ fn a_second_apply_from_another_process_is_refused_naming_the_holder() {
         latency: Some(Latency::Fixed(Duration::from_millis(200))),
         ..Faults::default()
     });
-    let first = db.campaign(20, "concurrency: 1, rate_per_second: 1000");
+    let first = db.campaign(50, "concurrency: 1, rate_per_second: 1000");
     let mut child = start_apply(&first, &peer);
     wait_for_requests(&peer, 1);
     let second = apply(&elsewhere(&db, &first), &peer, &[]);
