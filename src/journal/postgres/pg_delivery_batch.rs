@@ -31,11 +31,13 @@ impl DeliveryBatch for PgDeliveryBatch<'_> {
         &mut self,
         write: &mut dyn FnMut(&dyn DeliveryWriter) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let client = &mut self.session.client;
-        client
+        let session = &mut *self.session;
+        session
+            .client
             .batch_execute("SAVEPOINT callback")
             .context("cannot start a callback's savepoint")?;
-        let result = write(&PgDeliveryWriter::new(RefCell::new(&mut *client)));
+        let result = write(&PgDeliveryWriter::new(RefCell::new(&mut *session)));
+        let client = &mut self.session.client;
         match result {
             Ok(()) => client
                 .batch_execute("RELEASE SAVEPOINT callback")

@@ -3,22 +3,78 @@
 //! forward by rank, every report is an event keyed by (message id, state) so
 //! retried callbacks change nothing, a report for no recipient is kept as an
 //! orphan, and a report proves an uncertain send went out (reconciliation).
+//! Every statement is prepared once per connection: a callback costs one
+//! round trip per statement.
 
-use super::pg_journal::phone_to_db;
+use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, Result};
 use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report};
 use crate::phone::Phone;
 use std::cell::RefCell;
 
 pub struct PgDeliveryWriter<'a> {
-    client: RefCell<&'a mut postgres::Client>,
+    session: RefCell<&'a mut Session>,
 }
 
 impl<'a> PgDeliveryWriter<'a> {
-    pub fn new(client: RefCell<&'a mut postgres::Client>) -> PgDeliveryWriter<'a> {
-        PgDeliveryWriter { client }
+    pub fn new(session: RefCell<&'a mut Session>) -> PgDeliveryWriter<'a> {
+        PgDeliveryWriter { session }
+    }
+
+    /// Runs `sql` (prepared once) with `params`; rows changed.
+    fn execute(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        context: &'static str,
+    ) -> Result<u64> {
+        let mut session = self.session.borrow_mut();
+        let statement = session.prepared(sql)?;
+        session.client.execute(&statement, params).context(context)
+    }
+
+    /// Runs `sql` (prepared once) with `params`; its rows.
+    fn query(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        context: &'static str,
+    ) -> Result<Vec<postgres::Row>> {
+        let mut session = self.session.borrow_mut();
+        let statement = session.prepared(sql)?;
+        session.client.query(&statement, params).context(context)
     }
 }
+
+const BY_ID: &str = "SELECT campaign, phone, state, message_id FROM recipients
+     WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1";
+
+const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id FROM recipients
+     WHERE campaign = $1 AND phone = $2 AND state <> 'skipped'";
+
+const RECONCILE: &str = concat!(
+    "UPDATE recipients SET state = 'sent', message_id = COALESCE(message_id, $3),
+         error = NULL, updated_at = ",
+    now_sql!(),
+    ", sent_digest = COALESCE(sent_digest, digest)
+     WHERE campaign = $1 AND phone = $2"
+);
+
+const INBOUND: &str = concat!(
+    "INSERT INTO inbound (message_id, phone, received_at) VALUES ($1, $2, ",
+    now_sql!(),
+    ") ON CONFLICT (message_id) DO NOTHING"
+);
+
+const OPT_OUT: &str = concat!(
+    "INSERT INTO opt_outs (campaign, phone, keyword, message_id, file, opted_at)
+     VALUES ($1, $2, $3, $4, $5, ",
+    now_sql!(),
+    ") ON CONFLICT (campaign, phone) DO NOTHING"
+);
+
+const CAMPAIGNS_OF: &str =
+    "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign";
 
 /// A recipient a report matched.
 struct Matched {
@@ -69,28 +125,25 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
                 .as_ref()
                 .map(|m| (m.state.as_str(), m.message_id.is_some())),
         );
-        let inserted = self
-            .client
-            .borrow_mut()
-            .execute(
-                INSERT_EVENT,
-                &[
-                    &report.message_id,
-                    &report.state,
-                    &matched
-                        .as_ref()
-                        .map(|m| m.campaign.as_str())
-                        .or(report.campaign.as_deref()),
-                    &matched
-                        .as_ref()
-                        .map(|m| m.phone)
-                        .or(report.recipient.map(phone_to_db)),
-                    &applied.as_str(),
-                    &report.details,
-                    &report.timestamp,
-                ],
-            )
-            .context("cannot record a delivery report")?;
+        let inserted = self.execute(
+            INSERT_EVENT,
+            &[
+                &report.message_id,
+                &report.state,
+                &matched
+                    .as_ref()
+                    .map(|m| m.campaign.as_str())
+                    .or(report.campaign.as_deref()),
+                &matched
+                    .as_ref()
+                    .map(|m| m.phone)
+                    .or(report.recipient.map(phone_to_db)),
+                &applied.as_str(),
+                &report.details,
+                &report.timestamp,
+            ],
+            "cannot record a delivery report",
+        )?;
         if inserted == 0 {
             return Ok(Applied::Duplicate);
         }
@@ -105,53 +158,35 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
     }
 
     fn inbound(&self, message_id: &str, from: Option<Phone>) -> anyhow::Result<bool> {
-        let inserted = self
-            .client
-            .borrow_mut()
-            .execute(
-                concat!(
-                    "INSERT INTO inbound (message_id, phone, received_at) VALUES ($1, $2, ",
-                    now_sql!(),
-                    ") ON CONFLICT (message_id) DO NOTHING"
-                ),
-                &[&message_id, &from.map(phone_to_db)],
-            )
-            .context("cannot record an inbound message")?;
+        let inserted = self.execute(
+            INBOUND,
+            &[&message_id, &from.map(phone_to_db)],
+            "cannot record an inbound message",
+        )?;
         Ok(inserted == 1)
     }
 
     fn opt_out(&self, record: &OptOutRecord) -> anyhow::Result<bool> {
-        let inserted = self
-            .client
-            .borrow_mut()
-            .execute(
-                concat!(
-                    "INSERT INTO opt_outs (campaign, phone, keyword, message_id, file, opted_at)
-                     VALUES ($1, $2, $3, $4, $5, ",
-                    now_sql!(),
-                    ") ON CONFLICT (campaign, phone) DO NOTHING"
-                ),
-                &[
-                    &record.campaign,
-                    &phone_to_db(record.phone),
-                    &record.keyword,
-                    &record.message_id,
-                    &record.file,
-                ],
-            )
-            .context("cannot record an opt-out")?;
+        let inserted = self.execute(
+            OPT_OUT,
+            &[
+                &record.campaign,
+                &phone_to_db(record.phone),
+                &record.keyword,
+                &record.message_id,
+                &record.file,
+            ],
+            "cannot record an opt-out",
+        )?;
         Ok(inserted == 1)
     }
 
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {
-        let rows = self
-            .client
-            .borrow_mut()
-            .query(
-                "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign",
-                &[&phone_to_db(phone)],
-            )
-            .context("cannot read a number's campaigns")?;
+        let rows = self.query(
+            CAMPAIGNS_OF,
+            &[&phone_to_db(phone)],
+            "cannot read a number's campaigns",
+        )?;
         Ok(rows.iter().map(|row| row.get(0)).collect())
     }
 }
@@ -159,45 +194,32 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
 impl PgDeliveryWriter<'_> {
     /// The recipient a report is about: by message id, else by campaign and number.
     fn find(&self, report: &Report) -> Result<Option<Matched>> {
-        let mut client = self.client.borrow_mut();
-        let by_id = client
-            .query_opt(
-                "SELECT campaign, phone, state, message_id FROM recipients
-                 WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1",
-                &[&report.message_id, &report.campaign],
-            )
-            .context("cannot match a delivery report")?;
-        if let Some(row) = by_id {
-            return Ok(Some(matched(&row)));
+        let by_id = self.query(
+            BY_ID,
+            &[&report.message_id, &report.campaign],
+            "cannot match a delivery report",
+        )?;
+        if let Some(row) = by_id.first() {
+            return Ok(Some(matched(row)));
         }
         let (Some(campaign), Some(phone)) = (&report.campaign, report.recipient) else {
             return Ok(None);
         };
-        let by_number = client
-            .query_opt(
-                "SELECT campaign, phone, state, message_id FROM recipients
-                 WHERE campaign = $1 AND phone = $2 AND state <> 'skipped'",
-                &[campaign, &phone_to_db(phone)],
-            )
-            .context("cannot match a delivery report")?;
-        Ok(by_number.as_ref().map(matched))
+        let by_number = self.query(
+            BY_NUMBER,
+            &[campaign, &phone_to_db(phone)],
+            "cannot match a delivery report",
+        )?;
+        Ok(by_number.first().map(matched))
     }
 
     /// The send was uncertain; the report makes it a fact.
     fn reconcile(&self, matched: &Matched, message_id: &str) -> Result<()> {
-        self.client
-            .borrow_mut()
-            .execute(
-                concat!(
-                    "UPDATE recipients SET state = 'sent', message_id = COALESCE(message_id, $3),
-                         error = NULL, updated_at = ",
-                    now_sql!(),
-                    ", sent_digest = COALESCE(sent_digest, digest)
-                     WHERE campaign = $1 AND phone = $2"
-                ),
-                &[&matched.campaign, &matched.phone, &message_id],
-            )
-            .context("cannot reconcile a send")?;
+        self.execute(
+            RECONCILE,
+            &[&matched.campaign, &matched.phone, &message_id],
+            "cannot reconcile a send",
+        )?;
         Ok(())
     }
 
@@ -206,24 +228,22 @@ impl PgDeliveryWriter<'_> {
         let rank = report.progress.rank() as i32;
         let failed = report.progress == DeliveryState::Failed;
         let failure = failed.then(|| report.details.as_deref().unwrap_or(&report.state));
-        self.client
-            .borrow_mut()
-            .execute(
-                ADVANCE,
-                &[
-                    &matched.campaign,
-                    &matched.phone,
-                    &report.message_id,
-                    &report.state,
-                    &rank,
-                    &failure,
-                    &report.timestamp,
-                    &(report.progress == DeliveryState::Delivered),
-                    &(report.progress == DeliveryState::Read),
-                    &failed,
-                ],
-            )
-            .context("cannot record a delivery")?;
+        self.execute(
+            ADVANCE,
+            &[
+                &matched.campaign,
+                &matched.phone,
+                &report.message_id,
+                &report.state,
+                &rank,
+                &failure,
+                &report.timestamp,
+                &(report.progress == DeliveryState::Delivered),
+                &(report.progress == DeliveryState::Read),
+                &failed,
+            ],
+            "cannot record a delivery",
+        )?;
         Ok(())
     }
 }
