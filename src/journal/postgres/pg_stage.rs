@@ -54,7 +54,9 @@ pub struct PgStage<'a> {
     unwritten: HashMap<Phone, (u64, MessageDigest)>,
     /// Numbers written in this stage, maybe.
     written: SeenFilter,
-    stored_messages: HashSet<MessageDigest>,
+    /// Digests in `messages`, not yet written: a body goes once per chunk,
+    /// and the journal keeps the first (`ON CONFLICT DO NOTHING`).
+    unwritten_messages: HashSet<MessageDigest>,
     recipients: Vec<(i64, i64, MessageDigest)>,
     messages: Vec<(MessageDigest, String)>,
     skipped: BTreeMap<i64, (Option<i64>, String)>,
@@ -78,7 +80,7 @@ impl<'a> PgStage<'a> {
             open: true,
             unwritten: HashMap::new(),
             written: SeenFilter::new(),
-            stored_messages: HashSet::new(),
+            unwritten_messages: HashSet::new(),
             recipients: Vec::with_capacity(CHUNK),
             messages: Vec::new(),
             skipped: BTreeMap::new(),
@@ -140,6 +142,7 @@ impl<'a> PgStage<'a> {
             .execute(MERGE_MESSAGES, &[&digests, &bodies])
             .context("cannot stage messages")?;
         self.messages.clear();
+        self.unwritten_messages.clear();
         Ok(())
     }
 
@@ -190,7 +193,7 @@ impl Stage for PgStage<'_> {
     }
 
     fn message(&mut self, digest: &MessageDigest, body: &str) -> anyhow::Result<()> {
-        if self.stored_messages.insert(*digest) {
+        if self.unwritten_messages.insert(*digest) {
             self.messages.push((*digest, body.to_owned()));
             if self.messages.len() >= CHUNK {
                 self.flush_messages()?;
