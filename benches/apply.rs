@@ -7,7 +7,11 @@
 //!   effective rate limit, next to oha and wrk POSTing the same body to the
 //!   same sandbox in the same run (five interleaved runs, medians).
 //! - `cargo bench --bench apply -- memory`: apply's peak resident memory for
-//!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes).
+//!   100,000 and 1,000,000 recipients (`--rows A,B` for other sizes); with
+//!   `DATABASE_URL` set, with the state in PostgreSQL.
+//! - `DATABASE_URL=postgres://… cargo bench --bench apply -- state`: the send
+//!   rate with the state in PostgreSQL against SQLite, interleaved runs in
+//!   one session, and their ratio.
 
 mod common;
 
@@ -32,7 +36,8 @@ fn main() {
         "rate" => rate(),
         "throughput" => throughput(),
         "memory" => memory(&args),
-        other => panic!("unknown benchmark `{other}`: use rate, throughput or memory"),
+        "state" => state(),
+        other => panic!("unknown benchmark `{other}`: use rate, throughput, memory or state"),
     }
 }
 
@@ -134,13 +139,20 @@ fn rate() {
     }
 }
 
-fn throughput() {
+/// The in-process sandbox the throughput measurements send to, keeping no
+/// messages, on a runtime of two threads.
+fn throughput_sandbox() -> (tokio::runtime::Runtime, SandboxHandle) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
     let sandbox = start_sandbox(&runtime, 0);
+    (runtime, sandbox)
+}
+
+fn throughput() {
+    let (runtime, sandbox) = throughput_sandbox();
     let url = sandbox.base_url();
     let target = format!("{url}/whatsapp/v1/{BOT}/messages");
     let rows = 100_000;
@@ -184,10 +196,19 @@ const RUNS: usize = 5;
 /// first request to the last outcome committed. The whole command (staging
 /// the plan, sending, writing the report) is timed alongside.
 fn apply_throughput(url: &str, rows: usize) -> f64 {
+    apply_throughput_with(url, rows, None)
+}
+
+/// [`apply_throughput`] with the state at `state` (default `.wacast/`).
+fn apply_throughput_with(url: &str, rows: usize, state: Option<&str>) -> f64 {
     let dir = tempfile::tempdir().unwrap();
     write_campaign(dir.path(), rows, false, 100_000, 64);
     let started = std::time::Instant::now();
-    let output = apply(dir.path(), url).output().unwrap();
+    let mut command = apply(dir.path(), url);
+    if let Some(state) = state {
+        command.args(["--state", state]);
+    }
+    let output = command.output().unwrap();
     let wall = started.elapsed().as_secs_f64();
     assert!(output.status.success(), "apply failed");
     let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -278,19 +299,27 @@ fn memory(args: &[String]) {
                 .collect()
         });
     let (mut sandbox, url) = external_sandbox();
+    let database = std::env::var("DATABASE_URL").ok();
     for rows in sizes {
         let dir = tempfile::tempdir().unwrap();
         write_campaign(dir.path(), rows, false, 100_000, 64);
+        let schema = database.as_deref().map(BenchSchema::new);
+        let mut command = apply(dir.path(), &url);
+        if let Some(schema) = &schema {
+            command.args(["--state", &schema.url]);
+        }
         // Waited for by `wait_with_usage` (wait4), which also reads its peak memory.
         #[allow(clippy::zombie_processes)]
-        let child = apply(dir.path(), &url)
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
+        let child = command.stdout(Stdio::null()).spawn().unwrap();
         let (status, peak_kb, seconds) = wait_with_usage(child.id() as libc::pid_t);
         assert_eq!(status, 0, "apply failed");
+        let state = if schema.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        };
         println!(
-            "apply, {rows} recipients: peak RSS {:.1} MB, {seconds:.1} s",
+            "apply, {rows} recipients, {state} state: peak RSS {:.1} MB, {seconds:.1} s",
             peak_kb as f64 / 1024.0
         );
     }
@@ -328,4 +357,62 @@ fn external_sandbox() -> (std::process::Child, String) {
         .recv_timeout(Duration::from_secs(10))
         .expect("the sandbox starts");
     (child, url)
+}
+
+/// The send rate with the state in PostgreSQL (`DATABASE_URL`, a fresh schema
+/// a run) and in SQLite, interleaved, medians of [`RUNS`], and their ratio.
+fn state() {
+    let database = std::env::var("DATABASE_URL")
+        .expect("DATABASE_URL names the PostgreSQL server to measure against");
+    let (runtime, sandbox) = throughput_sandbox();
+    let url = sandbox.base_url();
+    let rows = 100_000;
+    let (mut sqlite, mut postgres) = (Vec::new(), Vec::new());
+    for run in 1..=RUNS {
+        let on_sqlite = apply_throughput_with(&url, rows, None);
+        let schema = BenchSchema::new(&database);
+        let on_postgres = apply_throughput_with(&url, rows, Some(&schema.url));
+        println!("run {run}: SQLite {on_sqlite:.0}, PostgreSQL {on_postgres:.0} recipients/s");
+        sqlite.push(on_sqlite);
+        postgres.push(on_postgres);
+    }
+    let (sqlite, postgres) = (common::median(&mut sqlite), common::median(&mut postgres));
+    println!(
+        "{rows} recipients a run, 64 in flight: median SQLite {sqlite:.0}/s, PostgreSQL {postgres:.0}/s; PostgreSQL / SQLite = {:.2}",
+        postgres / sqlite
+    );
+    runtime.block_on(sandbox.shutdown());
+}
+
+/// A schema of the benchmark's own on `DATABASE_URL`, dropped with this.
+struct BenchSchema {
+    url: String,
+    name: String,
+    base: String,
+}
+
+impl BenchSchema {
+    fn new(base: &str) -> BenchSchema {
+        let name = format!(
+            "wacast_bench_{}_{}",
+            std::process::id(),
+            ulid::Ulid::generate()
+        )
+        .to_lowercase();
+        let separator = if base.contains('?') { '&' } else { '?' };
+        BenchSchema {
+            url: format!("{base}{separator}schema={name}"),
+            name,
+            base: base.to_owned(),
+        }
+    }
+}
+
+impl Drop for BenchSchema {
+    fn drop(&mut self) {
+        let location = wacast::journal::postgres::PgLocation::parse(&self.base).unwrap();
+        if let Ok(mut client) = location.connect() {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
 }
