@@ -9,9 +9,14 @@
 #
 #   benches/listen_load.sh             # 3 runs of 10 s, 2 threads, 64 connections
 #   RUNS=1 DURATION=5s benches/listen_load.sh
+#   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test benches/listen_load.sh
+#
+# With DATABASE_URL the journal is PostgreSQL, in a schema of its own
+# (created by the listener, seeded and dropped with psql); without it, SQLite
+# in a temporary folder (seeded with sqlite3).
 #
 # Only 127.0.0.1 is ever targeted. wrk is installed with apt when missing and
-# the script runs as root; sqlite3 seeds the journal.
+# the script runs as root.
 set -euo pipefail
 
 RUNS=${RUNS:-3}
@@ -26,7 +31,10 @@ fi
 
 cd "$(dirname "$0")/.."
 
-for tool in wrk sqlite3; do
+DATABASE_URL=${DATABASE_URL:-}
+if [[ -n $DATABASE_URL ]]; then client=psql; else client=sqlite3; fi
+
+for tool in wrk $client; do
     if ! command -v $tool > /dev/null; then
         if [[ $(id -u) == 0 ]] && command -v apt-get > /dev/null; then
             apt-get install -y $tool > /dev/null 2>&1 || { apt-get update > /dev/null && apt-get install -y $tool > /dev/null; }
@@ -46,11 +54,31 @@ cleanup() {
         kill -INT "$listen_pid" 2> /dev/null || true
         wait "$listen_pid" 2> /dev/null || true
     fi
+    if [[ -n $DATABASE_URL ]]; then
+        psql -q "$DATABASE_URL" -c "DROP SCHEMA IF EXISTS $schema CASCADE" > /dev/null 2>&1 || true
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-target/release/wacast listen --listen 127.0.0.1:0 --state-dir "$work/state" 2> "$work/listen.log" &
+# Runs SQL against the journal, printing bare values.
+schema="wacast_bench_$$"
+journal_sql() {
+    if [[ -n $DATABASE_URL ]]; then
+        psql -q -t -A -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "SET search_path TO $schema; $1"
+    else
+        sqlite3 "$work/state/journal.sqlite" "PRAGMA busy_timeout = 5000;" "$1" | tail -n +2
+    fi
+}
+if [[ -n $DATABASE_URL ]]; then
+    separator='?'
+    [[ $DATABASE_URL == *\?* ]] && separator='&'
+    state="$DATABASE_URL${separator}schema=$schema"
+else
+    state="$work/state"
+fi
+
+target/release/wacast listen --listen 127.0.0.1:0 --state "$state" 2> "$work/listen.log" &
 listen_pid=$!
 base_url=""
 for _ in $(seq 50); do
@@ -65,13 +93,19 @@ if [[ -z $base_url ]]; then
 fi
 
 # The listener created the journal; seed it as apply would leave it.
-sqlite3 "$work/state/journal.sqlite" <<SQL > /dev/null
-PRAGMA busy_timeout = 5000;
-WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $RECIPIENTS)
-INSERT INTO recipients (campaign, phone, line, digest, state, message_id, attempts, http_status,
-                        planned_run, sent_digest, updated_at)
-SELECT 'bench', 447911000000 + i, i + 2, x'00', 'sent', 'm' || i, 1, 201, 1, x'00', '2026-11-21T00:00:00Z' FROM n;
-SQL
+if [[ -n $DATABASE_URL ]]; then
+    journal_sql "INSERT INTO recipients (campaign, phone, line, digest, state, message_id, attempts,
+                     http_status, planned_run, sent_digest, updated_at)
+                 SELECT 'bench', 447911000000 + i, i + 2, '\\x00', 'sent', 'm' || i, 1, 201, 1,
+                     '\\x00', '2026-11-21T00:00:00Z' FROM generate_series(0, $RECIPIENTS - 1) AS i;
+                 ANALYZE;" > /dev/null
+else
+    journal_sql "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $RECIPIENTS)
+                 INSERT INTO recipients (campaign, phone, line, digest, state, message_id, attempts,
+                     http_status, planned_run, sent_digest, updated_at)
+                 SELECT 'bench', 447911000000 + i, i + 2, x'00', 'sent', 'm' || i, 1, 201, 1, x'00',
+                     '2026-11-21T00:00:00Z' FROM n;" > /dev/null
+fi
 
 cat > "$work/report.lua" <<LUA
 local states = {"queued", "dispatched", "sent", "delivered", "read"}
@@ -94,19 +128,19 @@ end
 LUA
 
 url="$base_url/callbacks/bench"
-echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION -s report.lua $url   ($RECIPIENTS recipients)"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION -s report.lua $url   ($RECIPIENTS recipients, journal: ${client/psql/PostgreSQL})"
 rates=()
 for run in $(seq "$RUNS"); do
     # Each run starts where the last could not have reached, so its reports are new.
     sed "s/^local counter = 0/local counter = 0\nrun_offset = $(( (run - 1) * RECIPIENTS * 5 / RUNS ))/" "$work/report.lua" > "$work/run.lua"
-    before=$(sqlite3 "$work/state/journal.sqlite" "SELECT COUNT(*) FROM delivery_events")
+    before=$(journal_sql "SELECT COUNT(*) FROM delivery_events")
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$work/run.lua" "$url" > "$work/wrk.txt"
     if grep -q "Non-2xx" "$work/wrk.txt"; then
         echo "run $run: some answers were not 200:" >&2
         cat "$work/wrk.txt" >&2
         exit 1
     fi
-    after=$(sqlite3 "$work/state/journal.sqlite" "SELECT COUNT(*) FROM delivery_events")
+    after=$(journal_sql "SELECT COUNT(*) FROM delivery_events")
     rate=$(awk '/^Requests\/sec:/ {print $2}' "$work/wrk.txt")
     latency=$(awk '/^    Latency/ {print $2}' "$work/wrk.txt")
     echo "run $run: $rate callbacks/s (mean latency $latency), $(( after - before )) new reports in the journal"

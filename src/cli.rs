@@ -72,9 +72,8 @@ With --detailed-exitcode: 0 nothing to send, 1 error (an invalid campaign too), 
     Status {
         /// The campaign file (YAML).
         campaign: PathBuf,
-        /// The state folder holding the journal (default: `.wacast` beside the campaign).
-        #[arg(long, value_name = "DIR")]
-        state_dir: Option<PathBuf>,
+        #[command(flatten)]
+        state: StateArg,
         /// How to print the status.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -82,6 +81,9 @@ With --detailed-exitcode: 0 nothing to send, 1 error (an invalid campaign too), 
         #[arg(long)]
         show_numbers: bool,
     },
+    /// Move state between backends.
+    #[command(subcommand)]
+    State(StateCommand),
     /// Compare two saved plans, or a campaign at a git revision with the working tree.
     ///
     /// Shows campaign-level changes (template, language, media, buttons,
@@ -117,13 +119,11 @@ struct ListenArgs {
     allow_remote: bool,
     /// A campaign to serve (repeatable): its name, opt-out keywords and
     /// suppression file. Its journal is in `.wacast` beside it unless
-    /// `--state-dir` is given; all campaigns must share one journal.
+    /// `--state` is given; all campaigns must share one journal.
     #[arg(long = "campaign", value_name = "CAMPAIGN_FILE")]
     campaigns: Vec<PathBuf>,
-    /// The state folder whose journal is written (default: `.wacast` beside the
-    /// campaigns, or in the current folder without `--campaign`).
-    #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    state: StateArg,
     /// Refuse callbacks not signed with the HMAC key in this file (401).
     #[arg(long, value_name = "PATH")]
     hmac_key_file: Option<PathBuf>,
@@ -143,6 +143,36 @@ struct ListenArgs {
     app_secret_file: Option<PathBuf>,
 }
 
+#[derive(Debug, Subcommand)]
+enum StateCommand {
+    /// Copy the SQLite journal of a state folder (every campaign in it) into
+    /// PostgreSQL; refused when the database already holds any of them.
+    Push {
+        /// The state folder holding `journal.sqlite` (e.g. `.wacast`).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// The `postgres://` URL to copy into.
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
+}
+
+/// `--state` (alias `--state-dir`) or `WACAST_STATE`.
+#[derive(Debug, Args)]
+struct StateArg {
+    /// Where the journal is: a folder (SQLite) or a `postgres://` URL, the
+    /// password masked wherever it is shown (default: `.wacast/` beside the
+    /// campaign).
+    #[arg(
+        long = "state",
+        visible_alias = "state-dir",
+        env = "WACAST_STATE",
+        hide_env_values = true,
+        value_name = "DIR|URL"
+    )]
+    state: Option<String>,
+}
+
 #[derive(Debug, Args)]
 struct PlanArgs {
     /// The campaign file (YAML).
@@ -160,9 +190,8 @@ struct PlanArgs {
     /// Show phone numbers in full instead of masked (also in the plan file).
     #[arg(long)]
     show_numbers: bool,
-    /// The folder holding the journal (default: `.wacast/` beside the campaign).
-    #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    state: StateArg,
     /// Count unknown recipients (`?`) as to send, as `apply --resend-unknown` would.
     #[arg(long)]
     resend_unknown: bool,
@@ -201,9 +230,8 @@ struct ApplyArgs {
     /// Where to write the results report (default: the state folder).
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
-    /// The folder holding the journal (default: `.wacast/` beside the campaign).
-    #[arg(long, value_name = "DIR")]
-    state_dir: Option<PathBuf>,
+    #[command(flatten)]
+    state: StateArg,
     /// Read the API token from this file instead of `SINCH_TOKEN` (or
     /// `WHATSAPP_TOKEN` for a `meta-cloud` campaign).
     #[arg(long, value_name = "PATH")]
@@ -377,6 +405,16 @@ fn usage(message: &str) -> clap::Error {
     Cli::command().error(clap::error::ErrorKind::WrongNumberOfValues, message)
 }
 
+/// The state location `--state` or `WACAST_STATE` gives; a bad URL is a
+/// usage error naming it masked (clap's own error would quote it whole).
+fn state_location(arg: StateArg) -> Result<Option<crate::journal::StateLocation>, clap::Error> {
+    arg.state
+        .as_deref()
+        .map(crate::journal::StateLocation::parse)
+        .transpose()
+        .map_err(|error| usage(&format!("{error:#}")))
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::sandbox::parse_duration(text)
 }
@@ -428,7 +466,7 @@ impl Cli {
                     out: args.out,
                     check_media: args.check_media,
                     show_numbers: args.show_numbers,
-                    state_dir: args.state_dir,
+                    state: state_location(args.state)?,
                     resend_unknown: args.resend_unknown,
                     retry_failed: args.retry_failed,
                     detailed_exitcode: args.detailed_exitcode,
@@ -454,7 +492,7 @@ impl Cli {
             CliCommand::Listen(args) => Command::Listen(crate::commands::listen::Options {
                 listen: args.listen,
                 allow_remote: args.allow_remote,
-                state_dir: args.state_dir,
+                state: state_location(args.state)?,
                 hmac_key_file: args.hmac_key_file,
                 webhook_secret_files: args.webhook_secret_files,
                 verify_token_file: args.verify_token_file,
@@ -463,12 +501,12 @@ impl Cli {
             }),
             CliCommand::Status {
                 campaign,
-                state_dir,
+                state,
                 format,
                 show_numbers,
             } => Command::Status(crate::commands::status::Options {
                 campaign,
-                state_dir,
+                state: state_location(state)?,
                 format: format.into(),
                 show_numbers,
             }),
@@ -480,7 +518,7 @@ impl Cli {
                     endpoint: args.endpoint,
                     sandbox: args.sandbox,
                     report: args.report,
-                    state_dir: args.state_dir,
+                    state: state_location(args.state)?,
                     token_file: args.token_file,
                     token: std::env::var("SINCH_TOKEN")
                         .ok()
@@ -523,6 +561,14 @@ impl Cli {
                     summary,
                     show_numbers,
                 })
+            }
+            CliCommand::State(StateCommand::Push { from, to }) => {
+                let to = match crate::journal::StateLocation::parse(&to) {
+                    Ok(crate::journal::StateLocation::Postgres(to)) => to,
+                    Ok(_) => return Err(usage("`--to` takes a `postgres://` URL")),
+                    Err(error) => return Err(usage(&format!("{error:#}"))),
+                };
+                Command::State(crate::commands::state::Options { from, to })
             }
             CliCommand::Sandbox(args) => {
                 Command::Sandbox(Box::new(crate::commands::sandbox::Options {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 use wacast::sandbox::{Faults, Latency, Sandbox, SandboxConfig, SandboxHandle};
 
-const TOKEN: &str = "test-token-5f1d0c9e";
+pub(crate) const TOKEN: &str = "test-token-5f1d0c9e";
 
 /// A sandbox on its own runtime, for tests that run the binary against it.
 pub(crate) struct Peer {
@@ -16,17 +16,21 @@ pub(crate) struct Peer {
 }
 
 impl Peer {
-    fn start(faults: Faults) -> Peer {
+    pub(crate) fn start(faults: Faults) -> Peer {
         Peer::start_with(SandboxConfig {
-            bot_id: "acme-bot".into(),
-            token: TOKEN.into(),
             faults,
             ..SandboxConfig::default()
         })
     }
 
+    /// A sandbox with `config`, accepting the tests' bot and token.
     pub(crate) fn start_with(config: SandboxConfig) -> Peer {
         let runtime = tokio::runtime::Runtime::new().unwrap();
+        let config = SandboxConfig {
+            bot_id: "acme-bot".into(),
+            token: TOKEN.into(),
+            ..config
+        };
         let sandbox = runtime.block_on(Sandbox::start(config)).unwrap();
         Peer {
             runtime,
@@ -85,7 +89,7 @@ pub(crate) fn audience(rows: usize) -> String {
     csv
 }
 
-fn apply(test: &Test, peer: &Peer, extra: &[&str]) -> crate::support::Run {
+pub(crate) fn apply(test: &Test, peer: &Peer, extra: &[&str]) -> crate::support::Run {
     let url = peer.url();
     let mut args = vec![
         "apply",
@@ -117,6 +121,44 @@ pub(crate) fn statuses(test: &Test) -> HashMap<String, usize> {
         *counts.entry(status).or_default() += 1;
     }
     counts
+}
+
+/// `wacast apply` against `peer`, started in the background.
+pub(crate) fn start_apply(test: &Test, peer: &Peer) -> std::process::Child {
+    let url = peer.url();
+    test.command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (up to 20 s) until the sandbox has answered `requests` requests.
+pub(crate) fn wait_for_requests(peer: &Peer, requests: u64) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while peer.handle().stats().requests < requests && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Every report row is `sent` (and received exactly once) or `unknown`.
+pub(crate) fn sent_once_or_unknown(peer: &Peer, rows: &[(String, String)]) {
+    let received = peer.received();
+    for (phone, status) in rows {
+        match status.as_str() {
+            "sent" => assert_eq!(received.get(phone), Some(&1), "{phone} is sent once"),
+            "unknown" => {}
+            other => panic!("{phone} ended `{other}`"),
+        }
+    }
+}
+
+/// Nobody was sent twice, and each of the `rows` recipients is in the
+/// report, sent (received once) or unknown.
+pub(crate) fn every_one_sent_once_or_unknown(test: &Test, peer: &Peer, rows: usize) {
+    nobody_twice(peer);
+    let report = report(test);
+    assert_eq!(report.len(), rows, "nobody is lost");
+    sent_once_or_unknown(peer, &report);
 }
 
 pub(crate) fn nobody_twice(peer: &Peer) {
@@ -359,16 +401,8 @@ fn kill_9_mid_apply_then_resume_sends_nobody_twice_and_loses_nobody() {
     };
     let peer = Peer::start(faults);
     let test = campaign(30, false, "concurrency: 2, rate_per_second: 1000");
-    let url = peer.url();
-    let mut child = test
-        .command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while peer.handle().stats().requests < 6 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = start_apply(&test, &peer);
+    wait_for_requests(&peer, 6);
     child.kill().unwrap();
     child.wait().unwrap();
     let before = peer.received().len();
@@ -377,23 +411,10 @@ fn kill_9_mid_apply_then_resume_sends_nobody_twice_and_loses_nobody() {
     peer.set_faults(Faults::default());
     let resumed = apply(&test, &peer, &[]);
     assert!(matches!(resumed.code, 0 | 4), "{}", resumed.transcript());
-    every_one_sent_once_or_unknown(&test, &peer, 30);
-}
-
-/// Nobody was sent twice, and each of the `rows` recipients is in the
-/// report, sent (received once) or unknown.
-pub(crate) fn every_one_sent_once_or_unknown(test: &Test, peer: &Peer, rows: usize) {
-    nobody_twice(peer);
-    let received = peer.received();
-    let report = report(test);
-    assert_eq!(report.len(), rows, "nobody is lost");
-    for (phone, status) in &report {
-        match status.as_str() {
-            "sent" => assert_eq!(received.get(phone), Some(&1), "{phone} is sent once"),
-            "unknown" => {}
-            other => panic!("{phone} ended `{other}`"),
-        }
-    }
+    nobody_twice(&peer);
+    let rows = report(&test);
+    assert_eq!(rows.len(), 30, "nobody is lost");
+    sent_once_or_unknown(&peer, &rows);
 }
 
 #[test]
@@ -403,17 +424,9 @@ fn a_second_apply_is_refused_while_one_runs() {
         ..Faults::default()
     };
     let peer = Peer::start(faults);
-    let test = campaign(20, false, "concurrency: 1, rate_per_second: 1000");
-    let url = peer.url();
-    let mut first = test
-        .command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while peer.handle().stats().requests < 1 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let test = campaign(50, false, "concurrency: 1, rate_per_second: 1000");
+    let mut first = start_apply(&test, &peer);
+    wait_for_requests(&peer, 1);
     let second = apply(&test, &peer, &[]);
     first.kill().unwrap();
     first.wait().unwrap();

@@ -11,6 +11,7 @@ mod link;
 mod listen;
 mod meta_cloud;
 mod plan;
+mod postgres;
 mod review;
 mod sandbox;
 mod schema;

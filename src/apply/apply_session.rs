@@ -75,10 +75,8 @@ impl ApplySession {
             )
         };
         let campaign = loaded.campaign.name.clone();
-        let state_dir =
-            crate::journal::state_dir::for_campaign(campaign_file, settings.state_dir.as_deref());
-        let mut journal =
-            crate::journal::open(&StateLocation::Folder(state_dir.clone()), &campaign)?;
+        let location = StateLocation::for_campaign(campaign_file, settings.state.as_ref());
+        let mut journal = crate::journal::open(&location, &campaign)?;
         let lock = journal.lock()?;
         let recovered = journal.recover_in_flight()?;
         let run = journal.begin_run()?;
@@ -93,10 +91,11 @@ impl ApplySession {
             });
         }
         staging.commit()?;
-        let report = settings
-            .report
-            .clone()
-            .unwrap_or_else(|| state_dir.join(format!("{campaign}-report.csv")));
+        let report = settings.report.clone().unwrap_or_else(|| {
+            location
+                .report_folder(campaign_file)
+                .join(format!("{campaign}-report.csv"))
+        });
         let before = journal.counts()?;
         let again = |wanted: bool, count: u64| if wanted { count } else { 0 };
         let to_send = journal.pending_count(run)?
@@ -175,7 +174,7 @@ impl ApplySession {
             to_send,
             ..
         } = self;
-        let (ended, mut journal, received) = send_all(
+        let (ended, journal, received) = send_all(
             journal,
             run,
             to_send,
@@ -185,18 +184,15 @@ impl ApplySession {
             &loaded.campaign,
             progress,
         )?;
-        journal.recover_in_flight()?;
-        let outcome = ended
-            .stopped
-            .as_ref()
-            .map_or_else(|| "finished".to_owned(), |r| format!("stopped: {r}"));
-        journal.finish_run(run, &outcome)?;
         let session = Finished {
             _lock,
             journal,
             report,
         };
-        session.summary(Some(&ended), received)
+        session
+            .record_end(run, &ended)
+            .and_then(|session| session.summary(Some(&ended), received))
+            .map_err(|error| super::JournalLost::after(ended.stopped.as_ref(), error))
     }
 }
 
@@ -208,6 +204,17 @@ struct Finished {
 }
 
 impl Finished {
+    /// Turns what is still in flight into `unknown` and records how the run ended.
+    fn record_end(mut self, run: i64, ended: &Ended) -> anyhow::Result<Finished> {
+        self.journal.recover_in_flight()?;
+        let outcome = ended
+            .stopped
+            .as_ref()
+            .map_or_else(|| "finished".to_owned(), |r| format!("stopped: {r}"));
+        self.journal.finish_run(run, &outcome)?;
+        Ok(self)
+    }
+
     fn summary(
         self,
         ended: Option<&Ended>,

@@ -3,15 +3,18 @@
 //! embedded sandbox) and with which token, and whether unknown or failed
 //! recipients are sent again.
 
+use crate::journal::StateLocation;
 use crate::secret::SecretString;
 use crate::transport::sinch_conversation::access_key::AccessKey;
 use std::path::PathBuf;
 
 #[derive(Debug)]
 pub struct ApplySettings {
-    /// The state folder chosen with `--state-dir`; default `.wacast/` beside the campaign.
-    pub state_dir: Option<PathBuf>,
-    /// The report chosen with `--report`; default in the state folder.
+    /// The state chosen with `--state` (a folder or a database URL); default
+    /// `.wacast/` beside the campaign.
+    pub state: Option<StateLocation>,
+    /// The report chosen with `--report`; default in the state folder (or in
+    /// `.wacast/` beside the campaign when the state is in a database).
     pub report: Option<PathBuf>,
     /// The base URL chosen with `--endpoint`, over the campaign's.
     pub endpoint: Option<String>,

@@ -4,6 +4,7 @@
 //! the plan's `--resend-unknown` / `--retry-failed` choices, else it is
 //! refused before any request, naming what changed.
 
+use crate::journal::StateLocation;
 use crate::plan::saved_plan::{self, Verdict};
 use std::path::{Path, PathBuf};
 
@@ -29,14 +30,14 @@ pub enum PlanFileCheck {
 /// Checks `path` as apply's argument, with the flags apply was given.
 pub fn check(
     path: &Path,
-    state_dir: Option<&Path>,
+    state: Option<&StateLocation>,
     resend_unknown: bool,
     retry_failed: bool,
 ) -> anyhow::Result<PlanFileCheck> {
     if !crate::plan::plan_file::is_plan_file(path) {
         return Ok(PlanFileCheck::NotAPlan);
     }
-    let verified = match saved_plan::verify(path, state_dir)? {
+    let verified = match saved_plan::verify(path, state)? {
         Verdict::Ready(verified) => verified,
         Verdict::Refused(reason) => return Ok(PlanFileCheck::Refused(reason)),
     };

@@ -6,6 +6,7 @@
 use crate::apply::plan_file_check::{self, PlanFileCheck};
 use crate::apply::{ApplySession, ApplySettings, ApplyStatus, Opened};
 use crate::exit_status::ExitStatus;
+use crate::journal::StateLocation;
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::secret::SecretString;
@@ -19,7 +20,8 @@ pub struct Options {
     pub endpoint: Option<String>,
     pub sandbox: bool,
     pub report: Option<PathBuf>,
-    pub state_dir: Option<PathBuf>,
+    /// Where the journal is (default: `.wacast/` beside the campaign).
+    pub state: Option<StateLocation>,
     pub token_file: Option<PathBuf>,
     /// The token from `SINCH_TOKEN`, read at the CLI edge.
     pub token: Option<SecretString>,
@@ -48,10 +50,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         }
     };
     if let Some(report) = &options.report {
-        let location = crate::journal::StateLocation::for_campaign(
-            &options.campaign,
-            options.state_dir.as_deref(),
-        );
+        let location = StateLocation::for_campaign(&options.campaign, options.state.as_ref());
         if let Err(error) = crate::plan::output_path::refuse_overwriting(report, &loaded, &location)
         {
             output.message(&format!("error: {error:#}"));
@@ -66,7 +65,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         }
     };
     let settings = ApplySettings {
-        state_dir: options.state_dir.clone(),
+        state: options.state.clone(),
         report: options.report.clone(),
         endpoint: options.endpoint.clone(),
         sandbox: options.sandbox,
@@ -115,7 +114,16 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
     if let Some(progress) = progress {
         progress.finish();
     }
-    let summary = summary?;
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(error) => match error.downcast::<crate::apply::JournalLost>() {
+            Ok(lost) => {
+                output.message(&format!("error: {lost}"));
+                return Ok(ExitStatus::Stopped);
+            }
+            Err(error) => return Err(error),
+        },
+    };
     output.messages(view::apply::after(&summary));
     if options.format == Format::Json {
         output.data(&view::apply::json(&summary)?)?;
@@ -133,7 +141,7 @@ fn saved_plan(options: &mut Options, output: &mut Output) -> anyhow::Result<Opti
     let plan = options.campaign.clone();
     let check = plan_file_check::check(
         &plan,
-        options.state_dir.as_deref(),
+        options.state.as_ref(),
         options.resend_unknown,
         options.retry_failed,
     )?;

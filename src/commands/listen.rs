@@ -1,12 +1,12 @@
 //! `wacast listen`: receive Sinch callbacks and Meta webhooks into the
-//! journal until Ctrl-C. The
-//! campaigns named with `--campaign` tell it their names, their state folder
-//! (all must share one) and their opt-out keywords and suppression file.
+//! journal until Ctrl-C. The campaigns named with `--campaign` tell it their
+//! names, their state location (all must share one: a folder, or a database
+//! URL with `--state`) and their opt-out keywords and suppression file.
 
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
-use crate::journal::state_dir;
+use crate::journal::{StateLocation, state_dir};
 use crate::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use crate::output::Output;
 use crate::secret::SecretString;
@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 pub struct Options {
     pub listen: SocketAddr,
     pub allow_remote: bool,
-    pub state_dir: Option<PathBuf>,
+    /// Where the journal is: `--state`, else `.wacast/` beside the campaigns.
+    pub state: Option<StateLocation>,
     pub hmac_key_file: Option<PathBuf>,
     pub webhook_secret_files: Vec<PathBuf>,
     pub verify_token_file: Option<PathBuf>,
@@ -42,7 +43,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     let config = ListenConfig {
         listen: options.listen,
         allow_remote: options.allow_remote,
-        state: shared_state_dir(&campaigns, options.state_dir.as_deref())?.into(),
+        state: shared_state(&campaigns, options.state.as_ref())?,
         hmac_key: options
             .hmac_key_file
             .as_deref()
@@ -96,22 +97,26 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     Ok(ExitStatus::Ok)
 }
 
-/// The one state folder every campaign's journal is in.
-fn shared_state_dir(
+/// The one state location every campaign's journal is in: the chosen one,
+/// else the one state folder beside them all.
+fn shared_state(
     campaigns: &[(PathBuf, Campaign)],
-    chosen: Option<&Path>,
-) -> anyhow::Result<PathBuf> {
+    chosen: Option<&StateLocation>,
+) -> anyhow::Result<StateLocation> {
+    if let Some(chosen) = chosen {
+        return Ok(chosen.clone());
+    }
     let mut dirs: Vec<PathBuf> = campaigns
         .iter()
-        .map(|(path, _)| state_dir::for_campaign(path, chosen))
+        .map(|(path, _)| state_dir::for_campaign(path, None))
         .collect();
     dirs.sort();
     dirs.dedup();
     match dirs.as_slice() {
-        [] => Ok(chosen.map_or_else(|| PathBuf::from(state_dir::DEFAULT), Path::to_path_buf)),
-        [one] => Ok(one.clone()),
+        [] => Ok(StateLocation::Folder(PathBuf::from(state_dir::DEFAULT))),
+        [one] => Ok(StateLocation::Folder(one.clone())),
         [first, second, ..] => anyhow::bail!(
-            "the campaigns keep their journals in different folders (`{}` and `{}`); give one with `--state-dir`",
+            "the campaigns keep their journals in different folders (`{}` and `{}`); give one with `--state`",
             first.display(),
             second.display()
         ),

@@ -7,6 +7,7 @@ pub mod link;
 pub mod listen;
 pub mod plan;
 pub mod sandbox;
+pub mod state;
 pub mod status;
 pub mod validate;
 
@@ -24,6 +25,7 @@ pub enum Command {
     Sandbox(Box<sandbox::Options>),
     Listen(listen::Options),
     Status(status::Options),
+    State(state::Options),
 }
 
 impl Command {
@@ -37,6 +39,7 @@ impl Command {
             Command::Sandbox(options) => sandbox::run(*options, output),
             Command::Listen(options) => listen::run(options, output),
             Command::Status(options) => status::run(options, output),
+            Command::State(options) => state::run(options, output),
         }
     }
 }

@@ -1,5 +1,5 @@
 //! `wacast plan CAMPAIGN`: the pipeline, classified against the journal (if
-//! the state folder has one; plan opens it read-only and never creates it),
+//! the state location has one; plan opens it read-only and never creates it),
 //! then the plan on stdout (text, JSON or Markdown) and, with `--out`, a plan
 //! file that pins the inputs and the journal state it saw.
 //!
@@ -25,8 +25,8 @@ pub struct Options {
     pub out: Option<PathBuf>,
     pub check_media: bool,
     pub show_numbers: bool,
-    /// The folder holding the journal (default: `.wacast/` beside the campaign).
-    pub state_dir: Option<PathBuf>,
+    /// Where the journal is (default: `.wacast/` beside the campaign).
+    pub state: Option<StateLocation>,
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub detailed_exitcode: bool,
@@ -40,7 +40,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(invalid(&options));
         }
     };
-    let location = StateLocation::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let location = StateLocation::for_campaign(&options.campaign, options.state.as_ref());
     if let Some(out) = &options.out
         && let Err(error) = crate::plan::output_path::refuse_overwriting(out, &loaded, &location)
     {

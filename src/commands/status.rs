@@ -13,7 +13,8 @@ use std::path::PathBuf;
 #[derive(Debug)]
 pub struct Options {
     pub campaign: PathBuf,
-    pub state_dir: Option<PathBuf>,
+    /// Where the journal is (default: `.wacast/` beside the campaign).
+    pub state: Option<StateLocation>,
     pub format: Format,
     pub show_numbers: bool,
 }
@@ -26,7 +27,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             return Ok(ExitStatus::Invalid);
         }
     };
-    let location = StateLocation::for_campaign(&options.campaign, options.state_dir.as_deref());
+    let location = StateLocation::for_campaign(&options.campaign, options.state.as_ref());
     let Some(journal) = crate::journal::open_view(&location, &campaign.name)? else {
         anyhow::bail!(
             "no journal in `{location}`: campaign `{}` has not been applied from here",

@@ -13,6 +13,22 @@ pub enum Applied {
 }
 
 impl Applied {
+    /// What a new report does to the recipient it matched (its journal
+    /// state and whether it has a message id), or to none: the outcome, and
+    /// whether the send is to be reconciled into `sent`.
+    pub fn of_match(matched: Option<(&str, bool)>) -> (Applied, bool) {
+        let Some((state, has_id)) = matched else {
+            return (Applied::Orphan, false);
+        };
+        let reconcile = !has_id || matches!(state, "unknown" | "in_flight" | "pending");
+        let applied = if reconcile && matches!(state, "unknown" | "failed") {
+            Applied::Reconciled
+        } else {
+            Applied::Recorded
+        };
+        (applied, reconcile)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Applied::Recorded => "recorded",

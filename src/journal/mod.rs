@@ -25,6 +25,7 @@ mod opt_out_record;
 mod outcome;
 mod pending;
 mod pending_row;
+pub mod postgres;
 mod recipient_facts;
 mod repeat;
 mod report;
@@ -35,6 +36,7 @@ mod state;
 mod state_counts;
 pub mod state_dir;
 mod state_location;
+pub mod state_push;
 mod writer;
 
 pub use applied::Applied;

@@ -1,5 +1,6 @@
 //! Opening a journal: the one place a state location becomes a backend.
 
+use super::postgres::{PgJournal, PgView, off_runtime};
 use super::sqlite::SqliteJournal;
 use super::{Backend, JournalView, StateLocation};
 
@@ -7,6 +8,9 @@ use super::{Backend, JournalView, StateLocation};
 pub fn open(location: &StateLocation, campaign: &str) -> anyhow::Result<Box<dyn Backend>> {
     match location {
         StateLocation::Folder(dir) => Ok(Box::new(SqliteJournal::open(dir, campaign)?)),
+        StateLocation::Postgres(url) => {
+            Ok(Box::new(off_runtime(|| PgJournal::open(url, campaign))?))
+        }
     }
 }
 
@@ -19,5 +23,8 @@ pub fn open_view(
     match location {
         StateLocation::Folder(dir) => Ok(super::sqlite::SqliteView::open(dir, campaign)?
             .map(|view| Box::new(view) as Box<dyn JournalView>)),
+        StateLocation::Postgres(url) => {
+            Ok(PgView::open(url, campaign)?.map(|view| Box::new(view) as Box<dyn JournalView>))
+        }
     }
 }

@@ -46,8 +46,8 @@ pub enum Verdict {
     Refused(String),
 }
 
-/// Checks the plan file at `path`; `state_dir` as apply would use it.
-pub fn verify(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<Verdict> {
+/// Checks the plan file at `path`; `state` as apply would use it.
+pub fn verify(path: &Path, state: Option<&StateLocation>) -> anyhow::Result<Verdict> {
     let (header, lines) = plan_file::read(path)?;
     let campaign = PathBuf::from(&header.campaign_file);
     let dir = campaign
@@ -72,7 +72,7 @@ pub fn verify(path: &Path, state_dir: Option<&Path>) -> anyhow::Result<Verdict> 
             "the campaign's inputs changed since the plan was made (a file was added or removed): plan again".to_owned(),
         ));
     }
-    let location = StateLocation::for_campaign(&campaign, state_dir);
+    let location = StateLocation::for_campaign(&campaign, state);
     let journal = JournalClasses::open(
         &location,
         &loaded.campaign.name,

@@ -71,6 +71,7 @@ impl Test {
             .env_remove("SINCH_KEY_ID")
             .env_remove("SINCH_KEY_SECRET")
             .env_remove("WHATSAPP_TOKEN")
+            .env_remove("WACAST_STATE")
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(std::process::Stdio::null());
         command

@@ -4,6 +4,7 @@
 //! outside it sees a connection.
 
 mod connection;
+mod export;
 mod file_lock;
 mod pending_pages;
 mod schema;
@@ -17,5 +18,6 @@ mod summary;
 mod tests;
 
 pub use connection::FILE;
+pub use export::Export;
 pub use sqlite_journal::SqliteJournal;
 pub use sqlite_view::SqliteView;

@@ -35,17 +35,11 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
     /// forward, or keeps it as an orphan. A report seen before changes nothing.
     fn report(&self, report: &Report) -> anyhow::Result<Applied> {
         let matched = self.find(report)?;
-        let reconcile = matched.as_ref().is_some_and(|m| {
-            m.message_id.is_none()
-                || matches!(m.state.as_str(), "unknown" | "in_flight" | "pending")
-        });
-        let applied = match &matched {
-            None => Applied::Orphan,
-            Some(m) if reconcile && matches!(m.state.as_str(), "unknown" | "failed") => {
-                Applied::Reconciled
-            }
-            Some(_) => Applied::Recorded,
-        };
+        let (applied, reconcile) = Applied::of_match(
+            matched
+                .as_ref()
+                .map(|m| (m.state.as_str(), m.message_id.is_some())),
+        );
         let received = now();
         let reported = report.timestamp.clone().unwrap_or_else(|| received.clone());
         let inserted = self

@@ -1,0 +1,258 @@
+//! The writes of one callback in the PostgreSQL journal, inside its
+//! savepoint, as the SQLite journal makes them: states of a delivery only move
+//! forward by rank, every report is an event keyed by (message id, state) so
+//! retried callbacks change nothing, a report for no recipient is kept as an
+//! orphan, and a report proves an uncertain send went out (reconciliation).
+//! Every statement is prepared once per connection: a callback costs one
+//! round trip per statement.
+
+use super::pg_journal::{Session, phone_to_db};
+use super::{Context as _, Result};
+use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report};
+use crate::phone::Phone;
+use std::cell::RefCell;
+
+pub struct PgDeliveryWriter<'a> {
+    session: RefCell<&'a mut Session>,
+}
+
+impl<'a> PgDeliveryWriter<'a> {
+    pub fn new(session: RefCell<&'a mut Session>) -> PgDeliveryWriter<'a> {
+        PgDeliveryWriter { session }
+    }
+
+    /// Runs `sql` (prepared once) with `params`; rows changed.
+    fn execute(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        context: &'static str,
+    ) -> Result<u64> {
+        let mut session = self.session.borrow_mut();
+        let statement = session.prepared(sql)?;
+        session.client.execute(&statement, params).context(context)
+    }
+
+    /// Runs `sql` (prepared once) with `params`; its rows.
+    fn query(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        context: &'static str,
+    ) -> Result<Vec<postgres::Row>> {
+        let mut session = self.session.borrow_mut();
+        let statement = session.prepared(sql)?;
+        session.client.query(&statement, params).context(context)
+    }
+}
+
+const BY_ID: &str = "SELECT campaign, phone, state, message_id FROM recipients
+     WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1";
+
+const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id FROM recipients
+     WHERE campaign = $1 AND phone = $2 AND state <> 'skipped'";
+
+const RECONCILE: &str = concat!(
+    "UPDATE recipients SET state = 'sent', message_id = COALESCE(message_id, $3),
+         error = NULL, updated_at = ",
+    now_sql!(),
+    ", sent_digest = COALESCE(sent_digest, digest)
+     WHERE campaign = $1 AND phone = $2"
+);
+
+const INBOUND: &str = concat!(
+    "INSERT INTO inbound (message_id, phone, received_at) VALUES ($1, $2, ",
+    now_sql!(),
+    ") ON CONFLICT (message_id) DO NOTHING"
+);
+
+const OPT_OUT: &str = concat!(
+    "INSERT INTO opt_outs (campaign, phone, keyword, message_id, file, opted_at)
+     VALUES ($1, $2, $3, $4, $5, ",
+    now_sql!(),
+    ") ON CONFLICT (campaign, phone) DO NOTHING"
+);
+
+const CAMPAIGNS_OF: &str =
+    "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign";
+
+/// A recipient a report matched.
+struct Matched {
+    campaign: String,
+    phone: i64,
+    state: String,
+    message_id: Option<String>,
+}
+
+const INSERT_EVENT: &str = concat!(
+    "INSERT INTO delivery_events
+         (message_id, state, campaign, phone, outcome, details, reported_at, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, ",
+    now_sql!(),
+    "), ",
+    now_sql!(),
+    ") ON CONFLICT (message_id, state) DO NOTHING"
+);
+
+const ADVANCE: &str = concat!(
+    "INSERT INTO deliveries AS d (campaign, phone, message_id, delivery_state, rank,
+         delivered_at, read_at, failed_at, failure_details, updated_at)
+     SELECT $1::text, $2::bigint, $3::text, $4::text, $5::int,
+         CASE WHEN $8::bool THEN at END,
+         CASE WHEN $9::bool THEN at END,
+         CASE WHEN $10::bool THEN at END,
+         $6::text, ",
+    now_sql!(),
+    " FROM (SELECT COALESCE($7::text, ",
+    now_sql!(),
+    ") AS at) AS reported
+     ON CONFLICT (campaign, phone) DO UPDATE SET
+         message_id = CASE WHEN excluded.rank > d.rank THEN excluded.message_id ELSE d.message_id END,
+         delivery_state = CASE WHEN excluded.rank > d.rank THEN excluded.delivery_state ELSE d.delivery_state END,
+         rank = GREATEST(d.rank, excluded.rank),
+         delivered_at = COALESCE(d.delivered_at, excluded.delivered_at),
+         read_at = COALESCE(d.read_at, excluded.read_at),
+         failed_at = COALESCE(d.failed_at, excluded.failed_at),
+         failure_details = COALESCE(d.failure_details, excluded.failure_details),
+         updated_at = excluded.updated_at"
+);
+
+impl DeliveryWriter for PgDeliveryWriter<'_> {
+    fn report(&self, report: &Report) -> anyhow::Result<Applied> {
+        let matched = self.find(report)?;
+        let (applied, reconcile) = Applied::of_match(
+            matched
+                .as_ref()
+                .map(|m| (m.state.as_str(), m.message_id.is_some())),
+        );
+        let inserted = self.execute(
+            INSERT_EVENT,
+            &[
+                &report.message_id,
+                &report.state,
+                &matched
+                    .as_ref()
+                    .map(|m| m.campaign.as_str())
+                    .or(report.campaign.as_deref()),
+                &matched
+                    .as_ref()
+                    .map(|m| m.phone)
+                    .or(report.recipient.map(phone_to_db)),
+                &applied.as_str(),
+                &report.details,
+                &report.timestamp,
+            ],
+            "cannot record a delivery report",
+        )?;
+        if inserted == 0 {
+            return Ok(Applied::Duplicate);
+        }
+        let Some(matched) = matched else {
+            return Ok(Applied::Orphan);
+        };
+        if reconcile {
+            self.reconcile(&matched, &report.message_id)?;
+        }
+        self.advance(&matched, report)?;
+        Ok(applied)
+    }
+
+    fn inbound(&self, message_id: &str, from: Option<Phone>) -> anyhow::Result<bool> {
+        let inserted = self.execute(
+            INBOUND,
+            &[&message_id, &from.map(phone_to_db)],
+            "cannot record an inbound message",
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn opt_out(&self, record: &OptOutRecord) -> anyhow::Result<bool> {
+        let inserted = self.execute(
+            OPT_OUT,
+            &[
+                &record.campaign,
+                &phone_to_db(record.phone),
+                &record.keyword,
+                &record.message_id,
+                &record.file,
+            ],
+            "cannot record an opt-out",
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {
+        let rows = self.query(
+            CAMPAIGNS_OF,
+            &[&phone_to_db(phone)],
+            "cannot read a number's campaigns",
+        )?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+}
+
+impl PgDeliveryWriter<'_> {
+    /// The recipient a report is about: by message id, else by campaign and number.
+    fn find(&self, report: &Report) -> Result<Option<Matched>> {
+        let by_id = self.query(
+            BY_ID,
+            &[&report.message_id, &report.campaign],
+            "cannot match a delivery report",
+        )?;
+        if let Some(row) = by_id.first() {
+            return Ok(Some(matched(row)));
+        }
+        let (Some(campaign), Some(phone)) = (&report.campaign, report.recipient) else {
+            return Ok(None);
+        };
+        let by_number = self.query(
+            BY_NUMBER,
+            &[campaign, &phone_to_db(phone)],
+            "cannot match a delivery report",
+        )?;
+        Ok(by_number.first().map(matched))
+    }
+
+    /// The send was uncertain; the report makes it a fact.
+    fn reconcile(&self, matched: &Matched, message_id: &str) -> Result<()> {
+        self.execute(
+            RECONCILE,
+            &[&matched.campaign, &matched.phone, &message_id],
+            "cannot reconcile a send",
+        )?;
+        Ok(())
+    }
+
+    /// Moves the recipient's delivery forward, never back.
+    fn advance(&self, matched: &Matched, report: &Report) -> Result<()> {
+        let rank = report.progress.rank() as i32;
+        let failed = report.progress == DeliveryState::Failed;
+        let failure = failed.then(|| report.details.as_deref().unwrap_or(&report.state));
+        self.execute(
+            ADVANCE,
+            &[
+                &matched.campaign,
+                &matched.phone,
+                &report.message_id,
+                &report.state,
+                &rank,
+                &failure,
+                &report.timestamp,
+                &(report.progress == DeliveryState::Delivered),
+                &(report.progress == DeliveryState::Read),
+                &failed,
+            ],
+            "cannot record a delivery",
+        )?;
+        Ok(())
+    }
+}
+
+fn matched(row: &postgres::Row) -> Matched {
+    Matched {
+        campaign: row.get(0),
+        phone: row.get(1),
+        state: row.get(2),
+        message_id: row.get(3),
+    }
+}

@@ -1,0 +1,77 @@
+//! Pages of pending recipients, read on the writer's connection or on a
+//! second one beside it, so reading a page never waits on a commit.
+
+use super::pg_journal::{Session, phone_from_db};
+use super::{Context as _, JournalError, PgLocation, Result, pg_schema};
+use crate::journal::{Pending, PendingRow};
+use crate::message::digest::MessageDigest;
+use std::sync::{Mutex, PoisonError};
+
+const PENDING: &str = "SELECT r.line, r.phone, r.digest, m.body FROM recipients r
+     JOIN messages m ON m.digest = r.digest
+     WHERE r.campaign = $1 AND r.planned_run = $2 AND r.line > $3 AND r.state = 'pending'
+     ORDER BY r.line LIMIT $4";
+
+/// A connection of its own for pending pages.
+pub struct PgPending {
+    session: Mutex<Session>,
+    campaign: String,
+}
+
+impl PgPending {
+    pub fn open(location: &PgLocation, campaign: &str) -> Result<PgPending> {
+        let mut client = location.connect()?;
+        pg_schema::check(&mut client, location)?;
+        Ok(PgPending {
+            session: Mutex::new(Session::new(client)),
+            campaign: campaign.to_owned(),
+        })
+    }
+}
+
+impl Pending for PgPending {
+    fn pending(&self, run: i64, after_line: u64, limit: usize) -> anyhow::Result<Vec<PendingRow>> {
+        let mut session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(pending(
+            &mut session,
+            &self.campaign,
+            run,
+            after_line,
+            limit,
+        )?)
+    }
+}
+
+/// Up to `limit` pending recipients of `run` after `after_line`, in audience order.
+pub fn pending(
+    session: &mut Session,
+    campaign: &str,
+    run: i64,
+    after_line: u64,
+    limit: usize,
+) -> Result<Vec<PendingRow>> {
+    let statement = session.prepared(PENDING)?;
+    let rows = session
+        .client
+        .query(
+            &statement,
+            &[&campaign, &run, &(after_line as i64), &(limit as i64)],
+        )
+        .context("cannot read pending recipients")?;
+    rows.iter()
+        .map(|row| {
+            Ok(PendingRow {
+                line: row.get::<_, i64>(0) as u64,
+                phone: phone_from_db(row.get(1))?,
+                digest: digest_from_db(row.get(2))?,
+                body: row.get(3),
+            })
+        })
+        .collect()
+}
+
+pub fn digest_from_db(bytes: &[u8]) -> Result<MessageDigest> {
+    Ok(MessageDigest(bytes.try_into().map_err(|_| {
+        JournalError::Malformed("a malformed digest".into())
+    })?))
+}

@@ -1,0 +1,213 @@
+//! The journal's tables in their own schema, created on first use and
+//! versioned by `wacast_schema_version` (one row per migration applied).
+//!
+//! Opening runs [`ensure`]: in one transaction, under a transaction-level
+//! advisory lock keyed by the schema, it creates the schema if it is missing,
+//! reads the version, refuses a schema newer than this wacast knows, and
+//! applies the migrations it lacks. Two processes starting at once queue on
+//! the lock; the second finds the work done. A failed migration rolls back
+//! whole.
+//!
+//! Timestamps are TEXT in RFC 3339 UTC (`2026-05-02T18:40:42Z`), as the SQLite
+//! journal and delivery reports have them, so every view reads the same.
+
+use super::pg_location::{PgLocation, quote_identifier};
+use super::pg_lock::advisory_key;
+use super::{Context as _, JournalError, Result};
+use postgres::GenericClient;
+
+/// One step from version `n - 1` to version `n` (its position in the list, from 1).
+pub struct Migration {
+    pub sql: &'static str,
+}
+
+/// Every migration this wacast knows, in order; the schema it reads is the last.
+pub const MIGRATIONS: &[Migration] = &[Migration { sql: BASE }];
+
+/// The newest schema version this wacast reads and writes.
+pub fn latest() -> i32 {
+    MIGRATIONS.len() as i32
+}
+
+/// SQL for "now" in the journal's timestamp form.
+pub(crate) const NOW: &str = now_sql!();
+
+const BASE: &str = "
+CREATE TABLE recipients (
+    campaign    TEXT NOT NULL,
+    phone       BIGINT NOT NULL,
+    line        BIGINT NOT NULL,
+    digest      BYTEA NOT NULL,
+    state       TEXT NOT NULL,
+    message_id  TEXT,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    http_status INTEGER,
+    error       TEXT,
+    planned_run BIGINT NOT NULL,
+    sent_digest BYTEA,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (campaign, phone)
+);
+CREATE INDEX recipients_plan ON recipients (campaign, planned_run, line);
+CREATE INDEX recipients_message ON recipients (message_id);
+CREATE TABLE messages (
+    digest BYTEA PRIMARY KEY,
+    body   TEXT NOT NULL
+);
+CREATE TABLE skipped (
+    campaign    TEXT NOT NULL,
+    line        BIGINT NOT NULL,
+    phone       BIGINT,
+    reason      TEXT NOT NULL,
+    planned_run BIGINT NOT NULL,
+    PRIMARY KEY (campaign, line)
+);
+CREATE TABLE runs (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    campaign    TEXT NOT NULL,
+    host        TEXT NOT NULL,
+    pid         BIGINT NOT NULL,
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    outcome     TEXT
+);
+CREATE INDEX runs_campaign ON runs (campaign, id);
+CREATE TABLE deliveries (
+    campaign        TEXT NOT NULL,
+    phone           BIGINT NOT NULL,
+    message_id      TEXT NOT NULL,
+    delivery_state  TEXT NOT NULL,
+    rank            INTEGER NOT NULL,
+    delivered_at    TEXT,
+    read_at         TEXT,
+    failed_at       TEXT,
+    failure_details TEXT,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (campaign, phone)
+);
+CREATE TABLE delivery_events (
+    message_id  TEXT NOT NULL,
+    state       TEXT NOT NULL,
+    campaign    TEXT,
+    phone       BIGINT,
+    outcome     TEXT NOT NULL,
+    details     TEXT,
+    reported_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (message_id, state)
+);
+CREATE INDEX delivery_events_outcome ON delivery_events (outcome, campaign);
+CREATE TABLE inbound (
+    message_id  TEXT PRIMARY KEY,
+    phone       BIGINT,
+    received_at TEXT NOT NULL
+);
+CREATE TABLE opt_outs (
+    campaign   TEXT NOT NULL,
+    phone      BIGINT NOT NULL,
+    keyword    TEXT NOT NULL,
+    message_id TEXT,
+    file       TEXT,
+    opted_at   TEXT NOT NULL,
+    PRIMARY KEY (campaign, phone)
+);
+CREATE TABLE locks (
+    campaign TEXT PRIMARY KEY,
+    host     TEXT NOT NULL,
+    pid      BIGINT NOT NULL,
+    since    TEXT NOT NULL
+);
+";
+
+/// Creates or migrates the schema of `location` to the newest version.
+pub fn ensure(client: &mut postgres::Client, location: &PgLocation) -> Result<()> {
+    migrate(client, location, MIGRATIONS)
+}
+
+/// Brings the schema up to `migrations.len()`, or refuses a newer one.
+pub fn migrate(
+    client: &mut postgres::Client,
+    location: &PgLocation,
+    migrations: &[Migration],
+) -> Result<()> {
+    let schema = location.schema();
+    let mut tx = client.transaction().context("cannot set up the journal")?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1)",
+        &[&advisory_key(&["schema", schema])],
+    )
+    .context("cannot lock the journal's schema")?;
+    create_schema(&mut tx, schema)?;
+    let found = read_version(&mut tx, schema)?.unwrap_or(0);
+    let supported = migrations.len() as i32;
+    if found > supported {
+        return Err(JournalError::TooNew {
+            location: location.masked().to_owned(),
+            schema: schema.to_owned(),
+            found,
+            supported,
+        });
+    }
+    for (index, migration) in migrations.iter().enumerate().skip(found as usize) {
+        tx.batch_execute(migration.sql)
+            .context("cannot migrate the journal")?;
+        tx.execute(
+            &format!("INSERT INTO wacast_schema_version (version, applied_at) VALUES ($1, {NOW})"),
+            &[&(index as i32 + 1)],
+        )
+        .context("cannot migrate the journal")?;
+    }
+    tx.commit().context("cannot set up the journal")
+}
+
+/// The schema's version, `None` when it has no journal; an error when newer
+/// than this wacast reads. Never creates anything.
+pub fn check(client: &mut impl GenericClient, location: &PgLocation) -> Result<Option<i32>> {
+    let found = read_version(client, location.schema())?;
+    match found {
+        Some(found) if found > latest() => Err(JournalError::TooNew {
+            location: location.masked().to_owned(),
+            schema: location.schema().to_owned(),
+            found,
+            supported: latest(),
+        }),
+        _ => Ok(found),
+    }
+}
+
+/// Creates the schema and the version table; an existing schema is left
+/// alone, so a user with rights on the schema only never needs `CREATE` on
+/// the database.
+fn create_schema(tx: &mut postgres::Transaction<'_>, schema: &str) -> Result<()> {
+    let exists = tx
+        .query_opt("SELECT 1 FROM pg_namespace WHERE nspname = $1", &[&schema])
+        .context("cannot read the journal's schema")?
+        .is_some();
+    if !exists {
+        tx.batch_execute(&format!("CREATE SCHEMA {}", quote_identifier(schema)))
+            .context("cannot create the journal's schema")?;
+    }
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS wacast_schema_version (
+             version    INTEGER PRIMARY KEY,
+             applied_at TEXT NOT NULL
+         )",
+    )
+    .context("cannot create the journal's version table")
+}
+
+fn read_version(client: &mut impl GenericClient, schema: &str) -> Result<Option<i32>> {
+    let table = client
+        .query_opt(
+            "SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'wacast_schema_version'",
+            &[&schema],
+        )
+        .context("cannot read the journal's version")?;
+    if table.is_none() {
+        return Ok(None);
+    }
+    let row = client
+        .query_one("SELECT MAX(version) FROM wacast_schema_version", &[])
+        .context("cannot read the journal's version")?;
+    Ok(Some(row.get::<_, Option<i32>>(0).unwrap_or(0)))
+}

@@ -1,0 +1,78 @@
+//! The PostgreSQL journal read-only, for plan and status: opened only when
+//! the schema holds a journal, so looking never creates one, and nothing here
+//! writes. One indexed lookup per recipient on a prepared statement keeps
+//! memory flat.
+
+use super::pg_journal::{Session, phone_to_db};
+use super::{Context as _, PgLocation, Result, pg_schema, pg_summary};
+use crate::journal::{DeliverySummary, JournalView, RecipientFacts, State};
+use crate::message::digest::MessageDigest;
+use crate::phone::Phone;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+const RECIPIENT: &str = "SELECT state, sent_digest IS NOT DISTINCT FROM $3 FROM recipients WHERE campaign = $1 AND phone = $2";
+
+pub struct PgView {
+    session: Mutex<Session>,
+    campaign: String,
+}
+
+impl PgView {
+    /// The journal at `location` read-only, or `None` when its schema holds none.
+    pub fn open(location: &PgLocation, campaign: &str) -> Result<Option<PgView>> {
+        let mut client = location.connect()?;
+        if pg_schema::check(&mut client, location)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(PgView {
+            session: Mutex::new(Session::new(client)),
+            campaign: campaign.to_owned(),
+        }))
+    }
+
+    fn session(&self) -> MutexGuard<'_, Session> {
+        self.session.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl JournalView for PgView {
+    fn recipient(
+        &mut self,
+        phone: Phone,
+        digest: &MessageDigest,
+    ) -> anyhow::Result<Option<RecipientFacts>> {
+        let mut session = self.session();
+        let statement = session.prepared(RECIPIENT)?;
+        let row = session
+            .client
+            .query_opt(
+                &statement,
+                &[&self.campaign, &phone_to_db(phone), &digest.0.as_slice()],
+            )
+            .context("cannot read the journal")?;
+        Ok(row.map(|row| RecipientFacts {
+            // A state this build does not know is planned as pending.
+            state: State::parse(row.get(0)).unwrap_or(State::Pending),
+            same_message: row.get::<_, Option<bool>>(1).unwrap_or(false),
+        }))
+    }
+
+    fn recipients(&self) -> anyhow::Result<u64> {
+        let row = self
+            .session()
+            .client
+            .query_one(
+                "SELECT COUNT(*) FROM recipients WHERE campaign = $1",
+                &[&self.campaign],
+            )
+            .context("cannot read the journal")?;
+        Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {
+        Ok(pg_summary::delivery_summary(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
+    }
+}

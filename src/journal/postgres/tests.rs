@@ -1,0 +1,251 @@
+//! The journal's conformance suite on PostgreSQL, each location a schema of
+//! its own on the server `WACAST_TEST_DATABASE_URL` names, and what only
+//! this backend promises: URLs masked, the schema versioned, the lock naming
+//! its holder and released with its session, a lost connection told apart.
+//! Unset, the tests are skipped with a notice; set but unreachable, they fail.
+
+use super::{JournalError, PgFailure, PgLocation};
+use crate::journal::conformance::{self, Factory};
+use crate::journal::{Backend, Change, StateLocation, open};
+use crate::message::digest::MessageDigest;
+use crate::phone::Phone;
+use std::cell::RefCell;
+
+/// The variable naming the test server.
+pub const VARIABLE: &str = "WACAST_TEST_DATABASE_URL";
+
+/// Schemas of their own on the test server, dropped with this.
+pub struct Schemas {
+    url: String,
+    base: PgLocation,
+    admin: postgres::Client,
+    made: RefCell<Vec<String>>,
+}
+
+/// The test server, or `None` (with a notice) when the variable is unset.
+#[allow(clippy::print_stderr)]
+pub fn server() -> Option<Schemas> {
+    let Ok(url) = std::env::var(VARIABLE) else {
+        eprintln!("notice: {VARIABLE} is unset; skipping a PostgreSQL test");
+        return None;
+    };
+    let base = PgLocation::parse(&url).expect("the test URL parses");
+    let admin = base
+        .connect()
+        .unwrap_or_else(|e| panic!("{VARIABLE} is set but the server cannot be reached: {e}"));
+    Some(Schemas {
+        url,
+        base,
+        admin,
+        made: RefCell::new(Vec::new()),
+    })
+}
+
+impl Schemas {
+    /// A location in a schema no test used before.
+    pub fn location(&self) -> PgLocation {
+        let name = format!("wacast_test_{:016x}", random());
+        self.made.borrow_mut().push(name.clone());
+        self.base.with_schema(&name).unwrap()
+    }
+
+    /// A location in a fresh schema whose connections carry
+    /// `application_name`, so a test can end them and no other test's.
+    pub fn named(&self, application_name: &str) -> PgLocation {
+        let separator = if self.url.contains('?') { '&' } else { '?' };
+        let url = format!("{}{separator}application_name={application_name}", self.url);
+        let schema = self.location();
+        PgLocation::parse(&url)
+            .unwrap()
+            .with_schema(schema.schema())
+            .unwrap()
+    }
+
+    /// Ends every connection named `application_name`.
+    pub fn terminate(&mut self, application_name: &str) {
+        self.admin
+            .execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+                &[&application_name],
+            )
+            .unwrap();
+    }
+
+    /// A connection of the test's own, outside any journal.
+    pub fn admin(&mut self) -> &mut postgres::Client {
+        &mut self.admin
+    }
+}
+
+impl Factory for Schemas {
+    fn fresh(&self) -> StateLocation {
+        StateLocation::Postgres(Box::new(self.location()))
+    }
+}
+
+impl Drop for Schemas {
+    fn drop(&mut self) {
+        for schema in self.made.borrow().iter() {
+            let _ = self
+                .admin
+                .batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"));
+        }
+    }
+}
+
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
+fn phone(n: u64) -> Phone {
+    Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
+}
+
+#[test]
+fn postgres_passes_the_conformance_suite() {
+    let Some(server) = server() else { return };
+    conformance::run_all(&server);
+}
+
+#[test]
+fn a_url_shows_its_password_masked_and_names_the_field_at_fault() {
+    let location =
+        PgLocation::parse("postgres://ann:s3cret@db.example:5433/jobs?schema=team_a").unwrap();
+    assert_eq!(
+        location.to_string(),
+        "postgres://ann:***@db.example:5433/jobs?schema=team_a"
+    );
+    assert!(!format!("{location:?}").contains("s3cret"));
+    assert_eq!(location.schema(), "team_a");
+    let state =
+        StateLocation::parse("postgresql://ann:s3cret@db/jobs?sslmode=sometimes").unwrap_err();
+    let text = format!("{state:#}");
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(text.contains("postgresql://ann:***@db/jobs"), "{text}");
+    assert!(text.contains("sslmode"), "{text}");
+    let by_option =
+        PgLocation::parse("postgres://ann@db/jobs?options=-csearch_path%3Dteam_b").unwrap();
+    assert_eq!(by_option.schema(), "team_b");
+    assert_eq!(
+        StateLocation::parse("state/here").unwrap(),
+        StateLocation::Folder("state/here".into())
+    );
+}
+
+#[test]
+fn an_older_wacast_refuses_a_newer_schema_and_a_second_open_migrates_nothing() {
+    let Some(mut server) = server() else { return };
+    let location = server.location();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    drop(open(&state, "c").unwrap());
+    drop(open(&state, "c").unwrap());
+    let admin = server.admin();
+    let versions: i64 = admin
+        .query_one(
+            &format!(
+                "SELECT COUNT(*) FROM \"{}\".wacast_schema_version",
+                location.schema()
+            ),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(versions, super::pg_schema::latest() as i64);
+    admin
+        .execute(
+            &format!(
+                "INSERT INTO \"{}\".wacast_schema_version VALUES (999, 'later')",
+                location.schema()
+            ),
+            &[],
+        )
+        .unwrap();
+    let refused = open(&state, "c").err().unwrap().to_string();
+    assert!(refused.contains("is version 999"), "{refused}");
+    assert!(refused.contains("upgrade wacast"), "{refused}");
+}
+
+#[test]
+fn the_lock_names_its_holder_and_dies_with_its_session() {
+    let Some(mut server) = server() else { return };
+    let state = StateLocation::Postgres(Box::new(server.named("wacast_lock_test")));
+    let mut first = open(&state, "c").unwrap();
+    let held = first.lock().unwrap();
+    let mut second = open(&state, "c").unwrap();
+    let refused = second.lock().err().unwrap().to_string();
+    assert!(refused.contains("(host `"), "{refused}");
+    assert!(
+        refused.contains(&format!("pid {}, since 20", std::process::id())),
+        "{refused}"
+    );
+    server.terminate("wacast_lock_test");
+    let mut second = open(&state, "c").unwrap();
+    let mut taken = second.lock();
+    for _ in 0..50 {
+        if taken.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        taken = second.lock();
+    }
+    taken.expect("a dead session's lock is free");
+    drop(held);
+}
+
+#[test]
+fn a_terminated_connection_reads_as_lost_and_keeps_nothing_half_written() {
+    let Some(mut server) = server() else { return };
+    let state = StateLocation::Postgres(Box::new(server.named("wacast_lost_test")));
+    let mut journal: Box<dyn Backend> = open(&state, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run).unwrap();
+    let message = MessageDigest::of_bytes(b"a");
+    stage.message(&message, "{}").unwrap();
+    stage.recipient(phone(1), 2, &message).unwrap();
+    stage.commit().unwrap();
+    server.terminate("wacast_lost_test");
+    let error = journal
+        .write(&[Change::InFlight(vec![phone(1)])])
+        .unwrap_err();
+    let failure = error
+        .downcast_ref::<JournalError>()
+        .map(JournalError::failure);
+    assert_eq!(failure, Some(PgFailure::ConnectionLost), "{error:#}");
+    let again = open(&state, "c").unwrap();
+    assert_eq!(
+        again.counts().unwrap().pending,
+        1,
+        "nothing was half written"
+    );
+}
+
+#[test]
+fn a_repeat_is_found_after_its_first_row_was_written() {
+    let Some(server) = server() else { return };
+    let mut journal = open(&server.fresh(), "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run).unwrap();
+    let (a, b) = (MessageDigest::of_bytes(b"a"), MessageDigest::of_bytes(b"b"));
+    stage.message(&a, "{}").unwrap();
+    for n in 0..10_001 {
+        assert_eq!(stage.recipient(phone(n), n + 2, &a).unwrap(), None);
+    }
+    let repeat = stage.recipient(phone(0), 20_000, &b).unwrap();
+    assert_eq!(
+        repeat,
+        Some(crate::journal::Repeat {
+            first_line: 2,
+            same_message: false
+        })
+    );
+    assert_eq!(
+        stage.recipient(phone(10_001), 20_001, &a).unwrap(),
+        None,
+        "a new number is new"
+    );
+    stage.commit().unwrap();
+    assert_eq!(journal.counts().unwrap().pending, 10_002);
+}
