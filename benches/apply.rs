@@ -198,17 +198,12 @@ fn rate(provider: Provider) {
             .map(|m| m.received_at_ms)
             .collect();
         assert_eq!(times.len(), rows);
-        let (mean, busiest) = common::arrivals(times);
         let kind = if identical {
             "identical messages"
         } else {
             "personal messages"
         };
-        println!(
-            "rate {rate}/s, {rows} recipients, {kind}: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%)",
-            (mean / f64::from(rate) - 1.0) * 100.0,
-            (busiest as f64 / f64::from(rate) - 1.0) * 100.0
-        );
+        println!("{}, {kind}", common::rate_line(rate, rows, times));
         runtime.block_on(sandbox.shutdown());
     }
 }
@@ -242,17 +237,7 @@ fn throughput(provider: Provider) {
     println!(
         "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 recipient per request, 64 in flight)"
     );
-    for (tool, rates) in [("oha", &mut oha_rates), ("wrk", &mut wrk_rates)] {
-        if rates.is_empty() {
-            println!("{tool} is not installed: no ratio");
-            continue;
-        }
-        let rate = common::median(rates);
-        println!(
-            "{tool}, 64 connections for 10 s, same body, same sandbox: median {rate:.0} requests/s; apply / {tool} = {:.2}",
-            apply_rate / rate
-        );
-    }
+    common::ratios(apply_rate, &mut oha_rates, &mut wrk_rates);
     runtime.block_on(sandbox.shutdown());
 }
 

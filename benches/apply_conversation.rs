@@ -11,7 +11,6 @@
 //!   (interleaved runs, medians).
 
 mod common;
-mod load;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;
@@ -103,7 +102,7 @@ fn rate() {
         assert_eq!(times.len(), rows);
         println!(
             "{}, tokens bought {}",
-            load::rate_line(rate, rows, times),
+            common::rate_line(rate, rows, times),
             sandbox.tokens_issued()
         );
         runtime.block_on(sandbox.shutdown());
@@ -125,12 +124,12 @@ fn throughput() {
     for run in 1..=RUNS {
         let apply_rate = apply_throughput(&url, rows);
         let body = one_request_body();
-        let wrk = load::wrk(&target, &body, &token);
-        let oha = load::oha(&target, &body, &token, "200");
+        let wrk = common::wrk(&target, &body, &token);
+        let oha = common::oha(&target, &body, &token, "200");
         println!(
             "run {run}: apply {apply_rate:.0} recipients/s, wrk {}, oha {}",
-            load::shown(wrk),
-            load::shown(oha)
+            common::shown(wrk),
+            common::shown(oha)
         );
         applied.push(apply_rate);
         wrk_rates.extend(wrk);
@@ -140,7 +139,7 @@ fn throughput() {
     println!(
         "apply: {rows} recipients per run, median {apply_rate:.0} recipients/s (1 per request, 64 in flight)"
     );
-    load::ratios(apply_rate, &mut oha_rates, &mut wrk_rates);
+    common::ratios(apply_rate, &mut oha_rates, &mut wrk_rates);
     runtime.block_on(sandbox.shutdown());
 }
 

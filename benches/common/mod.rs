@@ -28,6 +28,31 @@ pub fn median(values: &mut [f64]) -> f64 {
     values[values.len() / 2]
 }
 
+/// How `rate` compares with the one asked for, as the rate benchmarks print it.
+pub fn rate_line(rate: u32, rows: usize, times: Vec<u64>) -> String {
+    let (mean, busiest) = arrivals(times);
+    format!(
+        "rate {rate}/s, {rows} recipients: mean {mean:.2}/s ({:+.2}%), busiest one-second window {busiest} ({:+.2}%)",
+        (mean / f64::from(rate) - 1.0) * 100.0,
+        (busiest as f64 / f64::from(rate) - 1.0) * 100.0
+    )
+}
+
+/// One load tool's median next to apply's, as a ratio.
+pub fn ratios(apply_rate: f64, oha: &mut [f64], wrk: &mut [f64]) {
+    for (tool, rates) in [("oha", oha), ("wrk", wrk)] {
+        if rates.is_empty() {
+            println!("{tool} is not installed: no ratio");
+            continue;
+        }
+        let rate = median(rates);
+        println!(
+            "{tool}, 64 connections for 10 s, same body, same sandbox: median {rate:.0} requests/s; apply / {tool} = {:.2}",
+            apply_rate / rate
+        );
+    }
+}
+
 /// The mean rate from first to last arrival and the most arrivals in any
 /// one-second window, from arrival times in milliseconds.
 pub fn arrivals(mut times: Vec<u64>) -> (f64, usize) {
