@@ -57,8 +57,14 @@ impl Answer {
 
 impl HttpClient {
     /// A client POSTing to `base_url` (e.g. `https://eu1.whatsapp.api.sinch.com`)
-    /// followed by `path` (e.g. `/whatsapp/v1/{bot_id}/messages`).
-    pub fn new(base_url: &str, path: &str, token: SecretString) -> anyhow::Result<HttpClient> {
+    /// followed by `path` (e.g. `/whatsapp/v1/{bot_id}/messages`), with
+    /// `token` as the bearer of every request if given (else each request
+    /// brings its own, [`HttpSession::post_with`]).
+    pub fn new(
+        base_url: &str,
+        path: &str,
+        token: Option<SecretString>,
+    ) -> anyhow::Result<HttpClient> {
         let url = format!("{}{path}", base_url.trim_end_matches('/'));
         let shown = crate::secret::masked_url(&url);
         let not_a_url = |why: &str| anyhow::anyhow!("`{shown}` is not an http or https URL: {why}");
@@ -81,18 +87,17 @@ impl HttpClient {
             .path_and_query()
             .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
             .parse()?;
-        let mut bearer = HeaderValue::try_from(format!("Bearer {}", token.expose()))
-            .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
-        bearer.set_sensitive(true);
-        let headers = HeaderMap::from_iter([
+        let mut headers = HeaderMap::from_iter([
             (HOST, HeaderValue::try_from(authority)?),
-            (AUTHORIZATION, bearer),
             (CONTENT_TYPE, HeaderValue::from_static("application/json")),
             (
                 USER_AGENT,
                 HeaderValue::from_static(concat!("wacast/", env!("CARGO_PKG_VERSION"))),
             ),
         ]);
+        if let Some(token) = token {
+            headers.insert(AUTHORIZATION, bearer(token.expose())?);
+        }
         Ok(HttpClient {
             shared: Arc::new(Shared {
                 connector: Connector::new(&endpoint, CONNECT_TIMEOUT)?,
@@ -159,9 +164,23 @@ impl HttpSession {
     /// error when none came: [`SendError::NotSent`] when nothing was written,
     /// [`SendError::Uncertain`] when the request may have been read.
     pub async fn post(&mut self, body: Bytes) -> Result<Answer, SendError> {
+        self.post_with(body, None).await
+    }
+
+    /// [`HttpSession::post`] with `authorization` (if given) as this
+    /// request's `Authorization` header.
+    pub async fn post_with(
+        &mut self,
+        body: Bytes,
+        authorization: Option<&HeaderValue>,
+    ) -> Result<Answer, SendError> {
         loop {
             let (mut connection, reused) = self.connection().await?;
-            let exchange = exchange(&mut connection, self.client.request(body.clone()));
+            let mut request = self.client.request(body.clone());
+            if let Some(value) = authorization {
+                request.headers_mut().insert(AUTHORIZATION, value.clone());
+            }
+            let exchange = exchange(&mut connection, request);
             match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
                 Ok(Ok(answer)) => {
                     self.connection = Some(connection);
@@ -233,6 +252,14 @@ async fn exchange(
         headers: parts.headers,
         body,
     })
+}
+
+/// `Bearer <token>` as a header value marked sensitive, so it is never logged.
+pub fn bearer(token: &str) -> anyhow::Result<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {token}"))
+        .map_err(|_| anyhow::anyhow!("the token holds characters a header cannot carry"))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// `Retry-After` in seconds or as an HTTP date.

@@ -74,7 +74,7 @@ impl MetaCloud {
     ) -> anyhow::Result<MetaCloud> {
         let path = messages_path(&sender.graph_version, &sender.phone_number_id);
         Ok(MetaCloud {
-            client: HttpClient::new(base_url, &path, token)?,
+            client: HttpClient::new(base_url, &path, Some(token))?,
             tag: campaign_tag(campaign),
             base_url: base_url.to_owned(),
         })

@@ -36,7 +36,7 @@ use crate::campaign::SinchConversationSender;
 use crate::message::TemplateMessage;
 use crate::phone::Phone;
 use crate::transport::Transport;
-use crate::transport::sinch_v1::client::SinchClient;
+use crate::transport::http_client::HttpClient;
 use access_key::AccessKey;
 use bytes::Bytes;
 use send_request::SendRequest;
@@ -54,7 +54,7 @@ pub const APP_DRAIN_PER_SECOND: u32 = 20;
 /// Sends through the Conversation API as one app. Cheap to clone.
 #[derive(Clone)]
 pub struct SinchConversation {
-    client: SinchClient,
+    client: HttpClient,
     tokens: TokenSource,
     target: Arc<Target>,
     metadata: Arc<str>,
@@ -98,13 +98,8 @@ impl SinchConversation {
         campaign: &str,
         callback: Option<&str>,
     ) -> anyhow::Result<SinchConversation> {
-        let url = format!(
-            "{}{}",
-            base_url.trim_end_matches('/'),
-            send_request::path(&sender.project_id)
-        );
         Ok(SinchConversation {
-            client: SinchClient::at(&url, None)?,
+            client: HttpClient::new(base_url, &send_request::path(&sender.project_id), None)?,
             tokens: TokenSource::new(auth_base, key)?,
             target: Arc::new(Target {
                 base_url: crate::secret::masked_url(base_url),

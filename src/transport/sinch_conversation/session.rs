@@ -1,5 +1,5 @@
 //! One worker's way to `messages:send`: the HTTP session of
-//! [`SinchClient`](crate::transport::sinch_v1::client::SinchClient) with the
+//! [`HttpClient`](crate::transport::http_client::HttpClient) with the
 //! shared token on each request, and each answer read by [`SendAnswer`] into
 //! the recipient's result or a neutral [`SendError`]. A 401 "expired" drops
 //! the token and resends once, as J `http/HttpClientApache.java` and N
@@ -9,7 +9,7 @@
 use super::send_answer::{SendAnswer, SendTarget};
 use super::token_source::TokenSource;
 use crate::phone::Phone;
-use crate::transport::sinch_v1::client;
+use crate::transport::http_client::{Answer, HttpSession};
 use crate::transport::{RecipientResult, SendError, Verdict};
 use bytes::Bytes;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ pub struct Target {
 }
 
 pub struct Session {
-    pub(super) http: client::Session,
+    pub(super) http: HttpSession,
     pub(super) tokens: TokenSource,
     pub(super) target: Arc<Target>,
 }
@@ -38,9 +38,13 @@ impl crate::transport::Session for Session {
         let mut resent = false;
         loop {
             let bearer = self.tokens.bearer().await?;
-            let (status, headers, answer) = self
+            let Answer {
+                status,
+                headers,
+                body: answer,
+            } = self
                 .http
-                .exchange(body.clone(), Some(&bearer.authorization))
+                .post_with(body.clone(), Some(&bearer.authorization))
                 .await?;
             let headers: Vec<(&str, &str)> = headers
                 .iter()

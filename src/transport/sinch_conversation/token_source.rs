@@ -10,7 +10,7 @@ use super::token_backoff;
 use super::token_cache::{Decision, TokenCache};
 use super::token_request::TokenRequest;
 use crate::transport::SendError;
-use crate::transport::sinch_v1::client::bearer;
+use crate::transport::http_client::bearer;
 use hyper::header::HeaderValue;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};

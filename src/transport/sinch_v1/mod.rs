@@ -9,7 +9,6 @@
 
 pub mod answer;
 pub mod callback_signature;
-pub mod client;
 pub mod request_body;
 pub mod session;
 pub mod wire;
@@ -63,7 +62,7 @@ impl SinchV1 {
         callback: Option<&str>,
     ) -> anyhow::Result<SinchV1> {
         Ok(SinchV1 {
-            client: HttpClient::new(base_url, &messages_path(bot_id), token)?,
+            client: HttpClient::new(base_url, &messages_path(bot_id), Some(token))?,
             body: RequestBody::new(callback),
             base_url: crate::secret::masked_url(base_url),
         })
