@@ -17,6 +17,9 @@ pub struct Callback {
     pub campaign: Option<CampaignTarget>,
     pub reports: Vec<Report>,
     pub inbound: Vec<Inbound>,
+    /// Numbers the provider itself says refuse this kind of message (Meta's
+    /// 131050 in a failed status): opt-outs without a keyword.
+    pub refusals: Vec<Refusal>,
     /// Entries without the fields needed to record them.
     pub ignored: u64,
 }
@@ -28,6 +31,18 @@ pub struct Inbound {
     pub from: Phone,
     /// The texts that may be an opt-out keyword.
     pub replies: Vec<String>,
+}
+
+/// A provider's word that a number refuses a campaign's messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The campaign the refused message belonged to, when the report says.
+    pub campaign: Option<String>,
+    pub phone: Phone,
+    /// The refused message.
+    pub message_id: String,
+    /// The provider's reason, recorded as the opt-out's keyword.
+    pub reason: String,
 }
 
 impl Callback {
@@ -61,6 +76,7 @@ impl Callback {
             campaign,
             reports,
             inbound,
+            refusals: Vec::new(),
             ignored,
         })
     }

@@ -5,13 +5,14 @@
 //! answered with an error so the receiver can refuse it and the provider
 //! retries.
 
-use super::callback::{Callback, Inbound};
+use super::callback::{Callback, Inbound, Refusal};
 use super::{CampaignTarget, Receipt};
 use crate::audience::opt_out_file;
 use crate::campaign::OptOut;
 use crate::journal::{
     Applied, DeliveryWriter, JournalWriter, OptOutRecord, StateLocation, WriterThread,
 };
+use crate::phone::Phone;
 use std::sync::Arc;
 
 /// The handle requests submit callbacks through.
@@ -69,7 +70,72 @@ fn write_callback(
     for inbound in &callback.inbound {
         receipt.opt_outs += opt_outs(writer, inbound, callback.campaign.as_ref(), campaigns)?;
     }
+    for refusal in &callback.refusals {
+        receipt.opt_outs += refused(writer, refusal, callback.campaign.as_ref(), campaigns)?;
+    }
     Ok(receipt)
+}
+
+/// Records the opt-out a provider reported for a refused message: for the
+/// campaign the message belonged to, else every campaign the number is a
+/// recipient of.
+fn refused(
+    writer: &dyn DeliveryWriter,
+    refusal: &Refusal,
+    campaign: Option<&CampaignTarget>,
+    campaigns: &[CampaignTarget],
+) -> anyhow::Result<u64> {
+    let names = match (&refusal.campaign, campaign) {
+        (Some(name), _) => vec![name.clone()],
+        (None, Some(campaign)) => vec![campaign.name.clone()],
+        (None, None) => writer.campaigns_of(refusal.phone)?,
+    };
+    let mut count = 0;
+    for name in names {
+        let target = campaigns
+            .iter()
+            .find(|c| c.name == name)
+            .cloned()
+            .unwrap_or_else(|| CampaignTarget {
+                name,
+                opt_out: OptOut::default(),
+            });
+        let (phone, message_id) = (refusal.phone, &refusal.message_id);
+        count += u64::from(record_opt_out(
+            writer,
+            &target,
+            phone,
+            &refusal.reason,
+            message_id,
+        )?);
+    }
+    Ok(count)
+}
+
+/// Records `phone`'s opt-out of `target` once, carried by `message_id`, and
+/// appends a new one to the target's suppression list.
+fn record_opt_out(
+    writer: &dyn DeliveryWriter,
+    target: &CampaignTarget,
+    phone: Phone,
+    keyword: &str,
+    message_id: &str,
+) -> anyhow::Result<bool> {
+    let file = target.opt_out.file.as_ref();
+    let record = OptOutRecord {
+        campaign: target.name.clone(),
+        phone,
+        keyword: keyword.to_owned(),
+        message_id: Some(message_id.to_owned()),
+        file: file.map(|f| f.display().to_string()),
+    };
+    if !writer.opt_out(&record)? {
+        return Ok(false);
+    }
+    if let Some(file) = file {
+        opt_out_file::append(file, phone)?;
+    }
+    Ok(true)
 }
 
 /// Records the opt-outs `inbound` carries, once per message and campaign, and
@@ -104,23 +170,8 @@ fn opt_outs(
         else {
             continue;
         };
-        let record = OptOutRecord {
-            campaign: target.name.clone(),
-            phone: inbound.from,
-            keyword: keyword.to_owned(),
-            message_id: Some(inbound.message_id.clone()),
-            file: target
-                .opt_out
-                .file
-                .as_ref()
-                .map(|f| f.display().to_string()),
-        };
-        if writer.opt_out(&record)? {
-            if let Some(file) = &target.opt_out.file {
-                opt_out_file::append(file, inbound.from)?;
-            }
-            count += 1;
-        }
+        let (phone, message_id) = (inbound.from, &inbound.message_id);
+        count += u64::from(record_opt_out(writer, &target, phone, keyword, message_id)?);
     }
     Ok(count)
 }

@@ -29,7 +29,7 @@ mod receipt;
 mod routes;
 mod sinch_conversation;
 
-pub use callback::{Callback, delivery_state};
+pub use callback::{Callback, Refusal, delivery_state};
 pub use callback_writer::CallbackWriter;
 pub use listen_config::{CampaignTarget, DEFAULT_LISTEN, HmacKey, ListenConfig};
 pub use listen_error::ListenError;

@@ -25,7 +25,7 @@ pub struct SandboxState {
     pub shutdown: watch::Receiver<bool>,
     pub conversation: ConversationState,
     /// Graph errors answered to chosen recipients (Meta's API only).
-    pub meta_errors: super::meta_cloud::ScriptedErrors,
+    pub meta_answers: super::meta_cloud::ScriptedAnswers,
 }
 
 impl SandboxState {

@@ -6,6 +6,7 @@
 
 use super::delivery_reporter::DeliveryReporter;
 use super::fault_injector::FaultInjector;
+use super::meta_cloud;
 use super::recorder::{RecordedMessage, Recorder};
 use super::routes::{self, MESSAGES_PATH, STATS_PATH};
 use super::sandbox_state::SandboxState;
@@ -44,7 +45,7 @@ impl Sandbox {
             stats,
             shutdown: shutdown.clone(),
             conversation: ConversationState::new(config.conversation),
-            meta_errors: Default::default(),
+            meta_answers: Default::default(),
         });
         let router = routes::router(state.clone());
         let server = tokio::spawn(server.serve(router, shutdown, Some(SHUTDOWN_WAIT)));
@@ -154,7 +155,16 @@ impl SandboxHandle {
     /// Answers the next sends to `to` (digits) on Meta's API with the Graph
     /// errors `codes`, one per request, before answering normally again.
     pub fn script_meta_errors(&self, to: &str, codes: &[i64]) {
-        self.state.meta_errors.push(to, codes);
+        let answers = codes.iter().map(|&code| meta_cloud::Scripted::Error(code));
+        self.state.meta_answers.push(to, answers);
+    }
+
+    /// Answers the next send to `to` (digits) on Meta's API as a paced
+    /// template's: accepted, with `message_status: held_for_quality_assessment`.
+    pub fn script_meta_held(&self, to: &str) {
+        self.state
+            .meta_answers
+            .push(to, [meta_cloud::Scripted::Held]);
     }
 
     /// Stops accepting, lets open requests finish briefly, then closes

@@ -11,7 +11,7 @@ use super::batch::Batch;
 use super::pause::Pause;
 use super::stop::{Stop, StopReason};
 use super::{Event, backoff};
-use crate::journal::{Change, OptOutRecord, Outcome, State};
+use crate::journal::{Change, DeliveryState, OptOutRecord, Outcome, Report, State};
 use crate::phone::Phone;
 use crate::transport::{RecipientResult, SendError, Session, Verdict};
 use governor::DefaultDirectRateLimiter;
@@ -204,9 +204,17 @@ impl<S: Session> Worker<S> {
         let (outcomes, failed) = match result {
             Ok(results) => {
                 self.heed(&batch.phones, &results).await;
+                let held = held(&self.opt_outs.campaign, &batch.phones, &results);
                 let outcomes = answered(&batch.phones, results);
                 let failed = outcomes.iter().all(|o| o.state != State::Sent);
-                (outcomes, failed)
+                let unrecorded = Unrecorded { outcomes, failed };
+                if held.is_empty() {
+                    return Some(unrecorded);
+                }
+                if self.record(Some(unrecorded)).await {
+                    self.keep_held(held).await;
+                }
+                return None;
             }
             Err(error) if error.is_retryable() => {
                 if self.requeue(batch, &error, true).await {
@@ -292,6 +300,23 @@ impl<S: Session> Worker<S> {
         }
     }
 
+    /// Records, after their outcomes, the provider's word for messages it
+    /// holds before sending, as their first delivery state.
+    async fn keep_held(&self, held: Vec<Report>) {
+        let written = self
+            .journal
+            .deliveries(Box::new(move |writer| {
+                for report in &held {
+                    writer.report(report)?;
+                }
+                Ok(())
+            }))
+            .await;
+        if let Err(error) = written {
+            self.stop.set(StopReason::Journal(error));
+        }
+    }
+
     /// Commits `unrecorded`, if any, and tells the collector; false if the
     /// journal could not be written.
     async fn record(&self, unrecorded: Option<Unrecorded>) -> bool {
@@ -364,6 +389,26 @@ fn outcomes_all(
         .collect()
 }
 
+/// A delivery report for each message the provider took but holds.
+fn held(campaign: &str, phones: &[Phone], results: &[RecipientResult]) -> Vec<Report> {
+    phones
+        .iter()
+        .zip(results)
+        .filter_map(|(phone, result)| match &result.verdict {
+            Verdict::Held { message_id, state } => Some(Report {
+                campaign: Some(campaign.to_owned()),
+                message_id: message_id.clone(),
+                recipient: Some(*phone),
+                state: state.clone(),
+                progress: DeliveryState::Accepted,
+                details: Some("accepted, and held by the provider before sending".to_owned()),
+                timestamp: None,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Each recipient's outcome from the session's results, which come one per
 /// recipient in order; a recipient without one may or may not have been sent.
 fn answered(phones: &[Phone], results: Vec<RecipientResult>) -> Vec<Outcome> {
@@ -386,6 +431,7 @@ fn answered(phones: &[Phone], results: Vec<RecipientResult>) -> Vec<Outcome> {
 fn outcome(phone: Phone, result: RecipientResult) -> Outcome {
     let (state, message_id, error) = match result.verdict {
         Verdict::Sent { message_id } => (State::Sent, message_id, None),
+        Verdict::Held { message_id, .. } => (State::Sent, Some(message_id), None),
         Verdict::Failed { message_id, reason } => (State::Failed, message_id, Some(reason)),
         Verdict::OptedOut { reason } | Verdict::TemplateRefused { reason } => {
             (State::Failed, None, Some(reason))

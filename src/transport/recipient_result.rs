@@ -15,6 +15,11 @@ pub struct RecipientResult {
 pub enum Verdict {
     /// Accepted for sending.
     Sent { message_id: Option<String> },
+    /// Accepted, but held by the provider before it is sent (Meta's template
+    /// pacing answers `message_status: held_for_quality_assessment`; M
+    /// `templates/template-pacing`): sent as far as the journal goes, with
+    /// the provider's word kept as the message's first delivery state.
+    Held { message_id: String, state: String },
     /// Not sent, and not to be sent again as it is.
     Failed {
         message_id: Option<String>,

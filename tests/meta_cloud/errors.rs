@@ -2,7 +2,7 @@
 //! sandbox answers the second recipient with the codes, and the recipient's
 //! final state, the retries and the exit code are checked.
 
-use super::{Peer, apply_json, campaign, number, report, statuses};
+use super::{Peer, apply_json, campaign, number, report, statuses, suppressed_when_retrying};
 use wacast::sandbox::Faults;
 
 const ONE_AT_A_TIME: &str = "concurrency: 1, rate_per_second: 1000, max_attempts: 6";
@@ -109,15 +109,7 @@ fn a_user_who_stopped_marketing_is_failed_and_opted_out_for_every_later_plan() {
     ]);
     let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
     assert_eq!(status["opted_out"]["count"], 1);
-    let plan = test.run(&[
-        "plan",
-        "campaign.yaml",
-        "--format",
-        "json",
-        "--retry-failed",
-    ]);
-    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
-    assert_eq!(plan["counts"]["suppressed"], 1, "{plan:#}");
+    assert_eq!(suppressed_when_retrying(&test), 1);
 }
 
 #[test]
@@ -194,4 +186,22 @@ fn no_readable_answer_after_the_request_is_unknown() {
         rows[0].error.contains("HTTP 502 without a Graph error"),
         "{rows:?}"
     );
+}
+
+#[test]
+fn a_held_message_is_sent_and_keeps_metas_message_status() {
+    let peer = Peer::start(Faults::default());
+    peer.handle().script_meta_held(&number(1));
+    let test = campaign(2, ONE_AT_A_TIME);
+    let (code, summary, stderr) = apply_json(&test, &peer);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(summary["counts"]["sent"], 2, "{summary:#}");
+    let report = test.read(".wacast/spring-report.csv");
+    let mut rows = csv::Reader::from_reader(report.as_bytes());
+    let delivery: Vec<String> = rows
+        .records()
+        .map(|row| row.unwrap()[7].to_owned())
+        .collect();
+    assert_eq!(delivery, ["", "held_for_quality_assessment"], "{report}");
+    peer.nobody_twice();
 }

@@ -165,3 +165,18 @@ pub fn report(test: &Test) -> Vec<Row> {
 pub fn statuses(test: &Test) -> Vec<String> {
     report(test).into_iter().map(|row| row.status).collect()
 }
+
+/// How many recipients `plan --retry-failed` leaves out as suppressed.
+pub fn suppressed_when_retrying(test: &Test) -> u64 {
+    let run = test.run(&[
+        "plan",
+        "campaign.yaml",
+        "--format",
+        "json",
+        "--retry-failed",
+    ]);
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    plan["counts"]["suppressed"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("a plan:\n{}", run.transcript()))
+}

@@ -262,3 +262,29 @@ fn a_body_with_unreadable_entries_records_the_readable_ones() {
     let (code, _) = receiver.post_signed("{\"object\":\"page\",\"entry\":[]}");
     assert_eq!(code, StatusCode::BAD_REQUEST, "not a WhatsApp webhook");
 }
+
+#[test]
+fn a_status_saying_the_user_stopped_marketing_is_an_opt_out_for_later_plans() {
+    let peer = Peer::start(Faults::default());
+    let test = campaign(2, "rate_per_second: 1000");
+    assert_eq!(apply(&test, &peer, &[]).code, 0);
+    let wamid = report(&test)[1].message_id.clone();
+    let receiver = Receiver::start(&test);
+    let mut failed = status(&wamid, "failed", &number(1));
+    failed["errors"] = json!([{"code": 131050, "title": "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+        "message": "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.",
+        "error_data": {"details": "Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business."}}]);
+    let body = webhook(json!({"statuses": [failed]}));
+    let (code, answer) = receiver.post_signed(&body);
+    assert_eq!(code, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (answer["recorded"].clone(), answer["opt_outs"].clone()),
+        (json!(1), json!(1))
+    );
+    let (_, again) = receiver.post_signed(&body);
+    assert_eq!(again["opt_outs"], 0, "recorded once");
+    assert_eq!(test.read("optout.csv"), format!("phone\n+{}\n", number(1)));
+    let status = status_json(&test);
+    assert_eq!(status["opted_out"]["count"], 1, "{status:#}");
+    assert_eq!(super::suppressed_when_retrying(&test), 1);
+}

@@ -2,15 +2,17 @@
 //! report matched by its wamid, or by its number and the campaign its
 //! `biz_opaque_callback_data` tag names when the send was uncertain; Meta's
 //! status words are mapped onto the journal's [`DeliveryState`]s. Each user
-//! message carries the texts an opt-out keyword may be. Entries that could not
-//! be read are counted as ignored; the rest are recorded.
+//! message carries the texts an opt-out keyword may be, and a failed status
+//! saying the user stopped marketing messages (131050) is an opt-out of the
+//! campaign the message belonged to. Entries that could not be read are
+//! counted as ignored; the rest are recorded.
 
 use super::delivery_report::{DeliveryReport, DeliveryStatus};
 use super::inbound_message::InboundMessage;
 use super::webhook::WebhookBatch;
 use crate::journal::{DeliveryState, Report};
-use crate::listen::Callback;
 use crate::listen::callback::Inbound;
+use crate::listen::{Callback, Refusal};
 use crate::phone::Phone;
 use crate::transport::meta_cloud::campaign_of_tag;
 
@@ -18,7 +20,21 @@ use crate::transport::meta_cloud::campaign_of_tag;
 /// campaign's events to one URL.
 pub fn callback(batch: WebhookBatch) -> Callback {
     let mut ignored = batch.unreadable.len() as u64;
-    let reports = batch.reports.iter().map(report).collect();
+    let reports: Vec<Report> = batch.reports.iter().map(report).collect();
+    let refusals = batch
+        .reports
+        .iter()
+        .zip(&reports)
+        .filter(|(status, _)| status.is_opt_out())
+        .filter_map(|(status, report)| {
+            Some(Refusal {
+                campaign: report.campaign.clone(),
+                phone: report.recipient?,
+                message_id: status.wamid.clone(),
+                reason: status.failure_reason()?,
+            })
+        })
+        .collect();
     let inbound = batch
         .inbound
         .iter()
@@ -32,6 +48,7 @@ pub fn callback(batch: WebhookBatch) -> Callback {
         campaign: None,
         reports,
         inbound,
+        refusals,
         ignored,
     }
 }

@@ -50,6 +50,7 @@ pub fn parse(body: &[u8], campaign: Option<CampaignTarget>) -> Result<Callback, 
         campaign,
         reports: Vec::new(),
         inbound: Vec::new(),
+        refusals: Vec::new(),
         ignored: 0,
     };
     match Event::parse(body) {

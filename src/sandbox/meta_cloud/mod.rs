@@ -9,10 +9,10 @@ pub mod route;
 pub mod sandbox_answer;
 pub mod sandbox_check;
 pub mod sandbox_status;
-mod scripted_errors;
+mod scripted_answers;
 pub mod wamid;
 
-pub use scripted_errors::ScriptedErrors;
+pub use scripted_answers::{Scripted, ScriptedAnswers};
 
 /// The send endpoint, as axum routes it.
 pub const MESSAGES_ROUTE: &str = "/{version}/{phone_number_id}/messages";

@@ -7,8 +7,9 @@
 //! wamid and, when a callback URL is set, followed by status webhooks signed
 //! with the key as app secret.
 
+use super::Scripted;
 use super::sandbox_answer::{
-    AcceptedAnswer, ErrorAnswer, accepted_answer, error_answer, graph_error,
+    AcceptedAnswer, ErrorAnswer, accepted_answer, error_answer, graph_error, held_answer,
     invalid_request_answer, server_error_answer,
 };
 use super::sandbox_check::{CheckedSend, check_send_body};
@@ -128,10 +129,12 @@ fn answer(
         ));
     }
     let checked = check_send_body(body).map_err(|problems| invalid_request_answer(&problems))?;
-    if let Some(code) = state.meta_errors.next(&checked.to) {
-        return Err(error_answer(code));
-    }
-    accept(state, phone_number_id, body, checked).map(Some)
+    let held = match state.meta_answers.next(&checked.to) {
+        Some(Scripted::Error(code)) => return Err(error_answer(code)),
+        Some(Scripted::Held) => true,
+        None => false,
+    };
+    accept(state, phone_number_id, body, checked, held).map(Some)
 }
 
 /// Records a checked send, schedules its status webhooks and builds the answer.
@@ -140,8 +143,12 @@ fn accept(
     phone_number_id: &str,
     body: &[u8],
     checked: CheckedSend,
+    held: bool,
 ) -> Result<AcceptedAnswer, ErrorAnswer> {
-    let accepted = accepted_answer(&checked.to);
+    let accepted = match held {
+        true => held_answer(&checked.to),
+        false => accepted_answer(&checked.to),
+    };
     let json: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
     state
         .recorder

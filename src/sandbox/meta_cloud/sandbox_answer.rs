@@ -251,11 +251,21 @@ pub struct AcceptedAnswer {
 
 /// The 200 answer accepting a message to `to_digits`, with a fresh wamid.
 pub fn accepted_answer(to_digits: &str) -> AcceptedAnswer {
+    answer(to_digits, "accepted")
+}
+
+/// The 200 answer of a paced template: accepted, and held while Meta
+/// assesses its quality (M `templates/template-pacing`).
+pub fn held_answer(to_digits: &str) -> AcceptedAnswer {
+    answer(to_digits, "held_for_quality_assessment")
+}
+
+fn answer(to_digits: &str, message_status: &str) -> AcceptedAnswer {
     let wamid = fresh_wamid(to_digits);
     let body = json!({
         "messaging_product": "whatsapp",
         "contacts": [{"input": to_digits, "wa_id": to_digits}],
-        "messages": [{"id": wamid, "message_status": "accepted"}],
+        "messages": [{"id": wamid, "message_status": message_status}],
     });
     AcceptedAnswer {
         wamid,

@@ -15,6 +15,9 @@ use std::time::Duration;
 /// message per 6 s to one user.
 pub const PAIR_PAUSE: Duration = Duration::from_secs(6);
 
+/// The `message_status` of a message taken without pacing; any other says it is held.
+const ACCEPTED: &str = "accepted";
+
 /// What to check when Meta refuses the token (codes 0 and 190).
 pub const TOKEN_CODES: [i64; 2] = [0, 190];
 
@@ -32,8 +35,14 @@ pub fn classify(
         }])
     };
     match SendAnswer::read(status, body) {
-        SendAnswer::Sent(sent) => result(Verdict::Sent {
-            message_id: Some(sent.wamid),
+        SendAnswer::Sent(sent) => result(match sent.message_status {
+            Some(state) if state != ACCEPTED => Verdict::Held {
+                message_id: sent.wamid,
+                state,
+            },
+            _ => Verdict::Sent {
+                message_id: Some(sent.wamid),
+            },
         }),
         SendAnswer::Error(class) => match class {
             ErrorClass::Failed(failure) => result(verdict(failure)),
@@ -107,6 +116,27 @@ mod tests {
             sent[0].verdict,
             Verdict::Sent {
                 message_id: Some("wamid.A".into())
+            }
+        );
+        let paced = |status: &str| {
+            let body =
+                format!(r#"{{"messages":[{{"id":"wamid.A","message_status":"{status}"}}]}}"#);
+            classify(200, body.as_bytes(), None)
+                .unwrap()
+                .remove(0)
+                .verdict
+        };
+        assert_eq!(
+            paced("accepted"),
+            Verdict::Sent {
+                message_id: Some("wamid.A".into())
+            }
+        );
+        assert_eq!(
+            paced("held_for_quality_assessment"),
+            Verdict::Held {
+                message_id: "wamid.A".into(),
+                state: "held_for_quality_assessment".into()
             }
         );
         assert!(matches!(verdict_of(131026), Verdict::Failed { .. }));
