@@ -4,7 +4,10 @@
 //! fields) is reported with its line and reading goes on, so one pass finds all.
 
 use crate::audience::line_endings::LfReader;
-use crate::diagnostic::Diagnostic;
+use crate::audience::record_bound::{
+    MAX_CELL_BYTES, MAX_RECORD_BYTES, RecordBound, RecordStart, is_runaway,
+};
+use crate::diagnostic::{Diagnostic, EXCERPT_CHARS, excerpt};
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
@@ -55,6 +58,10 @@ pub struct Audience {
     pub headers: Arc<Headers>,
     reader: csv::Reader<Box<dyn Read + Send>>,
     record: csv::ByteRecord,
+    /// Where the record being read starts, for the record bound.
+    start: RecordStart,
+    /// The line the next record starts on.
+    next_line: u64,
     /// Set after an I/O error: the rest of the file cannot be read.
     broken: bool,
 }
@@ -75,19 +82,32 @@ impl Audience {
             Some(delimiter) => delimiter,
             None => detect_delimiter(input.fill_buf().map_err(|error| read_error(path, &error))?),
         };
+        let start = RecordStart::default();
+        let bounded = RecordBound::new(LfReader::new(input), start.clone());
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(false)
-            .from_reader(Box::new(LfReader::new(input)) as Box<dyn Read + Send>);
+            .from_reader(Box::new(bounded) as Box<dyn Read + Send>);
         let headers = read_headers(path, &mut reader)?;
-        Ok(Audience {
+        let mut audience = Audience {
             path: path.to_owned(),
             headers: Arc::new(headers),
             reader,
             record: csv::ByteRecord::new(),
+            start,
+            next_line: 2,
             broken: false,
-        })
+        };
+        audience.record_ended();
+        Ok(audience)
+    }
+
+    /// Moves the record bound to the record after the one just read.
+    fn record_ended(&mut self) {
+        let position = self.reader.position();
+        self.start.set(position.byte());
+        self.next_line = position.line();
     }
 
     /// The next record, a problem with it, or `None` at the end of the file.
@@ -97,9 +117,15 @@ impl Audience {
         }
         match self.reader.read_byte_record(&mut self.record) {
             Ok(false) => None,
-            Ok(true) => Some(self.row()),
+            Ok(true) => {
+                self.record_ended();
+                Some(self.row())
+            }
             Err(error) => {
                 self.broken = error.is_io_error();
+                if !self.broken {
+                    self.record_ended();
+                }
                 Some(Err(self.csv_error(&error)))
             }
         }
@@ -107,6 +133,27 @@ impl Audience {
 
     fn row(&self) -> Result<Row, Diagnostic> {
         let line = self.record.position().map_or(0, |p| p.line());
+        if let Some((index, cell)) = (0..self.record.len())
+            .map(|index| (index, &self.record[index]))
+            .find(|(_, cell)| cell.len() > MAX_CELL_BYTES)
+        {
+            let column = self.headers.names.get(index).map_or_else(
+                || format!("field {}", index + 1),
+                |name| format!("column `{name}`"),
+            );
+            let start = String::from_utf8_lossy(&cell[..EXCERPT_CHARS.min(cell.len())]);
+            return Err(Diagnostic::error(
+                "audience.cell_too_long",
+                format!(
+                    "{column} holds {} bytes, more than the {} KiB a cell may hold: `{}`",
+                    cell.len(),
+                    MAX_CELL_BYTES >> 10,
+                    excerpt(&start),
+                ),
+            )
+            .at(&self.path, line, 0)
+            .help("a quote left open joins the lines after it into one cell: close it, or double quotes inside a quoted field (\"\")"));
+        }
         let expected = self.headers.names.len();
         if self.record.len() != expected {
             return Err(Diagnostic::error(
@@ -139,6 +186,20 @@ impl Audience {
     }
 
     fn csv_error(&self, error: &csv::Error) -> Diagnostic {
+        if let csv::ErrorKind::Io(io) = error.kind()
+            && is_runaway(io)
+        {
+            return Diagnostic::error(
+                "audience.record_too_long",
+                format!(
+                    "the record starting on line {} runs past {} MiB without ending; the rest of the audience was not read",
+                    self.next_line,
+                    MAX_RECORD_BYTES >> 20
+                ),
+            )
+            .at(&self.path, self.next_line, 0)
+            .help("a quote left open on this line joins everything after it into one record: close it, or double quotes inside a quoted field (\"\")");
+        }
         let line = error.position().map_or(0, |p| p.line());
         Diagnostic::error(
             "audience.read",

@@ -6,6 +6,7 @@
 mod audience;
 pub mod line_endings;
 pub mod opt_out_file;
+pub mod record_bound;
 pub mod suppression;
 
 pub use audience::*;

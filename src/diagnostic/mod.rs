@@ -5,6 +5,8 @@
 #[allow(clippy::module_inception)]
 mod diagnostic;
 pub mod diagnostics;
+mod excerpt;
 pub mod source_file;
 
 pub use diagnostic::*;
+pub use excerpt::{EXCERPT_CHARS, excerpt, shortened};

@@ -6,6 +6,7 @@
 //! Each violation names the parameter.
 
 use crate::campaign::{Campaign, is_http_url};
+use crate::diagnostic::excerpt;
 use crate::message::{Button, Media, TemplateMessage};
 use crate::whatsapp::catalog::{self, MediaKind};
 
@@ -105,7 +106,7 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
         found.push(Violation::new(
             "param.whitespace",
             field,
-            format!("the parameter contains {name}: `{}`", value.escape_debug()),
+            format!("the parameter contains {name}: `{}`", excerpt(value)),
         ));
     }
     if let Some(c) = value
@@ -118,7 +119,7 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
             format!(
                 "the parameter contains the control character U+{:04X}: `{}`",
                 u32::from(c),
-                value.escape_debug()
+                excerpt(value)
             ),
         ));
     }
@@ -164,7 +165,7 @@ fn media(campaign: &Campaign, media: &Media, found: &mut Vec<Violation>) {
         found.push(Violation::new(
             "media.filename",
             "template.media.filename",
-            format!("`{}` is not a file name", filename.escape_debug()),
+            format!("`{}` is not a file name", excerpt(filename)),
         ));
     }
     let configured = campaign

@@ -5,6 +5,7 @@
 //! shapes are read by [`WrittenNumber`] without the crate's slower parser.
 //! Numbers a spreadsheet mangled get an error that says what happened.
 
+use crate::diagnostic::shortened;
 use crate::phone::numbering_plan::NumberingPlan;
 use crate::phone::written_number::WrittenNumber;
 use phonenumber::country::Id as CountryId;
@@ -80,16 +81,16 @@ impl Phone {
             return Err(PhoneError::Empty);
         }
         if looks_scientific(trimmed) {
-            return Err(PhoneError::Scientific(trimmed.to_owned()));
+            return Err(PhoneError::Scientific(shortened(trimmed)));
         }
         let international = trimmed.starts_with('+') || trimmed.starts_with("00");
         match default_country {
             _ if international => parse_valid(trimmed, default_country)
-                .ok_or_else(|| PhoneError::Invalid(trimmed.to_owned())),
+                .ok_or_else(|| PhoneError::Invalid(shortened(trimmed))),
             Some(country) => parse_valid(trimmed, Some(country))
                 .ok_or_else(|| diagnose_national(trimmed, country)),
             None => parse_valid(&format!("+{trimmed}"), None)
-                .ok_or_else(|| PhoneError::NoCountry(trimmed.to_owned())),
+                .ok_or_else(|| PhoneError::NoCountry(shortened(trimmed))),
         }
     }
 
@@ -178,7 +179,7 @@ fn diagnose_national(raw: &str, country: Country) -> PhoneError {
             };
         }
     }
-    PhoneError::Invalid(raw.to_owned())
+    PhoneError::Invalid(shortened(raw))
 }
 
 /// `4.47700900123E+11`, `4.477e11`: a number a spreadsheet wrote in scientific notation.
