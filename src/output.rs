@@ -101,6 +101,7 @@ impl Output {
         Progress {
             bar,
             last_line: None,
+            told_stopping: false,
         }
     }
 
@@ -137,6 +138,8 @@ impl Output {
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     last_line: Option<std::time::Instant>,
+    /// Whether the user was told that sending is stopping.
+    told_stopping: bool,
 }
 
 /// How often a plain progress line is printed when stderr is not a terminal.
@@ -144,6 +147,16 @@ const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Progress {
     pub fn update(&mut self, tally: &crate::send::tally::Tally) {
+        if let Some(wait) = tally.stopping
+            && !self.told_stopping
+        {
+            self.told_stopping = true;
+            let line = crate::view::apply::stopping(wait);
+            match &self.bar {
+                Some(bar) if !bar.is_hidden() => bar.println(line),
+                _ => eprintln!("{line}"),
+            }
+        }
         let text = || {
             format!(
                 "sent {}, failed {}, unknown {}, {:.0}/s",

@@ -541,3 +541,53 @@ fn a_password_in_the_endpoint_is_never_shown() {
         bad.transcript()
     );
 }
+
+#[test]
+fn a_second_ctrl_c_stops_at_once_and_leaves_the_requests_in_flight_unknown() {
+    let peer = Peer::start(Faults {
+        hang_fraction: 1.0,
+        ..Faults::default()
+    });
+    let test = campaign(6, false, "concurrency: 2, rate_per_second: 1000");
+    let url = peer.url();
+    let mut child = test
+        .command(&["apply", "campaign.yaml", "--yes", "--endpoint", &url])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (lines, read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)) {
+            let _ = lines.send(line.unwrap_or_default());
+        }
+    });
+    wait_for_requests(&peer, 2);
+    let interrupt = || unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    interrupt();
+    let told = std::iter::from_fn(|| read.recv_timeout(Duration::from_secs(10)).ok())
+        .find(|line| line.starts_with("stopping:"))
+        .expect("the first Ctrl-C says what apply waits for");
+    assert!(told.contains("Press Ctrl-C again to stop now"), "{told}");
+    let second = Instant::now();
+    interrupt();
+    let status = child.wait().unwrap();
+    assert!(
+        second.elapsed() < Duration::from_secs(5),
+        "the second Ctrl-C does not wait out the 20 s: {:?}",
+        second.elapsed()
+    );
+    assert_eq!(status.code(), Some(5), "stopped, resumable");
+    let rest: Vec<String> = read.try_iter().collect();
+    assert!(
+        rest.iter().any(|line| line.contains("interrupted")),
+        "{rest:#?}"
+    );
+    let states: Vec<String> = report(&test).into_iter().map(|(_, s)| s).collect();
+    assert_eq!(
+        states.iter().filter(|s| *s == "unknown").count(),
+        2,
+        "the two requests in flight: {states:?}"
+    );
+    assert_eq!(states.iter().filter(|s| *s == "pending").count(), 4);
+}

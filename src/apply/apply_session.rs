@@ -330,13 +330,22 @@ async fn start_sandbox(
     Ok(Sandbox::start(config).await?)
 }
 
-/// Stops sending on Ctrl-C or SIGTERM.
+/// Stops sending on Ctrl-C or SIGTERM; a second one stops at once, without
+/// waiting for the requests in flight.
 async fn watch_signals(stop: Stop) {
+    interrupted().await;
+    stop.set(StopReason::Interrupted);
+    interrupted().await;
+    stop.force(StopReason::Interrupted);
+}
+
+/// Resolves on the next Ctrl-C or SIGTERM.
+async fn interrupted() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let Ok(mut term) = signal(SignalKind::terminate()) else {
-            return;
+            return std::future::pending().await;
         };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
@@ -345,5 +354,4 @@ async fn watch_signals(stop: Stop) {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
-    stop.set(StopReason::Interrupted);
 }

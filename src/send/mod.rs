@@ -123,12 +123,17 @@ pub async fn run<T: Transport>(
                 event = received.recv() => event,
                 () = wait_for_stop(&stop) => {
                     deadline = Some(tokio::time::Instant::now() + settings.stop_deadline);
+                    tally.stopping = Some(settings.stop_deadline);
+                    progress(&tally);
                     continue;
                 }
             },
-            Some(until) => match tokio::time::timeout_at(until, received.recv()).await {
-                Ok(event) => event,
-                Err(_) => break,
+            Some(until) => tokio::select! {
+                answered = tokio::time::timeout_at(until, received.recv()) => match answered {
+                    Ok(event) => event,
+                    Err(_) => break,
+                },
+                () = stop.forced() => break,
             },
         };
         let Some(event) = event else { break };

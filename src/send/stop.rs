@@ -1,7 +1,9 @@
 //! Why sending stopped early, shared by every task of a run: the first reason
 //! set wins, and every worker sees it before it starts another request.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StopReason {
@@ -51,20 +53,49 @@ impl std::fmt::Display for StopReason {
     }
 }
 
+/// The shared stop: a reason once sending must stop, and whether the wait
+/// for requests in flight must be cut short too (a second Ctrl-C).
 #[derive(Clone, Default)]
-pub struct Stop(Arc<Mutex<Option<StopReason>>>);
+pub struct Stop {
+    reason: Arc<Mutex<Option<StopReason>>>,
+    now: Arc<Notify>,
+    forced: Arc<AtomicBool>,
+}
 
 impl Stop {
     pub fn set(&self, reason: StopReason) {
-        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut slot = self.reason.lock().unwrap_or_else(|e| e.into_inner());
         slot.get_or_insert(reason);
     }
 
     pub fn reason(&self) -> Option<StopReason> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn is_set(&self) -> bool {
         self.reason().is_some()
+    }
+
+    /// Stops at once: nothing more is waited for, and requests still in
+    /// flight are left unanswered (their recipients become `unknown`, as
+    /// after a crash).
+    pub fn force(&self, reason: StopReason) {
+        self.set(reason);
+        self.forced.store(true, Ordering::SeqCst);
+        self.now.notify_waiters();
+    }
+
+    /// Resolves once [`Stop::force`] is called.
+    pub async fn forced(&self) {
+        loop {
+            let notified = self.now.notified();
+            if self.forced.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
     }
 }

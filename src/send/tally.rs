@@ -15,6 +15,8 @@ pub struct Tally {
     pub requests: u64,
     pub retries: u64,
     pub started: Instant,
+    /// Set once sending stops: the longest it waits for requests in flight.
+    pub stopping: Option<Duration>,
     /// When sending ended ([`Tally::end`]); the clock runs until then.
     ended: Option<Instant>,
 }
@@ -30,6 +32,7 @@ impl Tally {
             requests: 0,
             retries: 0,
             started: Instant::now(),
+            stopping: None,
             ended: None,
         }
     }

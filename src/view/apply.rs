@@ -32,6 +32,15 @@ pub fn recovered(recovered: u64) -> Option<String> {
 }
 
 /// The lines printed after an apply, in order.
+/// Said once when sending stops (Ctrl-C, or a stop reason): what it is
+/// waiting for, and how to stop waiting.
+pub fn stopping(wait: std::time::Duration) -> String {
+    format!(
+        "stopping: no new requests; waiting up to {} s for the answers to the requests in flight. Press Ctrl-C again to stop now: their recipients become `unknown` (apply again with --resend-unknown once you know they were not sent)",
+        wait.as_secs()
+    )
+}
+
 pub fn after(summary: &ApplySummary) -> Vec<String> {
     let mut lines = Vec::new();
     if let Some(t) = &summary.this_run {
