@@ -591,3 +591,27 @@ fn a_second_ctrl_c_stops_at_once_and_leaves_the_requests_in_flight_unknown() {
     );
     assert_eq!(states.iter().filter(|s| *s == "pending").count(), 4);
 }
+
+#[test]
+fn media_behind_authentication_names_its_provider_in_the_v1_body() {
+    let peer = Peer::start(Faults::default());
+    let yaml = "version: 1\nname: spring\nsender: {bot_id: acme-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  media: {type: document, url: \"https://intranet.example.com/invoices/latest.pdf\", filename: invoice.pdf, provider: intranet-basic-auth}\n  body_params: [\"{{ name }}\"]\naudience: {file: audience.csv, default_country: GB}\n";
+    let test = Test::new()
+        .write("campaign.yaml", yaml)
+        .write("audience.csv", audience(2))
+        .env("SINCH_TOKEN", TOKEN);
+    let run = apply(&test, &peer, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let media: Vec<serde_json::Value> = peer
+        .handle()
+        .messages()
+        .into_iter()
+        .map(|m| m.body["message"]["media"].clone())
+        .collect();
+    assert_eq!(
+        media[0],
+        serde_json::json!({"type": "document", "url": "https://intranet.example.com/invoices/latest.pdf",
+            "filename": "invoice.pdf", "provider": "intranet-basic-auth"})
+    );
+    assert_eq!(media.len(), 2);
+}

@@ -89,6 +89,12 @@ pub struct MediaFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub content_type: Option<Spanned<String>>,
+    /// Sinch WhatsApp API v1 only: the name of the download credentials
+    /// registered with Sinch's `/provision/provider`, for a media URL behind
+    /// authentication.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub provider: Option<Spanned<String>>,
 }
 
 /// A template header media kind.
@@ -219,6 +225,8 @@ pub struct Media {
     pub url: Expr,
     pub filename: Option<Expr>,
     pub content_type: Option<String>,
+    /// Sinch v1's media download credentials, by name.
+    pub provider: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -399,6 +407,21 @@ impl<'a> Checker<'a> {
         self.version(&file.version);
         let name = self.name(&file.name);
         let sender = Sender::check(file.sender, &mut self);
+        let media_provider = file
+            .template
+            .media
+            .as_ref()
+            .and_then(|m| m.provider.clone());
+        if let Some(provider) = &media_provider
+            && !matches!(sender, Sender::SinchV1(_))
+        {
+            self.error_help(
+                provider,
+                "campaign.media",
+                "`provider` is a setting of Sinch's WhatsApp API v1 only",
+                "the other providers fetch media from a public URL: remove `provider`",
+            );
+        }
         let template = self.template(file.template);
         let mut audience = self.audience(file.audience);
         let callback_url = self.callback_url(file.delivery.as_ref());
@@ -605,6 +628,15 @@ impl<'a> Checker<'a> {
                 format!("{why}use `image`, `video` or `document`"),
             );
         }
+        if let Some(provider) = &media.provider
+            && (provider.value.trim().is_empty() || provider.value.chars().any(char::is_control))
+        {
+            self.error(
+                provider,
+                "campaign.media",
+                "`provider` must name the credentials registered with Sinch's `/provision/provider`",
+            );
+        }
         if let (Some(filename), Some(kind)) = (&media.filename, kind)
             && kind != MediaKind::Document
         {
@@ -641,6 +673,7 @@ impl<'a> Checker<'a> {
                 .as_ref()
                 .map(|f| expr(f, "template.media.filename")),
             content_type,
+            provider: media.provider.map(|p| p.value),
         })
     }
 

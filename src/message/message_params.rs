@@ -68,6 +68,9 @@ pub fn of_campaign(campaign: &Campaign) -> Vec<(String, String)> {
         if let Some(filename) = &media.filename {
             settings.push(("media file".to_owned(), filename.source.clone()));
         }
+        if let Some(provider) = &media.provider {
+            settings.push(("media provider".to_owned(), provider.clone()));
+        }
     }
     for (index, expr) in template.header_params.iter().enumerate() {
         settings.push((format!("header {{{{{}}}}}", index + 1), expr.source.clone()));

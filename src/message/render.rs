@@ -178,12 +178,14 @@ impl Renderer {
             None => Media::Text,
             Some(media) => {
                 let url = render(&media.url);
+                let provider = media.provider.clone();
                 match media.kind {
-                    MediaKind::Image => Media::Image { url },
-                    MediaKind::Video => Media::Video { url },
+                    MediaKind::Image => Media::Image { url, provider },
+                    MediaKind::Video => Media::Video { url, provider },
                     MediaKind::Document => Media::Document {
                         url,
                         filename: media.filename.as_ref().map(&mut render),
+                        provider,
                     },
                 }
             }

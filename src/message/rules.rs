@@ -147,9 +147,9 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
 fn media(campaign: &Campaign, media: &Media, found: &mut Vec<Violation>) {
     let (url, kind, filename) = match media {
         Media::Text => return,
-        Media::Image { url } => (url, MediaKind::Image, None),
-        Media::Video { url } => (url, MediaKind::Video, None),
-        Media::Document { url, filename } => (url, MediaKind::Document, filename.as_ref()),
+        Media::Image { url, .. } => (url, MediaKind::Image, None),
+        Media::Video { url, .. } => (url, MediaKind::Video, None),
+        Media::Document { url, filename, .. } => (url, MediaKind::Document, filename.as_ref()),
     };
     if !is_http_url(url) {
         found.push(Violation::new(

@@ -33,14 +33,21 @@ pub enum Media {
     Text,
     Image {
         url: String,
+        /// Sinch v1's media download credentials, by name (`/provision/provider`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
     },
     Video {
         url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
     },
     Document {
         url: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         filename: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider: Option<String>,
     },
 }
 
@@ -49,7 +56,9 @@ impl Media {
     pub fn url(&self) -> Option<&str> {
         match self {
             Media::Text => None,
-            Media::Image { url } | Media::Video { url } | Media::Document { url, .. } => Some(url),
+            Media::Image { url, .. } | Media::Video { url, .. } | Media::Document { url, .. } => {
+                Some(url)
+            }
         }
     }
 }

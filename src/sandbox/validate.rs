@@ -255,9 +255,11 @@ impl Check {
         };
         let (kind_name, allowed): (&'static str, &[&str]) = match kind_name {
             "text" => ("text", &["type", "url"]),
-            "image" => ("image", &["type", "url"]),
-            "video" => ("video", &["type", "url"]),
-            "document" => ("document", &["type", "url", "filename"]),
+            // `provider` names credentials registered with `/provision/provider`
+            // for a URL behind authentication.
+            "image" => ("image", &["type", "url", "provider"]),
+            "video" => ("video", &["type", "url", "provider"]),
+            "document" => ("document", &["type", "url", "filename", "provider"]),
             "audio" | "sticker" => {
                 self.problem(
                     "message.media.type",
@@ -289,6 +291,9 @@ impl Check {
             && let Some(filename) = media.get("filename")
         {
             self.non_empty_string("message.media.filename", filename);
+        }
+        if let Some(provider) = media.get("provider") {
+            self.non_empty_string("message.media.provider", provider);
         }
         Some(kind_name)
     }

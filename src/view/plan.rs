@@ -7,6 +7,7 @@
 //! then the campaign, the counts per journal class, the inputs, the first
 //! recipients' messages (each with its class sign) and the audience totals.
 
+use super::neutralise::neutralise;
 use crate::campaign::Campaign;
 use crate::campaign::template_catalog::CatalogStatus;
 use crate::diagnostic::Diagnostic;
@@ -275,7 +276,13 @@ fn header(campaign: &Campaign) -> String {
                 .content_type
                 .as_deref()
                 .map_or_else(String::new, |c| format!(" ({c})"));
-            format!("{}{content} from `{}`", media.kind, media.url.source)
+            let provider = media.provider.as_deref().map_or_else(String::new, |p| {
+                format!(", downloaded with the credentials `{}`", neutralise(p))
+            });
+            format!(
+                "{}{content} from `{}`{provider}",
+                media.kind, media.url.source
+            )
         }
         None if !template.header_params.is_empty() => {
             format!("text, {} parameter(s)", template.header_params.len())

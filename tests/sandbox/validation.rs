@@ -84,17 +84,25 @@ async fn bodies_built_from_the_wire_types_are_accepted() {
         Media::Text,
         Media::Image {
             url: "https://cdn.example.com/a.png".into(),
+            provider: None,
+        },
+        Media::Image {
+            url: "https://intranet.example.com/a.png".into(),
+            provider: Some("intranet-basic-auth".into()),
         },
         Media::Video {
             url: "https://cdn.example.com/a.mp4".into(),
+            provider: None,
         },
         Media::Document {
             url: "https://cdn.example.com/a.pdf".into(),
             filename: Some("a.pdf".into()),
+            provider: Some("intranet-basic-auth".into()),
         },
         Media::Document {
             url: "https://cdn.example.com/a.pdf".into(),
             filename: None,
+            provider: None,
         },
     ];
     for media in media {

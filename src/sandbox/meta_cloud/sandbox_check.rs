@@ -471,6 +471,7 @@ mod tests {
             header_params: vec![],
             body_params: vec!["Ann".into(), "20%".into()],
             media: Media::Document {
+                provider: None,
                 url: "https://cdn.example.com/menu.pdf".into(),
                 filename: Some("menu.pdf".into()),
             },

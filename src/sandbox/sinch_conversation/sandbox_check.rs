@@ -395,6 +395,7 @@ mod tests {
             header_params: vec![],
             body_params: vec!["Ann".into()],
             media: Media::Document {
+                provider: None,
                 url: "https://d/x.pdf".into(),
                 filename: Some("x.pdf".into()),
             },

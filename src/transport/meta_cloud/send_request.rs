@@ -149,19 +149,19 @@ fn header(message: &TemplateMessage) -> Option<WireComponent<'_>> {
         Media::Text => WireParameter::Text {
             text: message.header_params.first()?,
         },
-        Media::Image { url } => WireParameter::Image {
+        Media::Image { url, .. } => WireParameter::Image {
             image: WireMedia {
                 link: url,
                 filename: None,
             },
         },
-        Media::Video { url } => WireParameter::Video {
+        Media::Video { url, .. } => WireParameter::Video {
             video: WireMedia {
                 link: url,
                 filename: None,
             },
         },
-        Media::Document { url, filename } => WireParameter::Document {
+        Media::Document { url, filename, .. } => WireParameter::Document {
             document: WireMedia {
                 link: url,
                 filename: filename.as_deref(),
@@ -228,6 +228,7 @@ mod tests {
             header_params: vec![],
             body_params: vec!["Ann".into(), "20%".into()],
             media: Media::Image {
+                provider: None,
                 url: "https://cdn.example.com/spring.jpg".into(),
             },
             buttons: vec![Button::QuickReply {
@@ -307,6 +308,7 @@ mod tests {
     fn video_and_document_headers() {
         let mut m = message();
         m.media = Media::Video {
+            provider: None,
             url: "https://v.example/a.mp4".into(),
         };
         let body = json_of(&request_body("1", &m, ""));
@@ -315,6 +317,7 @@ mod tests {
             json!({"type": "video", "video": {"link": "https://v.example/a.mp4"}})
         );
         m.media = Media::Document {
+            provider: None,
             url: "https://d.example/a.pdf".into(),
             filename: Some("menu.pdf".into()),
         };
@@ -324,6 +327,7 @@ mod tests {
             json!({"type": "document", "document": {"link": "https://d.example/a.pdf", "filename": "menu.pdf"}})
         );
         m.media = Media::Document {
+            provider: None,
             url: "https://d.example/a.pdf".into(),
             filename: None,
         };

@@ -142,6 +142,7 @@ mod tests {
             header_params: vec![],
             body_params: vec!["Ann".into(), "20%".into()],
             media: Media::Image {
+                provider: None,
                 url: "https://cdn.example.com/spring.jpg".into(),
             },
             buttons: vec![Button::QuickReply {

@@ -167,13 +167,13 @@ pub fn parameters(message: &TemplateMessage) -> Vec<(ParameterKey, &str)> {
                 out.push((ParameterKey::HeaderText, text.as_str()));
             }
         }
-        Media::Image { url } => {
+        Media::Image { url, .. } => {
             out.push((ParameterKey::HeaderLink(MediaKind::Image), url.as_str()))
         }
-        Media::Video { url } => {
+        Media::Video { url, .. } => {
             out.push((ParameterKey::HeaderLink(MediaKind::Video), url.as_str()))
         }
-        Media::Document { url, filename } => {
+        Media::Document { url, filename, .. } => {
             out.push((ParameterKey::HeaderLink(MediaKind::Document), url.as_str()));
             if let Some(name) = filename.as_deref().filter(|n| !n.is_empty()) {
                 out.push((ParameterKey::HeaderDocumentFilename, name));
@@ -265,6 +265,7 @@ mod tests {
             header_params: vec!["ignored for media".into()],
             body_params: vec!["a".into(), "b".into()],
             media: Media::Document {
+                provider: None,
                 url: "https://d/x.pdf".into(),
                 filename: Some("x.pdf".into()),
             },

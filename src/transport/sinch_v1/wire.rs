@@ -90,6 +90,7 @@ mod tests {
                 header_params: vec!["Ann".into()],
                 body_params: vec!["Ann".into(), "20%".into()],
                 media: Media::Image {
+                    provider: None,
                     url: "https://cdn.example.com/spring.jpg".into(),
                 },
                 buttons: vec![
