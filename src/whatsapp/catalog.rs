@@ -1,15 +1,24 @@
 //! The reference tables wacast checks against: template language codes, the media
 //! header kinds with their content types and size limits, and the platform's
-//! parameter limits. Everything here is data from the Sinch WhatsApp v1 contract;
-//! no other module hard-codes these facts.
+//! parameter limits. Everything here is data from WhatsApp's and Sinch's
+//! contracts; no other module hard-codes these facts.
 
-/// Every language code a template may be sent in, exactly as Sinch expects it.
+/// Every language code a template may be sent in, exactly as WhatsApp expects
+/// it: Meta's list of template languages ("Supported Languages",
+/// developers.facebook.com/documentation/business-messaging/whatsapp/templates/supported-languages,
+/// updated 2026-05-21, read 2026-11-28), in its order. Sinch passes the code
+/// through to WhatsApp, so its older table of 68 codes (2021) is a subset.
+/// The page's rows up to `lv` were read from the 2026 page; the rows after it
+/// are those of the same page as published since 2023 (`lt` … `zu`).
 pub const LANGUAGES: &[&str] = &[
-    "af", "sq", "ar", "az", "bn", "bg", "ca", "zh_CN", "zh_HK", "zh_TW", "hr", "cs", "da", "nl",
-    "en", "en_GB", "en_US", "et", "fil", "fi", "fr", "de", "el", "gu", "ha", "he", "hi", "hu",
-    "id", "ga", "it", "ja", "kn", "kk", "ko", "lo", "lv", "lt", "mk", "ms", "ml", "mr", "nb", "fa",
-    "pl", "pt_BR", "pt_PT", "pa", "ro", "ru", "sr", "sk", "sl", "es", "es_AR", "es_ES", "es_MX",
-    "sw", "sv", "ta", "te", "th", "tr", "uk", "ur", "uz", "vi", "zu",
+    "af", "sq", "ar", "ar_EG", "ar_AE", "ar_LB", "ar_MA", "ar_QA", "az", "be_BY", "bn", "bn_IN",
+    "bg", "ca", "zh_CN", "zh_HK", "zh_TW", "hr", "cs", "da", "prs_AF", "nl", "nl_BE", "en",
+    "en_GB", "en_US", "en_AE", "en_AU", "en_CA", "en_GH", "en_IE", "en_IN", "en_JM", "en_MY",
+    "en_NZ", "en_QA", "en_SG", "en_UG", "en_ZA", "et", "fil", "fi", "fr", "fr_BE", "fr_CA",
+    "fr_CH", "fr_CI", "fr_MA", "ka", "de", "de_AT", "de_CH", "el", "gu", "ha", "he", "hi", "hu",
+    "id", "ga", "it", "ja", "kn", "kk", "rw_RW", "ko", "ky_KG", "lo", "lv", "lt", "mk", "ms",
+    "ml", "mr", "nb", "fa", "pl", "pt_BR", "pt_PT", "pa", "ro", "ru", "sr", "sk", "sl", "es",
+    "es_AR", "es_ES", "es_MX", "sw", "sv", "ta", "te", "th", "tr", "uk", "ur", "uz", "vi", "zu",
 ];
 
 /// Largest header text (template text plus parameters), in characters.
@@ -21,7 +30,7 @@ pub const HEADER_PARAMS_MAX: usize = 1;
 /// Most consecutive spaces a parameter may hold.
 pub const CONSECUTIVE_SPACES_MAX: usize = 4;
 
-/// Whether `code` is a language code Sinch accepts.
+/// Whether `code` is a template language code.
 pub fn is_language(code: &str) -> bool {
     LANGUAGES.contains(&code)
 }
@@ -244,6 +253,21 @@ pub fn content_type_from_url(url: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metas_current_regional_codes_are_languages() {
+        for code in ["en_AU", "fr_CA", "ka", "ar_EG", "de_AT", "prs_AF", "ky_KG", "en_GB"] {
+            assert!(is_language(code), "{code}");
+        }
+        for code in ["en-AU", "EN_au", "fr_FR", "pt"] {
+            assert!(!is_language(code), "{code}");
+        }
+        assert_eq!(language_suggestions("fr-ca"), ["fr_CA"]);
+        let mut sorted = LANGUAGES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), LANGUAGES.len(), "no code twice");
+    }
 
     #[test]
     fn near_miss_language_codes_get_suggestions() {
