@@ -40,9 +40,8 @@ pub fn campaign() -> Test {
         .write("audience.csv", AUDIENCE)
 }
 
-/// Plans recipients 1–4 in the journal, marks them in flight and records
-/// `outcomes` as apply would; the others stay in flight.
-pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
+/// Plans recipients 1–4 in the journal as a run of their own; all pending.
+fn planned(dir: &Path) -> (Box<dyn Backend>, i64) {
     let mut journal = journal(dir);
     let run = journal.begin_run().unwrap();
     let mut stage = journal.stage(run).unwrap();
@@ -52,6 +51,13 @@ pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
             .unwrap();
     }
     stage.commit().unwrap();
+    (journal, run)
+}
+
+/// Plans recipients 1–4 in the journal, marks them in flight and records
+/// `outcomes` as apply would; the others stay in flight.
+pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
+    let (mut journal, run) = planned(dir);
     let phones: Vec<Phone> = (1..=4).map(phone).collect();
     journal.mark_in_flight(&phones).unwrap();
     let outcomes: Vec<Outcome> = outcomes
@@ -281,6 +287,63 @@ async fn an_unknown_send_is_reconciled_by_its_report() {
 
     let (_, orphan) = post(&listener.callback_url(), &report("nobody", 9, "read"), &[]).await;
     assert_eq!(orphan["orphans"], 1, "acknowledged, kept as an orphan");
+}
+
+/// Plans recipients 1–4; recipient 1 is sent as `m1`, 2 failed, 3 and 4 pending.
+pub fn settled(dir: &Path) {
+    let (mut journal, run) = planned(dir);
+    journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
+    let outcome = |n, state, id: Option<&str>| Outcome {
+        phone: phone(n),
+        state,
+        message_id: id.map(str::to_owned),
+        http_status: Some(400),
+        error: (state == State::Failed).then(|| "http 400: invalid parameter".to_owned()),
+    };
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Failed, None),
+        ])
+        .unwrap();
+    journal.finish_run(run, "finished").unwrap();
+}
+
+#[tokio::test]
+async fn a_report_with_a_foreign_message_id_marks_nobody_sent() {
+    let test = campaign();
+    settled(test.path());
+    let listener = listen(test.path(), None).await;
+    for n in 1..=3 {
+        let body = report(&format!("foreign-{n}"), n, "delivered");
+        let (status, receipt) = post(&url(&listener), &body, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{receipt}");
+        assert_eq!(receipt["orphans"], 1, "{receipt}");
+    }
+    listener.shutdown().await;
+    let status = test.run(&["status", "campaign.yaml", "--format", "json"]);
+    let summary: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(summary["orphans"], 3, "{summary:#}");
+    assert_eq!(
+        summary["states"],
+        json!({"pending": 2, "in_flight": 0, "sent": 1, "failed": 1, "unknown": 0, "skipped": 0}),
+    );
+    let text = test.run(&["status", "campaign.yaml"]);
+    assert!(
+        text.stdout.contains("orphans     3 report(s)"),
+        "{}",
+        text.stdout
+    );
+    let apply = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    let csv = test.read(".wacast/promo-report.csv");
+    let sent: Vec<&str> = csv.lines().filter(|l| l.contains(",sent,")).collect();
+    assert_eq!(
+        sent.len(),
+        3,
+        "3 and 4 are sent by apply:\n{csv}\n{}",
+        apply.transcript()
+    );
+    assert!(!csv.contains("foreign-"), "{csv}");
 }
 
 #[tokio::test]

@@ -26,6 +26,7 @@ pub fn run_all(factory: &dyn Factory) {
     counts_and_report_rows_hold_every_row_with_its_delivery(factory);
     delivery_states_only_move_forward_and_duplicates_change_nothing(factory);
     a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factory);
+    a_foreign_report_changes_no_settled_recipient(factory);
     a_failed_callback_is_rolled_back_alone(factory);
     opt_outs_and_inbound_messages_are_recorded_once(factory);
     the_summary_shows_the_funnel_and_what_is_uncertain(factory);
@@ -75,6 +76,21 @@ fn sent_and_unknown(location: &StateLocation) -> Box<dyn Backend> {
         .record(&[
             outcome(1, State::Sent, Some("m1")),
             outcome(2, State::Unknown, None),
+        ])
+        .unwrap();
+    journal
+}
+
+/// Plans recipients 1–4: 1 is sent as `m1`, 2 failed, 3 in flight, 4 pending.
+fn one_of_each(location: &StateLocation) -> Box<dyn Backend> {
+    let (mut journal, _) = planned(location, &[1, 2, 3, 4]);
+    journal
+        .mark_in_flight(&[phone(1), phone(2), phone(3)])
+        .unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Failed, None),
         ])
         .unwrap();
     journal
@@ -349,6 +365,44 @@ pub fn a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factor
     assert_eq!((summary.reconciled, summary.orphans), (1, 1));
 }
 
+/// A report with a message id no recipient has, naming a number whose send
+/// is not uncertain (pending, sent with its own id, failed), is an orphan and
+/// changes no state; an in-flight send takes it.
+pub fn a_foreign_report_changes_no_settled_recipient(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = one_of_each(&location);
+    let before: Vec<_> = [1, 2, 4]
+        .map(|n| journal.delivery_of(phone(n)).unwrap())
+        .into();
+    for n in [1, 2, 4] {
+        let foreign = report(&format!("foreign-{n}"), n, DeliveryState::Delivered);
+        assert_eq!(
+            journal.record_report(&foreign).unwrap(),
+            Applied::Orphan,
+            "recipient {n}"
+        );
+    }
+    let counts = journal.counts().unwrap();
+    assert_eq!(
+        (counts.sent, counts.failed, counts.pending, counts.in_flight),
+        (1, 1, 1, 1)
+    );
+    let after: Vec<_> = [1, 2, 4]
+        .map(|n| journal.delivery_of(phone(n)).unwrap())
+        .into();
+    assert_eq!(after, before, "no delivery was moved by a foreign report");
+    let in_flight = journal
+        .record_report(&report("m3", 3, DeliveryState::Sent))
+        .unwrap();
+    assert_eq!(
+        in_flight,
+        Applied::Recorded,
+        "an in-flight send takes its report"
+    );
+    assert_eq!(journal.counts().unwrap().sent, 2);
+    assert_eq!(journal.delivery_summary().unwrap().orphans, 3);
+}
+
 pub fn a_failed_callback_is_rolled_back_alone(factory: &dyn Factory) {
     let location = factory.fresh();
     let mut journal = sent_and_unknown(&location);
@@ -478,16 +532,7 @@ pub fn the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory:
         open_view(&location, "c").unwrap().is_none(),
         "looking created nothing"
     );
-    let (mut journal, _) = planned(&location, &[1, 2, 3, 4]);
-    journal
-        .mark_in_flight(&[phone(1), phone(2), phone(3)])
-        .unwrap();
-    journal
-        .record(&[
-            outcome(1, State::Sent, Some("m1")),
-            outcome(2, State::Failed, None),
-        ])
-        .unwrap();
+    let _journal = one_of_each(&location);
     let mut view = open_view(&location, "c").unwrap().unwrap();
     for (n, message, state, same_message) in [
         (1, "a", State::Sent, true),

@@ -195,6 +195,37 @@ fn a_lost_answer_is_unknown_until_a_status_webhook_reconciles_it() {
     }
 }
 
+#[test]
+fn a_status_with_a_foreign_wamid_is_an_orphan_and_marks_nobody() {
+    let peer = Peer::start(Faults::default());
+    let test = campaign(2, "rate_per_second: 1000");
+    let run = apply(&test, &peer, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let before = report(&test);
+    let receiver = Receiver::start(&test);
+    let body = webhook(json!({"statuses": [
+        status("wamid.FOREIGN0", "delivered", &number(0)),
+        status("wamid.FOREIGN1", "read", &number(1)),
+    ]}));
+    let (code, answer) = receiver.post_signed(&body);
+    assert_eq!(
+        (code, &answer["orphans"]),
+        (StatusCode::OK, &json!(2)),
+        "{answer}"
+    );
+    let summary = status_json(&test);
+    assert_eq!(summary["orphans"], 2, "{summary:#}");
+    assert_eq!(summary["states"]["sent"], 2, "{summary:#}");
+    assert_eq!(summary["funnel"]["delivered"], 0, "{summary:#}");
+    let after = report_after_plan(&test);
+    let ids = |rows: &[super::Row]| {
+        rows.iter()
+            .map(|r| r.message_id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&after), ids(&before), "each keeps its own wamid");
+}
+
 /// The report as a fresh apply with nothing to send writes it.
 fn report_after_plan(test: &Test) -> Vec<super::Row> {
     let run = test.run(&[

@@ -50,7 +50,7 @@ const BY_ID: &str = "SELECT campaign, phone, state, message_id FROM recipients
      WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1";
 
 const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id FROM recipients
-     WHERE campaign = $1 AND phone = $2 AND state <> 'skipped'";
+     WHERE campaign = $1 AND phone = $2 AND state IN ('unknown', 'in_flight')";
 
 const RECONCILE: &str = concat!(
     "UPDATE recipients SET state = 'sent', message_id = COALESCE(message_id, $3),
@@ -192,7 +192,8 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
 }
 
 impl PgDeliveryWriter<'_> {
-    /// The recipient a report is about: by message id, else by campaign and number.
+    /// The recipient a report is about: by message id, else by campaign and
+    /// number when that recipient's send is uncertain.
     fn find(&self, report: &Report) -> Result<Option<Matched>> {
         let by_id = self.query(
             BY_ID,

@@ -113,7 +113,8 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
 }
 
 impl SqliteDeliveryWriter<'_> {
-    /// The recipient a report is about: by message id, else by campaign and number.
+    /// The recipient a report is about: by message id, else by campaign and
+    /// number when that recipient's send is uncertain.
     fn find(&self, report: &Report) -> anyhow::Result<Option<Matched>> {
         let by_id = self
             .conn
@@ -133,7 +134,7 @@ impl SqliteDeliveryWriter<'_> {
             .conn
             .prepare_cached(
                 "SELECT campaign, phone, state, message_id FROM recipients
-                 WHERE campaign = ?1 AND phone = ?2 AND state <> 'skipped'",
+                 WHERE campaign = ?1 AND phone = ?2 AND state IN ('unknown', 'in_flight')",
             )?
             .query_row(params![campaign, phone_to_db(phone)], matched)
             .optional()?;
