@@ -9,6 +9,7 @@ mod conversation;
 mod examples;
 mod link;
 mod listen;
+mod lost_journal;
 mod meta_cloud;
 mod plan;
 mod postgres;

@@ -382,6 +382,101 @@ async fn an_opt_out_reply_is_journaled_appended_and_excluded_from_the_next_plan(
     assert!(plan.stdout.contains("+447911123404"));
 }
 
+/// A STOP reply from `n`, as Sinch v1 forwards it.
+fn stop_reply(id: &str, n: u64) -> String {
+    json!({"type": "whatsapp", "notifications": [{
+        "from": phone(n).digits(), "to": "sandbox-bot", "message_id": id,
+        "message": {"type": "text", "body": "STOP"}
+    }]})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_journal_opt_out_suppresses_the_number_in_every_later_plan_and_apply() {
+    let default_opt_out = CAMPAIGN.replace(
+        "opt_out: {keywords: [STOP, unsubscribe], file: optout.csv}\n",
+        "",
+    );
+    let test = Test::new()
+        .write("campaign.yaml", &default_opt_out)
+        .write(
+            "other.yaml",
+            default_opt_out.replace("name: promo", "name: other"),
+        )
+        .write("audience.csv", AUDIENCE);
+    seed(
+        test.path(),
+        &[
+            (1, State::Sent, Some("m1")),
+            (2, State::Unknown, None),
+            (3, State::Sent, Some("m3")),
+            (4, State::Sent, Some("m4")),
+        ],
+    );
+    let listener = listen(test.path(), None).await;
+    let (status, receipt) = post(&url(&listener), &stop_reply("in1", 2), &[]).await;
+    assert_eq!((status, &receipt["opt_outs"]), (StatusCode::OK, &json!(1)));
+    listener.shutdown().await;
+
+    let plan = test.run(&["plan", "campaign.yaml", "--resend-unknown"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    assert!(
+        plan.stdout.starts_with("Plan: 0 to send"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("1 suppressed (1 opted out in the journal)"),
+        "{}",
+        plan.stdout
+    );
+    let markdown = test.run(&["plan", "campaign.yaml", "--format", "markdown"]);
+    assert!(
+        markdown
+            .stdout
+            .contains("1 suppressed (1 opted out in the journal)")
+    );
+    let json = test.run(&["plan", "campaign.yaml", "--format", "json"]);
+    let json: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        (&json["counts"]["suppressed"], &json["counts"]["opted_out"]),
+        (&json!(1), &json!(1))
+    );
+    let other = test.run(&["plan", "other.yaml", "--show-numbers"]);
+    assert!(
+        other.stdout.starts_with("Plan: 3 to send"),
+        "{}",
+        other.stdout
+    );
+    assert!(!other.stdout.contains("+447911123402"), "{}", other.stdout);
+
+    for flags in [
+        &["--resend-unknown"][..],
+        &["--resend-unknown", "--retry-failed"],
+    ] {
+        let mut args = vec!["apply", "campaign.yaml", "--sandbox", "--yes"];
+        args.extend_from_slice(flags);
+        let apply = test.run(&args);
+        assert!(
+            apply.stderr.contains("received 0 message(s)"),
+            "{}",
+            apply.transcript()
+        );
+    }
+    assert_eq!(
+        journal(test.path()).counts().unwrap().unknown,
+        1,
+        "still unknown"
+    );
+    let other = test.run(&["apply", "other.yaml", "--sandbox", "--yes"]);
+    assert!(
+        other.stderr.contains("received 3 message(s)"),
+        "{}",
+        other.transcript()
+    );
+}
+
 #[tokio::test]
 async fn unknown_campaigns_malformed_and_oversized_bodies_get_json_errors() {
     let test = campaign();

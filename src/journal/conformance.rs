@@ -5,8 +5,8 @@
 //! journal carries them and ranks by [`DeliveryState`] alone.
 
 use crate::journal::{
-    Applied, Backend, Change, DeliveryState, OptOutRecord, Outcome, PendingRow, RecipientFacts,
-    Repeat, Report, State, StateLocation, open, open_view,
+    Applied, Backend, CampaignHistory, Change, DeliveryState, OptOutRecord, Outcome, PendingRow,
+    RecipientFacts, Repeat, Report, State, StateLocation, open, open_view,
 };
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
@@ -29,9 +29,11 @@ pub fn run_all(factory: &dyn Factory) {
     a_foreign_report_changes_no_settled_recipient(factory);
     a_failed_callback_is_rolled_back_alone(factory);
     opt_outs_and_inbound_messages_are_recorded_once(factory);
+    an_opt_out_of_any_campaign_is_never_requeued(factory);
     the_summary_shows_the_funnel_and_what_is_uncertain(factory);
     the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory);
     a_second_apply_is_refused_until_the_first_lets_go(factory);
+    the_history_counts_runs_that_sent_and_the_rows_they_left(factory);
 }
 
 fn phone(n: u64) -> Phone {
@@ -475,6 +477,29 @@ pub fn opt_outs_and_inbound_messages_are_recorded_once(factory: &dyn Factory) {
     assert!(retried, "a failed job leaves nothing behind");
 }
 
+/// Every campaign's opt-outs are the journal's: listed for plans and
+/// staging, and never put back to pending by `--resend-unknown`.
+pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    assert_eq!(journal.opted_out_numbers().unwrap(), []);
+    let record = OptOutRecord {
+        campaign: "another".into(),
+        phone: phone(2),
+        keyword: "STOP".into(),
+        message_id: Some("in1".into()),
+        file: None,
+    };
+    let mut batch = journal.delivery_batch().unwrap();
+    assert!(batch.job(|w| w.opt_out(&record)).unwrap());
+    batch.commit().unwrap();
+    assert_eq!(journal.opted_out_numbers().unwrap(), [phone(2)]);
+    let view = open_view(&location, "c").unwrap().unwrap();
+    assert_eq!(view.opted_out_numbers().unwrap(), [phone(2)]);
+    assert_eq!(journal.requeue(true, true).unwrap(), 0);
+    assert_eq!(journal.counts().unwrap().unknown, 1, "still unknown");
+}
+
 pub fn the_summary_shows_the_funnel_and_what_is_uncertain(factory: &dyn Factory) {
     let location = factory.fresh();
     let (mut journal, run) = planned(&location, &[1, 2, 3, 4, 5]);
@@ -575,4 +600,32 @@ pub fn a_second_apply_is_refused_until_the_first_lets_go(factory: &dyn Factory) 
     let _other_campaign = elsewhere.lock().unwrap();
     drop(held);
     second.lock().unwrap();
+}
+
+/// The runs and rows a campaign left, which tell a journal that lost its rows
+/// from one that never ran it.
+pub fn the_history_counts_runs_that_sent_and_the_rows_they_left(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, run) = planned(&location, &[1, 2]);
+    let history = |runs, sending_runs| CampaignHistory {
+        runs,
+        sending_runs,
+        records: 2,
+    };
+    assert_eq!(
+        journal.history().unwrap(),
+        history(1, 0),
+        "a running run proves nothing"
+    );
+    journal.finish_run(run, "finished").unwrap();
+    for outcome in ["invalid", "stopped: interrupted"] {
+        let run = journal.begin_run().unwrap();
+        journal.finish_run(run, outcome).unwrap();
+    }
+    assert_eq!(journal.history().unwrap(), history(3, 2));
+    let view = open_view(&location, "c").unwrap().unwrap();
+    assert_eq!(view.history().unwrap(), history(3, 2));
+    assert!(!view.history().unwrap().lost_rows());
+    let other = open(&location, "other").unwrap();
+    assert!(other.history().unwrap().is_empty());
 }

@@ -54,6 +54,14 @@ impl JournalClasses {
         self.retry_failed
     }
 
+    /// Every number the journal holds an opt-out of, in any campaign.
+    pub fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        match &self.view {
+            Some(view) => view.opted_out_numbers(),
+            None => Ok(Vec::new()),
+        }
+    }
+
     pub fn exists(&self) -> bool {
         self.view.is_some()
     }

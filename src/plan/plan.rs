@@ -96,6 +96,7 @@ impl Plan {
             mut sink,
             show_numbers,
         } = review;
+        loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let mut diagnostics = std::mem::take(&mut loaded.warnings);
         let mut builder = Builder::default();
         let mut seen = SeenInMemory::default();

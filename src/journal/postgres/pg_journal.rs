@@ -19,8 +19,8 @@ use super::pg_stage::PgStage;
 use super::pg_statements::Statements;
 use super::{Context as _, JournalError, PgLocation, Result, pg_schema, pg_summary};
 use crate::journal::{
-    ApplyLock, Backend, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome, Pending,
-    PendingRow, ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome,
+    Pending, PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use postgres::fallible_iterator::FallibleIterator as _;
@@ -199,7 +199,8 @@ impl Backend for PgJournal {
                 concat!(
                     "UPDATE recipients SET state = 'pending', updated_at = ",
                     now_sql!(),
-                    " WHERE campaign = $1 AND state = ANY($2)"
+                    " WHERE campaign = $1 AND state = ANY($2)
+                     AND phone NOT IN (SELECT phone FROM opt_outs)"
                 ),
                 &[&self.campaign, &states],
             )
@@ -284,6 +285,17 @@ impl Backend for PgJournal {
             )
             .context("cannot read opt-outs")?;
         Ok(row.is_some())
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        Ok(pg_summary::history(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        Ok(pg_summary::opted_out_numbers(&mut self.session().client)?)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

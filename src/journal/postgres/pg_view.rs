@@ -5,7 +5,7 @@
 
 use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, PgLocation, Result, pg_schema, pg_summary};
-use crate::journal::{DeliverySummary, JournalView, RecipientFacts, State};
+use crate::journal::{CampaignHistory, DeliverySummary, JournalView, RecipientFacts, State};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -67,6 +67,17 @@ impl JournalView for PgView {
             )
             .context("cannot read the journal")?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        Ok(pg_summary::history(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        Ok(pg_summary::opted_out_numbers(&mut self.session().client)?)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

@@ -9,8 +9,8 @@ use super::sqlite_delivery_batch::SqliteDeliveryBatch;
 use super::sqlite_stage::SqliteStage;
 use super::summary;
 use crate::journal::{
-    ApplyLock, Backend, Change, Delivery, DeliveryBatch, DeliverySummary, Pending, PendingRow,
-    ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Pending,
+    PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -82,7 +82,8 @@ impl Backend for SqliteJournal {
         for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
             if wanted {
                 total += self.conn.execute(
-                    "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2",
+                    "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2
+                         AND phone NOT IN (SELECT phone FROM opt_outs)",
                     params![self.campaign, state, now()],
                 )? as u64;
             }
@@ -212,6 +213,14 @@ impl Backend for SqliteJournal {
             .query_row(params![self.campaign, phone_to_db(phone)], |row| row.get(0))
             .optional()?;
         Ok(found.is_some())
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        summary::history(&self.conn, &self.campaign)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        summary::opted_out_numbers(&self.conn)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

@@ -4,7 +4,7 @@
 
 use super::connection::{FILE, open_reader, phone_to_db};
 use super::summary;
-use crate::journal::{DeliverySummary, JournalView, RecipientFacts, State};
+use crate::journal::{CampaignHistory, DeliverySummary, JournalView, RecipientFacts, State};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -63,6 +63,14 @@ impl JournalView for SqliteView {
             )
             .context("cannot read the journal")?;
         Ok(total as u64)
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        summary::history(&self.conn, &self.campaign)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        summary::opted_out_numbers(&self.conn)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {
