@@ -13,6 +13,7 @@ mod lost_journal;
 mod meta_cloud;
 mod plan;
 mod postgres;
+mod renamed;
 mod review;
 mod sandbox;
 mod schema;

@@ -489,12 +489,87 @@ async fn unknown_campaigns_malformed_and_oversized_bodies_get_json_errors() {
     assert_eq!(
         (unknown, malformed, oversized),
         (
-            StatusCode::NOT_FOUND,
+            StatusCode::SERVICE_UNAVAILABLE,
             StatusCode::BAD_REQUEST,
             StatusCode::PAYLOAD_TOO_LARGE
         )
     );
     insta::assert_json_snapshot!("listen_errors", [a, b]);
+}
+
+/// `wacast listen` for the test's campaign with `extra` arguments, started:
+/// the process, the rest of its stderr and the first line it wrote there.
+fn spawn_listen(
+    test: &Test,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wacast"))
+        .args([
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--campaign",
+            "campaign.yaml",
+        ])
+        .args(extra)
+        .current_dir(test.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    (child, stderr, first)
+}
+
+#[test]
+fn listen_refuses_to_start_without_a_journal_unless_given_a_campaign() {
+    let test = campaign();
+    let run = test.run(&["listen", "--listen", "127.0.0.1:0"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    insta::assert_snapshot!(run.transcript());
+    assert!(!test.path().join(".wacast").exists(), "nothing was created");
+    let (mut child, _stderr, first) = spawn_listen(&test, &[]);
+    // Ctrl-C is watched for once the listener has announced itself.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert!(child.wait().unwrap().success());
+    assert!(first.starts_with("listening on "), "{first}");
+    assert!(
+        test.path().join(".wacast/journal.sqlite").is_file(),
+        "created for `promo`"
+    );
+}
+
+#[tokio::test]
+async fn a_campaign_the_journal_does_not_know_is_answered_503_and_nothing_is_kept() {
+    let test = campaign();
+    seed(test.path(), &[(1, State::Sent, Some("m1"))]);
+    let config = ListenConfig::new(test.path().join(".wacast"));
+    let listener = Listener::start(config).await.unwrap();
+    let base = listener.callback_url();
+    let (status, answer) = post(&format!("{base}/other"), &report("x1", 1, "read"), &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    insta::assert_json_snapshot!("listen_unknown_campaign", answer);
+    let (status, _) = post(&format!("{base}/other"), &stop_reply("in9", 1), &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, receipt) = post(&format!("{base}/promo"), &report("m1", 1, "read"), &[]).await;
+    assert_eq!((status, &receipt["recorded"]), (StatusCode::OK, &json!(1)));
+    listener.shutdown().await;
+    let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
+    let kept: i64 = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM delivery_events WHERE campaign = 'other')
+                  + (SELECT COUNT(*) FROM inbound) + (SELECT COUNT(*) FROM opt_outs)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 0, "nothing of a refused callback is kept");
 }
 
 #[test]
@@ -508,22 +583,7 @@ fn the_listen_command_records_callbacks_until_interrupted() {
     let test = campaign();
     seed(test.path(), &[(1, State::Sent, Some("m1"))]);
     std::fs::write(test.path().join("key"), "s3cret\n").unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wacast"))
-        .args([
-            "listen",
-            "--listen",
-            "127.0.0.1:0",
-            "--campaign",
-            "campaign.yaml",
-        ])
-        .args(["--hmac-key-file", "key"])
-        .current_dir(test.path())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    let (mut child, mut stderr, first) = spawn_listen(&test, &["--hmac-key-file", "key"]);
     let base = first
         .trim()
         .strip_prefix("listening on ")

@@ -324,7 +324,13 @@ fn a_listener_writes_reports_into_postgres_while_apply_sends() {
     let Some(db) = db() else { return };
     let test = db.campaign(30, "concurrency: 2, rate_per_second: 1000");
     let mut listener = test
-        .command(&["listen", "--listen", "127.0.0.1:0"])
+        .command(&[
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--campaign",
+            "campaign.yaml",
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

@@ -78,6 +78,9 @@ impl ApplySession {
         let location = StateLocation::for_campaign(campaign_file, settings.state.as_ref());
         let mut journal = crate::journal::open(&location, &campaign)?;
         let lock = journal.lock()?;
+        if let Some(old) = &loaded.campaign.renamed_from {
+            journal.carry_over(old)?;
+        }
         let recovered = journal.recover_in_flight()?;
         loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let run = journal.begin_run()?;

@@ -24,6 +24,11 @@ pub trait Backend: Pending {
     /// ends, however it ends.
     fn lock(&mut self) -> anyhow::Result<ApplyLock>;
 
+    /// Moves every record of campaign `from` to this campaign, which was
+    /// renamed from it (see [`super::carried_over`]); false when there was
+    /// nothing to move.
+    fn carry_over(&mut self, from: &str) -> anyhow::Result<bool>;
+
     /// Records the start of a run and returns its id.
     fn begin_run(&mut self) -> anyhow::Result<i64>;
 

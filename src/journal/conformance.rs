@@ -30,10 +30,12 @@ pub fn run_all(factory: &dyn Factory) {
     a_failed_callback_is_rolled_back_alone(factory);
     opt_outs_and_inbound_messages_are_recorded_once(factory);
     an_opt_out_of_any_campaign_is_never_requeued(factory);
+    a_delivery_writer_knows_the_campaigns_with_runs_or_recipients(factory);
     the_summary_shows_the_funnel_and_what_is_uncertain(factory);
     the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory);
     a_second_apply_is_refused_until_the_first_lets_go(factory);
     the_history_counts_runs_that_sent_and_the_rows_they_left(factory);
+    a_renamed_campaign_carries_its_journal_over(factory);
 }
 
 fn phone(n: u64) -> Phone {
@@ -56,7 +58,16 @@ fn outcome(n: u64, state: State, id: Option<&str>) -> Outcome {
 
 /// Plans recipients `numbers` (recipient `n` on line `n + 1`) with message `a`.
 fn planned(location: &StateLocation, numbers: &[u64]) -> (Box<dyn Backend>, i64) {
-    let mut journal = open(location, "c").unwrap();
+    planned_as(location, "c", numbers)
+}
+
+/// [`planned`] for campaign `campaign`.
+fn planned_as(
+    location: &StateLocation,
+    campaign: &str,
+    numbers: &[u64],
+) -> (Box<dyn Backend>, i64) {
+    let mut journal = open(location, campaign).unwrap();
     let run = journal.begin_run().unwrap();
     let mut stage = journal.stage(run).unwrap();
     stage.message(&digest("a"), "{\"a\":1}").unwrap();
@@ -628,4 +639,47 @@ pub fn the_history_counts_runs_that_sent_and_the_rows_they_left(factory: &dyn Fa
     assert!(!view.history().unwrap().lost_rows());
     let other = open(&location, "other").unwrap();
     assert!(other.history().unwrap().is_empty());
+}
+
+/// A campaign is known to the journal once it has a run or a recipient.
+pub fn a_delivery_writer_knows_the_campaigns_with_runs_or_recipients(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut other = open(&location, "ran").unwrap();
+    let run = other.begin_run().unwrap();
+    other.finish_run(run, "invalid").unwrap();
+    let mut journal = sent_and_unknown(&location);
+    let mut batch = journal.delivery_batch().unwrap();
+    let known = batch
+        .job(|w| Ok(["c", "ran", "never"].map(|name| w.knows_campaign(name).unwrap())))
+        .unwrap();
+    batch.commit().unwrap();
+    assert_eq!(known, [true, true, false]);
+}
+
+/// `renamed_from`: every record of the old name moves to the new one, once;
+/// two histories are never merged.
+pub fn a_renamed_campaign_carries_its_journal_over(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let journal = sent_and_unknown(&location);
+    let before = (journal.counts().unwrap(), journal.history().unwrap());
+    drop(journal);
+    let mut renamed = open(&location, "d").unwrap();
+    assert!(renamed.carry_over("c").unwrap());
+    assert_eq!(
+        (renamed.counts().unwrap(), renamed.history().unwrap()),
+        before
+    );
+    assert!(open(&location, "c").unwrap().history().unwrap().is_empty());
+    let mut view = open_view(&location, "d").unwrap().unwrap();
+    assert_eq!(
+        view.recipient(phone(1), &digest("a")).unwrap(),
+        Some(RecipientFacts {
+            state: State::Sent,
+            same_message: true
+        })
+    );
+    assert!(!renamed.carry_over("c").unwrap(), "nothing left to move");
+    let (_, _) = planned_as(&location, "c", &[7]);
+    let both = renamed.carry_over("c").unwrap_err().to_string();
+    assert!(both.contains("records of both `c` and `d`"), "{both}");
 }

@@ -30,6 +30,9 @@ pub trait DeliveryWriter {
     /// Records an opt-out; false when the number had already opted out.
     fn opt_out(&self, record: &OptOutRecord) -> anyhow::Result<bool>;
 
+    /// Whether the journal knows `campaign`: it has runs or recipients.
+    fn knows_campaign(&self, campaign: &str) -> anyhow::Result<bool>;
+
     /// The campaigns `phone` is a recipient of in this journal.
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>>;
 }

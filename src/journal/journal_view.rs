@@ -19,6 +19,13 @@ pub trait JournalView: Send {
     /// How many recipients of the campaign the journal holds, in any state.
     fn recipients(&self) -> anyhow::Result<u64>;
 
+    /// Every recipient another campaign of the journal has sent, in campaign
+    /// order: its campaign, number and the digest of the message it was sent.
+    fn sent_elsewhere(
+        &self,
+        visit: &mut dyn FnMut(&str, Phone, &MessageDigest),
+    ) -> anyhow::Result<()>;
+
     /// What the journal remembers of the campaign having run.
     fn history(&self) -> anyhow::Result<CampaignHistory>;
 

@@ -12,6 +12,7 @@ mod applied;
 mod apply_lock;
 mod backend;
 mod campaign_history;
+pub mod carried_over;
 mod change;
 #[cfg(test)]
 pub mod conformance;
@@ -53,7 +54,7 @@ pub use delivery_summary::{DeliverySummary, Funnel, Reason, RunSummary};
 pub use delivery_writer::DeliveryWriter;
 pub use journal_view::JournalView;
 pub use lost_journal::LostJournal;
-pub use open::{open, open_view};
+pub use open::{check, open, open_existing, open_view, open_view_renamed};
 pub use opt_out_record::OptOutRecord;
 pub use outcome::Outcome;
 pub use pending::Pending;

@@ -8,15 +8,41 @@ use super::{Backend, CampaignHistory, JournalView, LostJournal, StateLocation};
 
 /// Opens (creating if needed) the journal at `location` for `campaign`.
 pub fn open(location: &StateLocation, campaign: &str) -> anyhow::Result<Box<dyn Backend>> {
-    let backend: Box<dyn Backend> = match location {
+    match location {
         StateLocation::Folder(dir) => {
             super::sqlite::inspect(dir, campaign)?;
-            Box::new(SqliteJournal::open(dir, campaign)?)
+            let backend = SqliteJournal::open(dir, campaign)?;
+            check_history(location, campaign, backend.history()?)?;
+            Ok(Box::new(backend))
         }
-        StateLocation::Postgres(url) => Box::new(off_runtime(|| PgJournal::open(url, campaign))?),
+        // The listener opens its journal from a runtime's thread.
+        StateLocation::Postgres(url) => off_runtime(|| {
+            let backend = PgJournal::open(url, campaign)?;
+            check_history(location, campaign, backend.history()?)?;
+            Ok(Box::new(backend) as Box<dyn Backend>)
+        }),
+    }
+}
+
+/// Opens the journal at `location` for `campaign` only if there is one
+/// (`None` otherwise), creating nothing; for a caller that may not start one.
+pub fn open_existing(
+    location: &StateLocation,
+    campaign: &str,
+) -> anyhow::Result<Option<Box<dyn Backend>>> {
+    let exists = match location {
+        StateLocation::Folder(dir) => {
+            super::sqlite::inspect(dir, campaign)? == JournalFile::Present
+        }
+        StateLocation::Postgres(url) => off_runtime(|| PgView::open(url, ""))?.is_some(),
     };
-    check_history(location, campaign, backend.history()?)?;
-    Ok(backend)
+    exists.then(|| open(location, campaign)).transpose()
+}
+
+/// Checks, reading only, that the journal at `location` has not lost
+/// `campaign` (see [`open`]), from any thread.
+pub fn check(location: &StateLocation, campaign: &str) -> anyhow::Result<()> {
+    off_runtime(|| open_view(location, campaign)).map(|_| ())
 }
 
 /// Opens the journal at `location` read-only, if there is one; creates
@@ -39,6 +65,27 @@ pub fn open_view(
         check_history(location, campaign, view.history()?)?;
     }
     Ok(view)
+}
+
+/// [`open_view`] of `campaign`, or of `renamed_from` while the journal holds
+/// nothing of `campaign` but records of `renamed_from`: what apply will see
+/// once it has carried them over (see [`super::carried_over`]).
+pub fn open_view_renamed(
+    location: &StateLocation,
+    campaign: &str,
+    renamed_from: Option<&str>,
+) -> anyhow::Result<Option<Box<dyn JournalView>>> {
+    let view = open_view(location, campaign)?;
+    let (Some(old), Some(current)) = (renamed_from, &view) else {
+        return Ok(view);
+    };
+    if !current.history()?.is_empty() {
+        return Ok(view);
+    }
+    match open_view(location, old)? {
+        Some(earlier) if !earlier.history()?.is_empty() => Ok(Some(earlier)),
+        _ => Ok(view),
+    }
 }
 
 /// Refuses a journal that lost `campaign`'s rows: runs of it that sent

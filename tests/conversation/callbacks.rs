@@ -304,6 +304,10 @@ fn listen_to_spring(
             .map(|s| HmacKey(s.as_bytes().to_vec()))
             .collect(),
         providers: vec![("spring".into(), ProviderKind::SinchConversation)],
+        campaigns: vec![CampaignTarget {
+            name: "spring".into(),
+            opt_out: wacast::campaign::OptOut::default(),
+        }],
         ..ListenConfig::new(test.path().join(".wacast"))
     };
     let listener = runtime.block_on(Listener::start(config)).unwrap();

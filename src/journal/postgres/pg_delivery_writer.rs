@@ -73,6 +73,9 @@ const OPT_OUT: &str = concat!(
     ") ON CONFLICT (campaign, phone) DO NOTHING"
 );
 
+const KNOWS_CAMPAIGN: &str = "SELECT EXISTS (SELECT 1 FROM recipients WHERE campaign = $1)
+     OR EXISTS (SELECT 1 FROM runs WHERE campaign = $1)";
+
 const CAMPAIGNS_OF: &str =
     "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign";
 
@@ -179,6 +182,15 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
             "cannot record an opt-out",
         )?;
         Ok(inserted == 1)
+    }
+
+    fn knows_campaign(&self, campaign: &str) -> anyhow::Result<bool> {
+        let rows = self.query(
+            KNOWS_CAMPAIGN,
+            &[&campaign],
+            "cannot read the journal's campaigns",
+        )?;
+        Ok(rows.first().is_some_and(|row| row.get(0)))
     }
 
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {

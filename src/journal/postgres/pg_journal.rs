@@ -18,6 +18,7 @@ use super::pg_pending::{self, PgPending};
 use super::pg_stage::PgStage;
 use super::pg_statements::Statements;
 use super::{Context as _, JournalError, PgLocation, Result, pg_schema, pg_summary};
+use crate::journal::carried_over;
 use crate::journal::{
     ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome,
     Pending, PendingRow, ReportRow, Stage, State, StateCounts,
@@ -134,6 +135,28 @@ impl Backend for PgJournal {
             &LockHolder::this_process(),
         )?;
         Ok(ApplyLock::new(lock))
+    }
+
+    fn carry_over(&mut self, from: &str) -> anyhow::Result<bool> {
+        let mut session = self.session();
+        let old = pg_summary::history(&mut session.client, from)?;
+        let new = pg_summary::history(&mut session.client, &self.campaign)?;
+        if !carried_over::needed(from, &self.campaign, old, new)? {
+            return Ok(false);
+        }
+        let mut tx = session
+            .client
+            .transaction()
+            .context("cannot carry a campaign over")?;
+        for table in carried_over::campaign_tables() {
+            tx.execute(
+                &format!("UPDATE {table} SET campaign = $2 WHERE campaign = $1"),
+                &[&from, &self.campaign],
+            )
+            .context("cannot carry a campaign over")?;
+        }
+        tx.commit().context("cannot carry a campaign over")?;
+        Ok(true)
     }
 
     fn begin_run(&mut self) -> anyhow::Result<i64> {

@@ -102,6 +102,17 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
         Ok(inserted == 1)
     }
 
+    fn knows_campaign(&self, campaign: &str) -> anyhow::Result<bool> {
+        let known = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM recipients WHERE campaign = ?1)
+                     OR EXISTS (SELECT 1 FROM runs WHERE campaign = ?1)",
+            )?
+            .query_row(params![campaign], |row| row.get(0))?;
+        Ok(known)
+    }
+
     /// The campaigns `phone` is a recipient of in this journal.
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {
         let mut statement = self.conn.prepare_cached(

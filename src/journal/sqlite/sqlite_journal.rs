@@ -8,6 +8,7 @@ use super::pending_pages::{self, SqlitePending};
 use super::sqlite_delivery_batch::SqliteDeliveryBatch;
 use super::sqlite_stage::SqliteStage;
 use super::summary;
+use crate::journal::carried_over;
 use crate::journal::{
     ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Pending,
     PendingRow, ReportRow, Stage, State, StateCounts,
@@ -49,6 +50,24 @@ impl Backend for SqliteJournal {
     fn lock(&mut self) -> anyhow::Result<ApplyLock> {
         let folder = self.path.parent().unwrap_or(Path::new("."));
         Ok(ApplyLock::new(FileLock::acquire(folder, &self.campaign)?))
+    }
+
+    fn carry_over(&mut self, from: &str) -> anyhow::Result<bool> {
+        let old = summary::history(&self.conn, from)?;
+        let new = summary::history(&self.conn, &self.campaign)?;
+        if !carried_over::needed(from, &self.campaign, old, new)? {
+            return Ok(false);
+        }
+        let tx = self.conn.transaction()?;
+        for table in carried_over::campaign_tables() {
+            tx.execute(
+                &format!("UPDATE {table} SET campaign = ?2 WHERE campaign = ?1"),
+                params![from, self.campaign],
+            )?;
+        }
+        tx.commit()
+            .with_context(|| format!("cannot carry `{from}` over to `{}`", self.campaign))?;
+        Ok(true)
     }
 
     fn begin_run(&mut self) -> anyhow::Result<i64> {
