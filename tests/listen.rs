@@ -40,9 +40,8 @@ pub fn campaign() -> Test {
         .write("audience.csv", AUDIENCE)
 }
 
-/// Plans recipients 1–4 in the journal, marks them in flight and records
-/// `outcomes` as apply would; the others stay in flight.
-pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
+/// Plans recipients 1–4 in the journal as a run of their own; all pending.
+fn planned(dir: &Path) -> (Box<dyn Backend>, i64) {
     let mut journal = journal(dir);
     let run = journal.begin_run().unwrap();
     let mut stage = journal.stage(run).unwrap();
@@ -52,6 +51,13 @@ pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
             .unwrap();
     }
     stage.commit().unwrap();
+    (journal, run)
+}
+
+/// Plans recipients 1–4 in the journal, marks them in flight and records
+/// `outcomes` as apply would; the others stay in flight.
+pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
+    let (mut journal, run) = planned(dir);
     let phones: Vec<Phone> = (1..=4).map(phone).collect();
     journal.mark_in_flight(&phones).unwrap();
     let outcomes: Vec<Outcome> = outcomes
@@ -283,6 +289,63 @@ async fn an_unknown_send_is_reconciled_by_its_report() {
     assert_eq!(orphan["orphans"], 1, "acknowledged, kept as an orphan");
 }
 
+/// Plans recipients 1–4; recipient 1 is sent as `m1`, 2 failed, 3 and 4 pending.
+pub fn settled(dir: &Path) {
+    let (mut journal, run) = planned(dir);
+    journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
+    let outcome = |n, state, id: Option<&str>| Outcome {
+        phone: phone(n),
+        state,
+        message_id: id.map(str::to_owned),
+        http_status: Some(400),
+        error: (state == State::Failed).then(|| "http 400: invalid parameter".to_owned()),
+    };
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Failed, None),
+        ])
+        .unwrap();
+    journal.finish_run(run, "finished").unwrap();
+}
+
+#[tokio::test]
+async fn a_report_with_a_foreign_message_id_marks_nobody_sent() {
+    let test = campaign();
+    settled(test.path());
+    let listener = listen(test.path(), None).await;
+    for n in 1..=3 {
+        let body = report(&format!("foreign-{n}"), n, "delivered");
+        let (status, receipt) = post(&url(&listener), &body, &[]).await;
+        assert_eq!(status, StatusCode::OK, "{receipt}");
+        assert_eq!(receipt["orphans"], 1, "{receipt}");
+    }
+    listener.shutdown().await;
+    let status = test.run(&["status", "campaign.yaml", "--format", "json"]);
+    let summary: Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(summary["orphans"], 3, "{summary:#}");
+    assert_eq!(
+        summary["states"],
+        json!({"pending": 2, "in_flight": 0, "sent": 1, "failed": 1, "unknown": 0, "skipped": 0}),
+    );
+    let text = test.run(&["status", "campaign.yaml"]);
+    assert!(
+        text.stdout.contains("orphans     3 report(s)"),
+        "{}",
+        text.stdout
+    );
+    let apply = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    let csv = test.read(".wacast/promo-report.csv");
+    let sent: Vec<&str> = csv.lines().filter(|l| l.contains(",sent,")).collect();
+    assert_eq!(
+        sent.len(),
+        3,
+        "3 and 4 are sent by apply:\n{csv}\n{}",
+        apply.transcript()
+    );
+    assert!(!csv.contains("foreign-"), "{csv}");
+}
+
 #[tokio::test]
 async fn an_opt_out_reply_is_journaled_appended_and_excluded_from_the_next_plan() {
     let test = campaign();
@@ -319,6 +382,101 @@ async fn an_opt_out_reply_is_journaled_appended_and_excluded_from_the_next_plan(
     assert!(plan.stdout.contains("+447911123404"));
 }
 
+/// A STOP reply from `n`, as Sinch v1 forwards it.
+fn stop_reply(id: &str, n: u64) -> String {
+    json!({"type": "whatsapp", "notifications": [{
+        "from": phone(n).digits(), "to": "sandbox-bot", "message_id": id,
+        "message": {"type": "text", "body": "STOP"}
+    }]})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_journal_opt_out_suppresses_the_number_in_every_later_plan_and_apply() {
+    let default_opt_out = CAMPAIGN.replace(
+        "opt_out: {keywords: [STOP, unsubscribe], file: optout.csv}\n",
+        "",
+    );
+    let test = Test::new()
+        .write("campaign.yaml", &default_opt_out)
+        .write(
+            "other.yaml",
+            default_opt_out.replace("name: promo", "name: other"),
+        )
+        .write("audience.csv", AUDIENCE);
+    seed(
+        test.path(),
+        &[
+            (1, State::Sent, Some("m1")),
+            (2, State::Unknown, None),
+            (3, State::Sent, Some("m3")),
+            (4, State::Sent, Some("m4")),
+        ],
+    );
+    let listener = listen(test.path(), None).await;
+    let (status, receipt) = post(&url(&listener), &stop_reply("in1", 2), &[]).await;
+    assert_eq!((status, &receipt["opt_outs"]), (StatusCode::OK, &json!(1)));
+    listener.shutdown().await;
+
+    let plan = test.run(&["plan", "campaign.yaml", "--resend-unknown"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    assert!(
+        plan.stdout.starts_with("Plan: 0 to send"),
+        "{}",
+        plan.stdout
+    );
+    assert!(
+        plan.stdout
+            .contains("1 suppressed (1 opted out in the journal)"),
+        "{}",
+        plan.stdout
+    );
+    let markdown = test.run(&["plan", "campaign.yaml", "--format", "markdown"]);
+    assert!(
+        markdown
+            .stdout
+            .contains("1 suppressed (1 opted out in the journal)")
+    );
+    let json = test.run(&["plan", "campaign.yaml", "--format", "json"]);
+    let json: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        (&json["counts"]["suppressed"], &json["counts"]["opted_out"]),
+        (&json!(1), &json!(1))
+    );
+    let other = test.run(&["plan", "other.yaml", "--show-numbers"]);
+    assert!(
+        other.stdout.starts_with("Plan: 3 to send"),
+        "{}",
+        other.stdout
+    );
+    assert!(!other.stdout.contains("+447911123402"), "{}", other.stdout);
+
+    for flags in [
+        &["--resend-unknown"][..],
+        &["--resend-unknown", "--retry-failed"],
+    ] {
+        let mut args = vec!["apply", "campaign.yaml", "--sandbox", "--yes"];
+        args.extend_from_slice(flags);
+        let apply = test.run(&args);
+        assert!(
+            apply.stderr.contains("received 0 message(s)"),
+            "{}",
+            apply.transcript()
+        );
+    }
+    assert_eq!(
+        journal(test.path()).counts().unwrap().unknown,
+        1,
+        "still unknown"
+    );
+    let other = test.run(&["apply", "other.yaml", "--sandbox", "--yes"]);
+    assert!(
+        other.stderr.contains("received 3 message(s)"),
+        "{}",
+        other.transcript()
+    );
+}
+
 #[tokio::test]
 async fn unknown_campaigns_malformed_and_oversized_bodies_get_json_errors() {
     let test = campaign();
@@ -331,12 +489,87 @@ async fn unknown_campaigns_malformed_and_oversized_bodies_get_json_errors() {
     assert_eq!(
         (unknown, malformed, oversized),
         (
-            StatusCode::NOT_FOUND,
+            StatusCode::SERVICE_UNAVAILABLE,
             StatusCode::BAD_REQUEST,
             StatusCode::PAYLOAD_TOO_LARGE
         )
     );
     insta::assert_json_snapshot!("listen_errors", [a, b]);
+}
+
+/// `wacast listen` for the test's campaign with `extra` arguments, started:
+/// the process, the rest of its stderr and the first line it wrote there.
+fn spawn_listen(
+    test: &Test,
+    extra: &[&str],
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStderr>,
+    String,
+) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wacast"))
+        .args([
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--campaign",
+            "campaign.yaml",
+        ])
+        .args(extra)
+        .current_dir(test.path())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    (child, stderr, first)
+}
+
+#[test]
+fn listen_refuses_to_start_without_a_journal_unless_given_a_campaign() {
+    let test = campaign();
+    let run = test.run(&["listen", "--listen", "127.0.0.1:0"]);
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    insta::assert_snapshot!(run.transcript());
+    assert!(!test.path().join(".wacast").exists(), "nothing was created");
+    let (mut child, _stderr, first) = spawn_listen(&test, &[]);
+    // Ctrl-C is watched for once the listener has announced itself.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert!(child.wait().unwrap().success());
+    assert!(first.starts_with("listening on "), "{first}");
+    assert!(
+        test.path().join(".wacast/journal.sqlite").is_file(),
+        "created for `promo`"
+    );
+}
+
+#[tokio::test]
+async fn a_campaign_the_journal_does_not_know_is_answered_503_and_nothing_is_kept() {
+    let test = campaign();
+    seed(test.path(), &[(1, State::Sent, Some("m1"))]);
+    let config = ListenConfig::new(test.path().join(".wacast"));
+    let listener = Listener::start(config).await.unwrap();
+    let base = listener.callback_url();
+    let (status, answer) = post(&format!("{base}/other"), &report("x1", 1, "read"), &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    insta::assert_json_snapshot!("listen_unknown_campaign", answer);
+    let (status, _) = post(&format!("{base}/other"), &stop_reply("in9", 1), &[]).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let (status, receipt) = post(&format!("{base}/promo"), &report("m1", 1, "read"), &[]).await;
+    assert_eq!((status, &receipt["recorded"]), (StatusCode::OK, &json!(1)));
+    listener.shutdown().await;
+    let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
+    let kept: i64 = db
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM delivery_events WHERE campaign = 'other')
+                  + (SELECT COUNT(*) FROM inbound) + (SELECT COUNT(*) FROM opt_outs)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(kept, 0, "nothing of a refused callback is kept");
 }
 
 #[test]
@@ -350,22 +583,7 @@ fn the_listen_command_records_callbacks_until_interrupted() {
     let test = campaign();
     seed(test.path(), &[(1, State::Sent, Some("m1"))]);
     std::fs::write(test.path().join("key"), "s3cret\n").unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wacast"))
-        .args([
-            "listen",
-            "--listen",
-            "127.0.0.1:0",
-            "--campaign",
-            "campaign.yaml",
-        ])
-        .args(["--hmac-key-file", "key"])
-        .current_dir(test.path())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+    let (mut child, mut stderr, first) = spawn_listen(&test, &["--hmac-key-file", "key"]);
     let base = first
         .trim()
         .strip_prefix("listening on ")

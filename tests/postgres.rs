@@ -152,6 +152,34 @@ fn apply_with_postgres_state_waits_out_throttling_and_status_reads_it() {
 }
 
 #[test]
+fn a_schema_that_lost_the_campaigns_rows_is_an_error_not_a_fresh_start() {
+    let Some(mut db) = db() else { return };
+    let peer = Peer::start(Faults::default());
+    let test = db.campaign(3, "concurrency: 1, rate_per_second: 1000");
+    let run = apply(&test, &peer, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let schema = db.schema.clone();
+    db.admin
+        .batch_execute(&format!("DELETE FROM \"{schema}\".recipients"))
+        .unwrap();
+    for args in [&["plan", "campaign.yaml"][..], &["status", "campaign.yaml"]] {
+        let refused = test.run(args);
+        assert_eq!(refused.code, 1, "{}", refused.transcript());
+        assert!(
+            refused
+                .stderr
+                .contains("the journal records 1 run(s) of it that sent"),
+            "{}",
+            refused.stderr
+        );
+    }
+    let again = apply(&test, &peer, &[]);
+    assert_eq!(again.code, 1, "{}", again.transcript());
+    assert_eq!(peer.received().len(), 3, "nobody was sent twice");
+    nobody_twice(&peer);
+}
+
+#[test]
 fn lost_answers_with_postgres_state_become_unknown_and_are_never_sent_twice() {
     let Some(db) = db() else { return };
     let peer = Peer::start(Faults {
@@ -296,7 +324,13 @@ fn a_listener_writes_reports_into_postgres_while_apply_sends() {
     let Some(db) = db() else { return };
     let test = db.campaign(30, "concurrency: 2, rate_per_second: 1000");
     let mut listener = test
-        .command(&["listen", "--listen", "127.0.0.1:0"])
+        .command(&[
+            "listen",
+            "--listen",
+            "127.0.0.1:0",
+            "--campaign",
+            "campaign.yaml",
+        ])
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

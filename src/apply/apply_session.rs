@@ -78,7 +78,11 @@ impl ApplySession {
         let location = StateLocation::for_campaign(campaign_file, settings.state.as_ref());
         let mut journal = crate::journal::open(&location, &campaign)?;
         let lock = journal.lock()?;
+        if let Some(old) = &loaded.campaign.renamed_from {
+            journal.carry_over(old)?;
+        }
         let recovered = journal.recover_in_flight()?;
+        loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let run = journal.begin_run()?;
         let staging = journal.stage(run)?;
         let (counts, diagnostics, staging) = stage::stage(&mut loaded, staging)?;
@@ -94,7 +98,7 @@ impl ApplySession {
         let report = settings.report.clone().unwrap_or_else(|| {
             location
                 .report_folder(campaign_file)
-                .join(format!("{campaign}-report.csv"))
+                .join(crate::journal::state_dir::report_name(&campaign))
         });
         let before = journal.counts()?;
         let again = |wanted: bool, count: u64| if wanted { count } else { 0 };

@@ -27,6 +27,12 @@ pub struct CampaignFile {
     /// The campaign's identity in the journal: lowercase letters, digits, `-` and `_`.
     #[schemars(with = "String", regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
     pub name: Spanned<String>,
+    /// The campaign's earlier name, when it was renamed after sending: the
+    /// journal's records of that name are carried over to `name` (like
+    /// Terraform's `moved`), so nobody is messaged again.
+    #[serde(default)]
+    #[schemars(with = "Option<String>", regex(pattern = r"^[a-z0-9][a-z0-9_-]*$"))]
+    pub renamed_from: Option<Spanned<String>>,
     #[schemars(with = "SenderFile")]
     pub sender: Spanned<SenderFile>,
     pub template: TemplateFile,
@@ -330,6 +336,9 @@ impl OptOut {
 pub struct Campaign {
     pub source: SourceFile,
     pub name: String,
+    /// The name the campaign's journal records were kept under before it was
+    /// renamed, if it was.
+    pub renamed_from: Option<String>,
     pub sender: Sender,
     pub template: Template,
     pub audience: AudienceSpec,
@@ -385,6 +394,15 @@ impl Campaign {
     }
 }
 
+/// The rule `name` and `renamed_from` follow: lowercase letters, digits, `-`
+/// and `_`, starting with a letter or digit.
+pub fn is_campaign_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().enumerate().all(|(i, b)| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && (b == b'-' || b == b'_'))
+        })
+}
+
 fn base_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
@@ -406,6 +424,7 @@ impl<'a> Checker<'a> {
     fn check(mut self, file: CampaignFile) -> Result<Campaign, Diagnostics> {
         self.version(&file.version);
         let name = self.name(&file.name);
+        let renamed_from = file.renamed_from.map(|old| self.renamed_from(&old, &name));
         let sender = Sender::check(file.sender, &mut self);
         let media_provider = file
             .template
@@ -449,6 +468,7 @@ impl<'a> Checker<'a> {
         Ok(Campaign {
             source: self.source.clone(),
             name,
+            renamed_from,
             sender,
             template,
             audience,
@@ -526,10 +546,7 @@ impl<'a> Checker<'a> {
     }
 
     fn name(&mut self, name: &Spanned<String>) -> String {
-        let valid = name.value.bytes().enumerate().all(|(i, b)| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && (b == b'-' || b == b'_'))
-        });
-        if name.value.is_empty() || !valid {
+        if !is_campaign_name(&name.value) {
             self.error_help(
                 name,
                 "campaign.name",
@@ -538,6 +555,25 @@ impl<'a> Checker<'a> {
             );
         }
         name.value.clone()
+    }
+
+    fn renamed_from(&mut self, old: &Spanned<String>, name: &str) -> String {
+        if !is_campaign_name(&old.value) {
+            self.error_help(
+                old,
+                "campaign.renamed_from",
+                format!("`{}` is not a valid campaign name", old.value),
+                "give the campaign's earlier `name`, as its journal records it",
+            );
+        } else if old.value == name {
+            self.error_help(
+                old,
+                "campaign.renamed_from",
+                format!("`renamed_from` is the campaign's own name `{name}`"),
+                "give the name the campaign had before, or remove `renamed_from`",
+            );
+        }
+        old.value.clone()
     }
 
     fn template(&mut self, template: TemplateFile) -> Template {

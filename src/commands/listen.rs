@@ -7,7 +7,7 @@ use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
 use crate::journal::{StateLocation, state_dir};
-use crate::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
+use crate::listen::{CampaignTarget, HmacKey, ListenConfig, ListenError, Listener, ListenerHandle};
 use crate::output::Output;
 use crate::secret::SecretString;
 use anyhow::Context as _;
@@ -86,13 +86,18 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(Listener::serve(
+    let served = runtime.block_on(Listener::serve(
         config,
         |handle| output.message(&announcement(handle, &campaigns, signed, meta)),
         async {
             let _ = tokio::signal::ctrl_c().await;
         },
-    ))?;
+    ));
+    if let Err(refused @ ListenError::NoJournal { .. }) = served {
+        output.message(&format!("error: {refused}"));
+        return Ok(ExitStatus::Usage);
+    }
+    served?;
     output.message("listener stopped; every acknowledged callback is in the journal");
     Ok(ExitStatus::Ok)
 }

@@ -49,7 +49,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
     }
     let journal = JournalClasses::open(
         &location,
-        &loaded.campaign.name,
+        &loaded.campaign,
         options.resend_unknown,
         options.retry_failed,
     )?;

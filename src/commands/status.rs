@@ -28,7 +28,9 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         }
     };
     let location = StateLocation::for_campaign(&options.campaign, options.state.as_ref());
-    let Some(journal) = crate::journal::open_view(&location, &campaign.name)? else {
+    let renamed_from = campaign.renamed_from.as_deref();
+    let Some(journal) = crate::journal::open_view_renamed(&location, &campaign.name, renamed_from)?
+    else {
         anyhow::bail!(
             "no journal in `{location}`: campaign `{}` has not been applied from here",
             campaign.name

@@ -4,11 +4,12 @@
 pub enum Applied {
     /// Recorded against its recipient.
     Recorded,
-    /// Recorded, and its recipient's `unknown` (or id-less `failed`) send became `sent`.
+    /// Recorded, and its recipient's `unknown` send became `sent`.
     Reconciled,
     /// Already processed: nothing changed.
     Duplicate,
-    /// No recipient has this message id: kept as an orphan.
+    /// No recipient has this message id and none of the campaign's uncertain
+    /// sends is this number's: kept as an orphan, changing no state.
     Orphan,
 }
 
@@ -21,7 +22,7 @@ impl Applied {
             return (Applied::Orphan, false);
         };
         let reconcile = !has_id || matches!(state, "unknown" | "in_flight" | "pending");
-        let applied = if reconcile && matches!(state, "unknown" | "failed") {
+        let applied = if reconcile && state == "unknown" {
             Applied::Reconciled
         } else {
             Applied::Recorded

@@ -10,8 +10,8 @@
 //! again without a human deciding.
 
 use super::{
-    Applied, ApplyLock, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome, Pending, Report,
-    ReportRow, Stage, StateCounts,
+    Applied, ApplyLock, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome,
+    Pending, Report, ReportRow, Stage, StateCounts,
 };
 use crate::phone::Phone;
 
@@ -24,6 +24,11 @@ pub trait Backend: Pending {
     /// ends, however it ends.
     fn lock(&mut self) -> anyhow::Result<ApplyLock>;
 
+    /// Moves every record of campaign `from` to this campaign, which was
+    /// renamed from it (see [`super::carried_over`]); false when there was
+    /// nothing to move.
+    fn carry_over(&mut self, from: &str) -> anyhow::Result<bool>;
+
     /// Records the start of a run and returns its id.
     fn begin_run(&mut self) -> anyhow::Result<i64>;
 
@@ -34,7 +39,8 @@ pub trait Backend: Pending {
     /// that may have been sent: they become `unknown`. Returns how many.
     fn recover_in_flight(&mut self) -> anyhow::Result<u64>;
 
-    /// Puts `unknown` (and with `failed`, also failed) recipients back to pending.
+    /// Puts `unknown` (and with `failed`, also failed) recipients back to
+    /// pending, except numbers that opted out of any campaign of the journal.
     fn requeue(&mut self, unknown: bool, failed: bool) -> anyhow::Result<u64>;
 
     /// Starts staging a plan: one transaction, committed only when the plan
@@ -72,6 +78,13 @@ pub trait Backend: Pending {
 
     /// Whether `phone` opted out of this campaign.
     fn opted_out(&self, phone: Phone) -> anyhow::Result<bool>;
+
+    /// What the journal remembers of the campaign having run.
+    fn history(&self) -> anyhow::Result<CampaignHistory>;
+
+    /// Every number that opted out of any campaign in this journal: none of
+    /// them is staged or requeued again.
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>>;
 
     /// Where the campaign stands, for `status`.
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary>;

@@ -5,8 +5,8 @@
 //! journal carries them and ranks by [`DeliveryState`] alone.
 
 use crate::journal::{
-    Applied, Backend, Change, DeliveryState, OptOutRecord, Outcome, PendingRow, RecipientFacts,
-    Repeat, Report, State, StateLocation, open, open_view,
+    Applied, Backend, CampaignHistory, Change, DeliveryState, OptOutRecord, Outcome, PendingRow,
+    RecipientFacts, Repeat, Report, State, StateLocation, open, open_view,
 };
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
@@ -26,11 +26,16 @@ pub fn run_all(factory: &dyn Factory) {
     counts_and_report_rows_hold_every_row_with_its_delivery(factory);
     delivery_states_only_move_forward_and_duplicates_change_nothing(factory);
     a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factory);
+    a_foreign_report_changes_no_settled_recipient(factory);
     a_failed_callback_is_rolled_back_alone(factory);
     opt_outs_and_inbound_messages_are_recorded_once(factory);
+    an_opt_out_of_any_campaign_is_never_requeued(factory);
+    a_delivery_writer_knows_the_campaigns_with_runs_or_recipients(factory);
     the_summary_shows_the_funnel_and_what_is_uncertain(factory);
     the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory);
     a_second_apply_is_refused_until_the_first_lets_go(factory);
+    the_history_counts_runs_that_sent_and_the_rows_they_left(factory);
+    a_renamed_campaign_carries_its_journal_over(factory);
 }
 
 fn phone(n: u64) -> Phone {
@@ -53,7 +58,16 @@ fn outcome(n: u64, state: State, id: Option<&str>) -> Outcome {
 
 /// Plans recipients `numbers` (recipient `n` on line `n + 1`) with message `a`.
 fn planned(location: &StateLocation, numbers: &[u64]) -> (Box<dyn Backend>, i64) {
-    let mut journal = open(location, "c").unwrap();
+    planned_as(location, "c", numbers)
+}
+
+/// [`planned`] for campaign `campaign`.
+fn planned_as(
+    location: &StateLocation,
+    campaign: &str,
+    numbers: &[u64],
+) -> (Box<dyn Backend>, i64) {
+    let mut journal = open(location, campaign).unwrap();
     let run = journal.begin_run().unwrap();
     let mut stage = journal.stage(run).unwrap();
     stage.message(&digest("a"), "{\"a\":1}").unwrap();
@@ -75,6 +89,21 @@ fn sent_and_unknown(location: &StateLocation) -> Box<dyn Backend> {
         .record(&[
             outcome(1, State::Sent, Some("m1")),
             outcome(2, State::Unknown, None),
+        ])
+        .unwrap();
+    journal
+}
+
+/// Plans recipients 1–4: 1 is sent as `m1`, 2 failed, 3 in flight, 4 pending.
+fn one_of_each(location: &StateLocation) -> Box<dyn Backend> {
+    let (mut journal, _) = planned(location, &[1, 2, 3, 4]);
+    journal
+        .mark_in_flight(&[phone(1), phone(2), phone(3)])
+        .unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Failed, None),
         ])
         .unwrap();
     journal
@@ -349,6 +378,44 @@ pub fn a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factor
     assert_eq!((summary.reconciled, summary.orphans), (1, 1));
 }
 
+/// A report with a message id no recipient has, naming a number whose send
+/// is not uncertain (pending, sent with its own id, failed), is an orphan and
+/// changes no state; an in-flight send takes it.
+pub fn a_foreign_report_changes_no_settled_recipient(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = one_of_each(&location);
+    let before: Vec<_> = [1, 2, 4]
+        .map(|n| journal.delivery_of(phone(n)).unwrap())
+        .into();
+    for n in [1, 2, 4] {
+        let foreign = report(&format!("foreign-{n}"), n, DeliveryState::Delivered);
+        assert_eq!(
+            journal.record_report(&foreign).unwrap(),
+            Applied::Orphan,
+            "recipient {n}"
+        );
+    }
+    let counts = journal.counts().unwrap();
+    assert_eq!(
+        (counts.sent, counts.failed, counts.pending, counts.in_flight),
+        (1, 1, 1, 1)
+    );
+    let after: Vec<_> = [1, 2, 4]
+        .map(|n| journal.delivery_of(phone(n)).unwrap())
+        .into();
+    assert_eq!(after, before, "no delivery was moved by a foreign report");
+    let in_flight = journal
+        .record_report(&report("m3", 3, DeliveryState::Sent))
+        .unwrap();
+    assert_eq!(
+        in_flight,
+        Applied::Recorded,
+        "an in-flight send takes its report"
+    );
+    assert_eq!(journal.counts().unwrap().sent, 2);
+    assert_eq!(journal.delivery_summary().unwrap().orphans, 3);
+}
+
 pub fn a_failed_callback_is_rolled_back_alone(factory: &dyn Factory) {
     let location = factory.fresh();
     let mut journal = sent_and_unknown(&location);
@@ -421,6 +488,29 @@ pub fn opt_outs_and_inbound_messages_are_recorded_once(factory: &dyn Factory) {
     assert!(retried, "a failed job leaves nothing behind");
 }
 
+/// Every campaign's opt-outs are the journal's: listed for plans and
+/// staging, and never put back to pending by `--resend-unknown`.
+pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    assert_eq!(journal.opted_out_numbers().unwrap(), []);
+    let record = OptOutRecord {
+        campaign: "another".into(),
+        phone: phone(2),
+        keyword: "STOP".into(),
+        message_id: Some("in1".into()),
+        file: None,
+    };
+    let mut batch = journal.delivery_batch().unwrap();
+    assert!(batch.job(|w| w.opt_out(&record)).unwrap());
+    batch.commit().unwrap();
+    assert_eq!(journal.opted_out_numbers().unwrap(), [phone(2)]);
+    let view = open_view(&location, "c").unwrap().unwrap();
+    assert_eq!(view.opted_out_numbers().unwrap(), [phone(2)]);
+    assert_eq!(journal.requeue(true, true).unwrap(), 0);
+    assert_eq!(journal.counts().unwrap().unknown, 1, "still unknown");
+}
+
 pub fn the_summary_shows_the_funnel_and_what_is_uncertain(factory: &dyn Factory) {
     let location = factory.fresh();
     let (mut journal, run) = planned(&location, &[1, 2, 3, 4, 5]);
@@ -478,16 +568,7 @@ pub fn the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory:
         open_view(&location, "c").unwrap().is_none(),
         "looking created nothing"
     );
-    let (mut journal, _) = planned(&location, &[1, 2, 3, 4]);
-    journal
-        .mark_in_flight(&[phone(1), phone(2), phone(3)])
-        .unwrap();
-    journal
-        .record(&[
-            outcome(1, State::Sent, Some("m1")),
-            outcome(2, State::Failed, None),
-        ])
-        .unwrap();
+    let _journal = one_of_each(&location);
     let mut view = open_view(&location, "c").unwrap().unwrap();
     for (n, message, state, same_message) in [
         (1, "a", State::Sent, true),
@@ -530,4 +611,75 @@ pub fn a_second_apply_is_refused_until_the_first_lets_go(factory: &dyn Factory) 
     let _other_campaign = elsewhere.lock().unwrap();
     drop(held);
     second.lock().unwrap();
+}
+
+/// The runs and rows a campaign left, which tell a journal that lost its rows
+/// from one that never ran it.
+pub fn the_history_counts_runs_that_sent_and_the_rows_they_left(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, run) = planned(&location, &[1, 2]);
+    let history = |runs, sending_runs| CampaignHistory {
+        runs,
+        sending_runs,
+        records: 2,
+    };
+    assert_eq!(
+        journal.history().unwrap(),
+        history(1, 0),
+        "a running run proves nothing"
+    );
+    journal.finish_run(run, "finished").unwrap();
+    for outcome in ["invalid", "stopped: interrupted"] {
+        let run = journal.begin_run().unwrap();
+        journal.finish_run(run, outcome).unwrap();
+    }
+    assert_eq!(journal.history().unwrap(), history(3, 2));
+    let view = open_view(&location, "c").unwrap().unwrap();
+    assert_eq!(view.history().unwrap(), history(3, 2));
+    assert!(!view.history().unwrap().lost_rows());
+    let other = open(&location, "other").unwrap();
+    assert!(other.history().unwrap().is_empty());
+}
+
+/// A campaign is known to the journal once it has a run or a recipient.
+pub fn a_delivery_writer_knows_the_campaigns_with_runs_or_recipients(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut other = open(&location, "ran").unwrap();
+    let run = other.begin_run().unwrap();
+    other.finish_run(run, "invalid").unwrap();
+    let mut journal = sent_and_unknown(&location);
+    let mut batch = journal.delivery_batch().unwrap();
+    let known = batch
+        .job(|w| Ok(["c", "ran", "never"].map(|name| w.knows_campaign(name).unwrap())))
+        .unwrap();
+    batch.commit().unwrap();
+    assert_eq!(known, [true, true, false]);
+}
+
+/// `renamed_from`: every record of the old name moves to the new one, once;
+/// two histories are never merged.
+pub fn a_renamed_campaign_carries_its_journal_over(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let journal = sent_and_unknown(&location);
+    let before = (journal.counts().unwrap(), journal.history().unwrap());
+    drop(journal);
+    let mut renamed = open(&location, "d").unwrap();
+    assert!(renamed.carry_over("c").unwrap());
+    assert_eq!(
+        (renamed.counts().unwrap(), renamed.history().unwrap()),
+        before
+    );
+    assert!(open(&location, "c").unwrap().history().unwrap().is_empty());
+    let mut view = open_view(&location, "d").unwrap().unwrap();
+    assert_eq!(
+        view.recipient(phone(1), &digest("a")).unwrap(),
+        Some(RecipientFacts {
+            state: State::Sent,
+            same_message: true
+        })
+    );
+    assert!(!renamed.carry_over("c").unwrap(), "nothing left to move");
+    let (_, _) = planned_as(&location, "c", &[7]);
+    let both = renamed.carry_over("c").unwrap_err().to_string();
+    assert!(both.contains("records of both `c` and `d`"), "{both}");
 }

@@ -3,7 +3,7 @@
 //! writes to it. It gives the journal's own facts; turning them into a plan's
 //! classes is the plan's business.
 
-use super::{DeliverySummary, RecipientFacts};
+use super::{CampaignHistory, DeliverySummary, RecipientFacts};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 
@@ -18,6 +18,20 @@ pub trait JournalView: Send {
 
     /// How many recipients of the campaign the journal holds, in any state.
     fn recipients(&self) -> anyhow::Result<u64>;
+
+    /// Every recipient another campaign of the journal has sent, in campaign
+    /// order: its campaign, number and the digest of the message it was sent.
+    fn sent_elsewhere(
+        &self,
+        visit: &mut dyn FnMut(&str, Phone, &MessageDigest),
+    ) -> anyhow::Result<()>;
+
+    /// What the journal remembers of the campaign having run.
+    fn history(&self) -> anyhow::Result<CampaignHistory>;
+
+    /// Every number that opted out of any campaign in this journal: none of
+    /// them is planned again.
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>>;
 
     /// Where the campaign stands, for `status`.
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary>;

@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 /// The state folder's name beside a campaign file.
 pub const DEFAULT: &str = ".wacast";
 
+/// The file name of a campaign's results report in its report folder.
+pub fn report_name(campaign: &str) -> String {
+    format!("{campaign}-report.csv")
+}
+
 /// The state folder of the campaign file at `campaign`.
 pub fn for_campaign(campaign: &Path, chosen: Option<&Path>) -> PathBuf {
     match chosen {

@@ -4,9 +4,19 @@
 //! journal or in its suppression file), or a batch whose commit fails, is
 //! answered with an error so the receiver can refuse it and the provider
 //! retries.
+//!
+//! A callback for a campaign neither the listener serves nor its journal
+//! knows writes nothing and is [`Written::UnknownCampaign`], which the
+//! receiver answers with a retryable error: it belongs to a journal this
+//! listener does not write, and acknowledging it would lose it. Meta sends
+//! every campaign's events to one URL, so there a body is refused only when
+//! nothing of it could be recorded: every status names (by its tag) a
+//! campaign the journal does not know and no user message came with them; a
+//! body with anything recordable is recorded, its unknown campaigns' statuses
+//! kept as orphans.
 
 use super::callback::{Callback, Inbound, Refusal};
-use super::{CampaignTarget, Receipt};
+use super::{CampaignTarget, ListenError, Receipt};
 use crate::audience::opt_out_file;
 use crate::campaign::OptOut;
 use crate::journal::{
@@ -15,23 +25,44 @@ use crate::journal::{
 use crate::phone::Phone;
 use std::sync::Arc;
 
+/// What committing a callback came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// Recorded: what changed.
+    Receipt(Receipt),
+    /// Nothing written: the callback is for this campaign, which neither the
+    /// listener serves nor its journal knows.
+    UnknownCampaign(String),
+}
+
 /// The handle requests submit callbacks through.
 #[derive(Clone)]
 pub struct CallbackWriter {
-    writer: JournalWriter<Receipt>,
+    writer: JournalWriter<Written>,
     campaigns: Arc<Vec<CampaignTarget>>,
 }
 
 impl CallbackWriter {
     /// Opens the journal at `state` and starts the writer thread; it ends
     /// once every handle is dropped and the waiting callbacks are written.
+    /// Without a journal there, one is created only for `campaigns` named;
+    /// with none, it is [`ListenError::NoJournal`].
     pub fn start(
         state: &StateLocation,
         campaigns: Vec<CampaignTarget>,
         batch_max: usize,
-    ) -> anyhow::Result<(CallbackWriter, WriterThread)> {
-        let name = campaigns.first().map_or("", |c| c.name.as_str());
-        let journal = crate::journal::open(state, name)?;
+    ) -> Result<(CallbackWriter, WriterThread), ListenError> {
+        for campaign in campaigns.iter().skip(1) {
+            crate::journal::check(state, &campaign.name)?;
+        }
+        let journal = match campaigns.first() {
+            Some(first) => crate::journal::open(state, &first.name)?,
+            None => {
+                crate::journal::open_existing(state, "")?.ok_or_else(|| ListenError::NoJournal {
+                    location: state.to_string(),
+                })?
+            }
+        };
         let (writer, thread) = JournalWriter::spawn_without_reader(journal, batch_max)?;
         let campaigns = Arc::new(campaigns);
         Ok((CallbackWriter { writer, campaigns }, thread))
@@ -39,7 +70,7 @@ impl CallbackWriter {
 
     /// Commits `callback` and says what it changed; an error means nothing of
     /// it was kept.
-    pub async fn submit(&self, callback: Callback) -> Result<Receipt, String> {
+    pub async fn submit(&self, callback: Callback) -> Result<Written, String> {
         let campaigns = Arc::clone(&self.campaigns);
         self.writer
             .deliveries(Box::new(move |writer| {
@@ -53,7 +84,10 @@ fn write_callback(
     writer: &dyn DeliveryWriter,
     callback: &Callback,
     campaigns: &[CampaignTarget],
-) -> anyhow::Result<Receipt> {
+) -> anyhow::Result<Written> {
+    if let Some(campaign) = unknown_campaign(writer, callback, campaigns)? {
+        return Ok(Written::UnknownCampaign(campaign));
+    }
     let mut receipt = Receipt {
         ignored: callback.ignored,
         ..Receipt::default()
@@ -73,7 +107,35 @@ fn write_callback(
     for refusal in &callback.refusals {
         receipt.opt_outs += refused(writer, refusal, callback.campaign.as_ref(), campaigns)?;
     }
-    Ok(receipt)
+    Ok(Written::Receipt(receipt))
+}
+
+/// The campaign `callback` is for that neither the listener serves nor the
+/// journal knows, when nothing of it could be recorded otherwise: the
+/// campaign in its URL, or (for a body of no one campaign) the one every
+/// report names when it carries no user message.
+fn unknown_campaign(
+    writer: &dyn DeliveryWriter,
+    callback: &Callback,
+    campaigns: &[CampaignTarget],
+) -> anyhow::Result<Option<String>> {
+    let unknown = |name: &str| -> anyhow::Result<bool> {
+        Ok(!campaigns.iter().any(|c| c.name == name) && !writer.knows_campaign(name)?)
+    };
+    if let Some(target) = &callback.campaign {
+        return Ok(unknown(&target.name)?.then(|| target.name.clone()));
+    }
+    if !callback.inbound.is_empty() {
+        return Ok(None);
+    }
+    let mut found = None;
+    for report in &callback.reports {
+        match &report.campaign {
+            Some(name) if unknown(name)? => found = Some(name.clone()),
+            _ => return Ok(None),
+        }
+    }
+    Ok(found)
 }
 
 /// Records the opt-out a provider reported for a refused message: for the

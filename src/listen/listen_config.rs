@@ -84,19 +84,11 @@ impl ListenConfig {
     /// The settings of campaign `name`, if the listener serves it.
     pub fn campaign(&self, name: &str) -> Option<CampaignTarget> {
         if self.campaigns.is_empty() {
-            return is_campaign_name(name).then(|| CampaignTarget {
+            return crate::campaign::is_campaign_name(name).then(|| CampaignTarget {
                 name: name.to_owned(),
                 opt_out: OptOut::default(),
             });
         }
         self.campaigns.iter().find(|c| c.name == name).cloned()
     }
-}
-
-/// The rule `campaign.name` follows.
-fn is_campaign_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.bytes().enumerate().all(|(i, b)| {
-            b.is_ascii_lowercase() || b.is_ascii_digit() || (i > 0 && (b == b'-' || b == b'_'))
-        })
 }

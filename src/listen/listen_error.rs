@@ -5,6 +5,14 @@ pub enum ListenError {
     /// The address could not be bound, or is not loopback.
     #[error(transparent)]
     Server(#[from] crate::server::ServerError),
+    /// No journal at the state location, and no campaign to create one for:
+    /// what it acknowledged would reach no journal the campaigns are in.
+    #[error(
+        "there is no journal at `{location}`: the listener would acknowledge reports and opt-outs \
+         that no campaign's journal ever sees; give the state that holds the campaigns' journal \
+         with `--state`, or name the campaigns with `--campaign FILE` to create it for them"
+    )]
+    NoJournal { location: String },
     #[error(transparent)]
     Journal(#[from] anyhow::Error),
 }

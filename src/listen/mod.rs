@@ -30,7 +30,7 @@ mod routes;
 mod sinch_conversation;
 
 pub use callback::{Callback, Refusal, delivery_state};
-pub use callback_writer::CallbackWriter;
+pub use callback_writer::{CallbackWriter, Written};
 pub use listen_config::{CampaignTarget, DEFAULT_LISTEN, HmacKey, ListenConfig};
 pub use listen_error::ListenError;
 pub use listener::{Listener, ListenerHandle};

@@ -1,12 +1,14 @@
 //! The receiver's endpoints. Each callback is checked in order (size, signature,
 //! campaign, JSON) and only then handed to the journal writer; the answer is
 //! 200 with what changed once it is committed, or a JSON error:
-//! 401 unsigned or badly signed, 404 unknown campaign, 400 not the envelope,
-//! 413 too large, 503 the journal could not be written (Sinch retries).
+//! 401 unsigned or badly signed, 400 not the envelope, 413 too large, 503
+//! the journal could not be written or the campaign is one this listener
+//! neither serves nor finds in its journal (both retryable: Sinch and Meta
+//! retry non-2xx answers, so nothing acknowledged is lost).
 
 use super::listen_config::BODY_LIMIT;
 use super::sinch_conversation;
-use super::{Callback, CallbackWriter, HmacKey, ListenConfig};
+use super::{Callback, CallbackWriter, HmacKey, ListenConfig, Written};
 use crate::campaign::ProviderKind;
 use crate::transport::sinch_v1::callback_signature::{
     self, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER,
@@ -82,13 +84,7 @@ async fn receive(
         None => None,
         Some(name) => match state.config.campaign(&name) {
             Some(target) => Some(target),
-            None => {
-                return error(
-                    StatusCode::NOT_FOUND,
-                    "no such campaign",
-                    format!("this listener does not serve the campaign `{name}`"),
-                );
-            }
+            None => return unknown_campaign(&name),
         },
     };
     let parsed = match conversation {
@@ -120,16 +116,31 @@ pub(super) fn readable(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Res
 }
 
 /// Commits `callback` and answers: 200 with what changed, or 503 when the
-/// journal could not be written (the provider retries).
+/// journal could not be written or does not know the campaign (the provider
+/// retries).
 pub(super) async fn commit(state: &ListenState, callback: Callback) -> Response {
     match state.writer.submit(callback).await {
-        Ok(receipt) => (StatusCode::OK, Json(receipt)).into_response(),
+        Ok(Written::Receipt(receipt)) => (StatusCode::OK, Json(receipt)).into_response(),
+        Ok(Written::UnknownCampaign(name)) => unknown_campaign(&name),
         Err(problem) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the journal could not be written; retry later",
             problem,
         ),
     }
+}
+
+/// The retryable answer to a callback for a campaign this listener neither
+/// serves nor finds in its journal.
+fn unknown_campaign(name: &str) -> Response {
+    error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unknown campaign; retry later",
+        format!(
+            "neither this listener nor its journal knows the campaign `{name}`; \
+             nothing was recorded: its reports belong to another journal"
+        ),
+    )
 }
 
 /// Checks the signature a callback of its kind carries when the listener

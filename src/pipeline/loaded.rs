@@ -16,6 +16,7 @@ use crate::phone::Phone;
 use crate::pipeline::parallel::{self, Checked};
 use crate::pipeline::row_check::{CheckedRow, RowCheck};
 use serde::Serialize;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 /// A file the plan depends on, pinned by its SHA-256.
@@ -44,8 +45,13 @@ pub enum RowOutcome {
         phone: Option<Phone>,
         reason: String,
     },
-    /// A number on a suppression list.
-    Suppressed { line: u64, phone: Phone },
+    /// A number on a suppression list, or (`opted_out`) one the journal
+    /// holds an opt-out of, from any campaign of that state.
+    Suppressed {
+        line: u64,
+        phone: Phone,
+        opted_out: bool,
+    },
     /// A number an earlier row already has; the first row wins.
     Duplicate {
         line: u64,
@@ -59,6 +65,8 @@ pub struct Loaded {
     pub campaign: Campaign,
     pub catalog: CatalogStatus,
     pub suppression: Suppression,
+    /// The numbers the journal holds opt-outs of (see [`Loaded::suppress_opted_out`]).
+    opted_out: HashSet<Phone>,
     pub inputs: Vec<Input>,
     audience: Audience,
     renderer: Renderer,
@@ -113,12 +121,21 @@ impl Loaded {
             campaign,
             catalog,
             suppression,
+            opted_out: HashSet::new(),
             inputs,
             audience,
             renderer: renderer.expect("no errors means the renderer was built"),
             phone_column: phone_column.expect("no errors means the phone column exists"),
             warnings: problems,
         })
+    }
+
+    /// Suppresses `numbers`, the opt-outs the journal holds: every opt-out
+    /// recorded in a state (by `listen`, or by apply from a provider's answer)
+    /// keeps the number out of every later plan and apply of every campaign
+    /// there, whatever the flags.
+    pub fn suppress_opted_out(&mut self, numbers: impl IntoIterator<Item = Phone>) {
+        self.opted_out.extend(numbers);
     }
 
     /// Streams every audience row through rendering and the checks, calling
@@ -138,6 +155,7 @@ impl Loaded {
         };
         let order = Order {
             suppression: &self.suppression,
+            opted_out: &self.opted_out,
             skip_invalid: self.campaign.audience.invalid == InvalidRows::Skip,
             path: &self.campaign.audience.file,
         };
@@ -160,6 +178,7 @@ pub trait FirstSeen {
 /// numbers excluded, duplicates merged.
 struct Order<'a> {
     suppression: &'a Suppression,
+    opted_out: &'a HashSet<Phone>,
     skip_invalid: bool,
     path: &'a Path,
 }
@@ -208,8 +227,12 @@ impl Order<'_> {
                 digest,
             }) => (line, phone, message, digest),
         };
-        if self.suppression.contains(&phone) {
-            return RowOutcome::Suppressed { line, phone };
+        if self.suppression.contains(&phone) || self.opted_out.contains(&phone) {
+            return RowOutcome::Suppressed {
+                line,
+                phone,
+                opted_out: !self.suppression.contains(&phone),
+            };
         }
         if let Some((first_line, same)) = seen.first(phone, line, digest) {
             if !same {

@@ -17,8 +17,12 @@ pub struct Counts {
     pub skipped: u64,
     /// Rows whose number an earlier row already has.
     pub duplicates: u64,
-    /// Rows whose number is on a suppression list.
+    /// Rows whose number is on a suppression list or opted out in the journal.
     pub suppressed: u64,
+    /// Of `suppressed`, rows whose number only the journal's opt-outs
+    /// suppress; absent when none, so plans without them keep their bytes.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub opted_out: u64,
     /// Different messages among the recipients.
     pub distinct_messages: u64,
     /// Different media URLs among the recipients.
@@ -32,9 +36,16 @@ impl Counts {
         let slot = match outcome {
             RowOutcome::Recipient { .. } => &mut self.recipients,
             RowOutcome::Invalid { .. } => &mut self.invalid,
-            RowOutcome::Suppressed { .. } => &mut self.suppressed,
+            RowOutcome::Suppressed { opted_out, .. } => {
+                self.opted_out += u64::from(*opted_out);
+                &mut self.suppressed
+            }
             RowOutcome::Duplicate { .. } => &mut self.duplicates,
         };
         *slot += 1;
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

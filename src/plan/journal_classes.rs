@@ -4,6 +4,7 @@
 //! everyone is `+`); recipients that left the audience are counted by
 //! subtraction rather than remembered, so memory stays flat.
 
+use crate::campaign::Campaign;
 use crate::journal::{JournalView, RecipientFacts, State, StateLocation};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
@@ -34,12 +35,16 @@ impl JournalClasses {
     /// `apply` with the same flags would send them.
     pub fn open(
         location: &StateLocation,
-        campaign: &str,
+        campaign: &Campaign,
         resend_unknown: bool,
         retry_failed: bool,
     ) -> anyhow::Result<JournalClasses> {
         Ok(JournalClasses {
-            view: crate::journal::open_view(location, campaign)?,
+            view: crate::journal::open_view_renamed(
+                location,
+                &campaign.name,
+                campaign.renamed_from.as_deref(),
+            )?,
             resend_unknown,
             retry_failed,
             matched: 0,
@@ -52,6 +57,35 @@ impl JournalClasses {
 
     pub fn retry_failed(&self) -> bool {
         self.retry_failed
+    }
+
+    /// Every number the journal holds an opt-out of, in any campaign.
+    pub fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        match &self.view {
+            Some(view) => view.opted_out_numbers(),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// How many numbers each other campaign of the journal has sent the
+    /// message `same` says they would now get, by campaign name.
+    pub fn sent_elsewhere(
+        &self,
+        same: &dyn Fn(Phone, &MessageDigest) -> bool,
+    ) -> anyhow::Result<Vec<(String, u64)>> {
+        let mut reached: Vec<(String, u64)> = Vec::new();
+        if let Some(view) = &self.view {
+            view.sent_elsewhere(&mut |campaign, phone, digest| {
+                if !same(phone, digest) {
+                    return;
+                }
+                match reached.last_mut() {
+                    Some((name, count)) if name == campaign => *count += 1,
+                    _ => reached.push((campaign.to_owned(), 1)),
+                }
+            })?;
+        }
+        Ok(reached)
     }
 
     pub fn exists(&self) -> bool {

@@ -9,6 +9,7 @@
 
 use crate::campaign::template_catalog::CatalogStatus;
 use crate::campaign::{Campaign, InvalidRows};
+use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::{Diagnostics, SHOWN_PER_KIND};
 use crate::message::TemplateMessage;
 use crate::message::digest::{MessageDigest, SequenceDigest};
@@ -96,6 +97,7 @@ impl Plan {
             mut sink,
             show_numbers,
         } = review;
+        loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let mut diagnostics = std::mem::take(&mut loaded.warnings);
         let mut builder = Builder::default();
         let mut seen = SeenInMemory::default();
@@ -137,6 +139,10 @@ impl Plan {
         });
         failed?;
         builder.classes.removed = journal.removed()?;
+        let recipients = builder.counts.recipients;
+        for warning in reached_elsewhere(&journal, &seen, &loaded.campaign, recipients)? {
+            diagnostics.push(warning);
+        }
         let mut counts = builder.counts;
         counts.distinct_messages = seen.distinct_messages();
         counts.distinct_media_urls = distinct(builder.url_hashes);
@@ -190,6 +196,44 @@ impl Plan {
             state: self.state.clone(),
         }
     }
+}
+
+/// A warning for each other campaign of the journal that already sent most
+/// of this audience the very message they would now get: this campaign was
+/// most likely renamed after sending, and would message them all again.
+/// (The journal keeps no sender; every campaign of one state is taken as one
+/// business's.)
+fn reached_elsewhere(
+    journal: &JournalClasses,
+    seen: &SeenInMemory,
+    campaign: &Campaign,
+    recipients: u64,
+) -> anyhow::Result<Vec<Diagnostic>> {
+    let same = |phone: Phone, digest: &MessageDigest| {
+        seen.0
+            .get(&phone.as_u64())
+            .is_some_and(|(_, prefix)| *prefix == digest.prefix())
+    };
+    let reached = journal.sent_elsewhere(&same)?;
+    Ok(reached
+        .into_iter()
+        .filter(|(name, count)| {
+            count * 2 > recipients && campaign.renamed_from.as_deref() != Some(name)
+        })
+        .map(|(name, count)| {
+            Diagnostic::warning(
+                "plan.renamed",
+                format!(
+                    "the journal's campaign `{name}` already sent {count} of this audience's {recipients} recipient(s) the same message; `{}` would send it to them again",
+                    campaign.name
+                ),
+            )
+            .help(format!(
+                "if `{}` was renamed from `{name}`, add `renamed_from: {name}` to carry its journal over",
+                campaign.name
+            ))
+        })
+        .collect())
 }
 
 /// The numbers seen so far, with the first line and a digest prefix of each:

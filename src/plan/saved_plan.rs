@@ -75,7 +75,7 @@ pub fn verify(path: &Path, state: Option<&StateLocation>) -> anyhow::Result<Verd
     let location = StateLocation::for_campaign(&campaign, state);
     let journal = JournalClasses::open(
         &location,
-        &loaded.campaign.name,
+        &loaded.campaign,
         header.state.resend_unknown,
         header.state.retry_failed,
     )?;

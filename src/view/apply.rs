@@ -8,14 +8,14 @@ use crate::apply::{ApplySession, ApplySummary};
 pub fn before(session: &ApplySession) -> String {
     let (counts, before) = (&session.counts, &session.before);
     format!(
-        "apply `{}`: {} to send via {}; audience: {} recipient(s), {} skipped, {} duplicate(s), {} suppressed; journal: {} sent, {} failed, {} unknown",
+        "apply `{}`: {} to send via {}; audience: {} recipient(s), {} skipped, {} duplicate(s), {}; journal: {} sent, {} failed, {} unknown",
         session.campaign(),
         session.to_send,
         session.target(),
         counts.recipients,
         counts.skipped,
         counts.duplicates,
-        counts.suppressed,
+        crate::view::plan::suppressed(counts, |n| n.to_string()),
         before.sent,
         before.failed,
         before.unknown

@@ -155,9 +155,26 @@ fn audience_summary(plan: &Plan) -> String {
         return invalid(plan);
     }
     format!(
-        "Audience: {} recipient(s) in {} distinct message(s), {} skipped, {} duplicate(s), {} suppressed.",
-        c.recipients, c.distinct_messages, c.skipped, c.duplicates, c.suppressed
+        "Audience: {} recipient(s) in {} distinct message(s), {} skipped, {} duplicate(s), {}.",
+        c.recipients,
+        c.distinct_messages,
+        c.skipped,
+        c.duplicates,
+        suppressed(c, |n| n.to_string())
     )
+}
+
+/// `3 suppressed`, and how many of them by an opt-out the journal holds
+/// when any are: `3 suppressed (1 opted out in the journal)`.
+pub fn suppressed(c: &Counts, count: impl Fn(u64) -> String) -> String {
+    let mut text = format!("{} suppressed", count(c.suppressed));
+    if c.opted_out > 0 {
+        text.push_str(&format!(
+            " ({} opted out in the journal)",
+            count(c.opted_out)
+        ));
+    }
+    text
 }
 
 /// `9900` as `9,900`.
@@ -216,13 +233,13 @@ pub fn markdown(plan: &Plan, show_numbers: bool) -> String {
     let _ = writeln!(out);
     let _ = writeln!(
         out,
-        "Audience: {} row(s), {} recipient(s), {} invalid, {} skipped, {} duplicate(s), {} suppressed, {} distinct message(s).",
+        "Audience: {} row(s), {} recipient(s), {} invalid, {} skipped, {} duplicate(s), {}, {} distinct message(s).",
         grouped(a.rows),
         grouped(a.recipients),
         grouped(a.invalid),
         grouped(a.skipped),
         grouped(a.duplicates),
-        grouped(a.suppressed),
+        suppressed(a, grouped),
         grouped(a.distinct_messages)
     );
     let _ = writeln!(out);
@@ -343,8 +360,12 @@ fn duration_text(count: u64, rate: u32) -> String {
 fn counts(out: &mut String, c: &Counts) {
     let _ = writeln!(
         out,
-        "audience  {} row(s): {} recipient(s), {} invalid, {} duplicate(s), {} suppressed",
-        c.rows, c.recipients, c.invalid, c.duplicates, c.suppressed
+        "audience  {} row(s): {} recipient(s), {} invalid, {} duplicate(s), {}",
+        c.rows,
+        c.recipients,
+        c.invalid,
+        c.duplicates,
+        suppressed(c, |n| n.to_string())
     );
     let _ = writeln!(
         out,

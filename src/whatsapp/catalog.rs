@@ -16,9 +16,9 @@ pub const LANGUAGES: &[&str] = &[
     "en_GB", "en_US", "en_AE", "en_AU", "en_CA", "en_GH", "en_IE", "en_IN", "en_JM", "en_MY",
     "en_NZ", "en_QA", "en_SG", "en_UG", "en_ZA", "et", "fil", "fi", "fr", "fr_BE", "fr_CA",
     "fr_CH", "fr_CI", "fr_MA", "ka", "de", "de_AT", "de_CH", "el", "gu", "ha", "he", "hi", "hu",
-    "id", "ga", "it", "ja", "kn", "kk", "rw_RW", "ko", "ky_KG", "lo", "lv", "lt", "mk", "ms",
-    "ml", "mr", "nb", "fa", "pl", "pt_BR", "pt_PT", "pa", "ro", "ru", "sr", "sk", "sl", "es",
-    "es_AR", "es_ES", "es_MX", "sw", "sv", "ta", "te", "th", "tr", "uk", "ur", "uz", "vi", "zu",
+    "id", "ga", "it", "ja", "kn", "kk", "rw_RW", "ko", "ky_KG", "lo", "lv", "lt", "mk", "ms", "ml",
+    "mr", "nb", "fa", "pl", "pt_BR", "pt_PT", "pa", "ro", "ru", "sr", "sk", "sl", "es", "es_AR",
+    "es_ES", "es_MX", "sw", "sv", "ta", "te", "th", "tr", "uk", "ur", "uz", "vi", "zu",
 ];
 
 /// Largest header text (template text plus parameters), in characters.
@@ -256,7 +256,9 @@ mod tests {
 
     #[test]
     fn metas_current_regional_codes_are_languages() {
-        for code in ["en_AU", "fr_CA", "ka", "ar_EG", "de_AT", "prs_AF", "ky_KG", "en_GB"] {
+        for code in [
+            "en_AU", "fr_CA", "ka", "ar_EG", "de_AT", "prs_AF", "ky_KG", "en_GB",
+        ] {
             assert!(is_language(code), "{code}");
         }
         for code in ["en-AU", "EN_au", "fr_FR", "pt"] {

@@ -216,6 +216,28 @@ async fn an_unknown_send_is_reconciled_by_its_report() {
 }
 
 #[tokio::test]
+async fn a_report_with_a_foreign_message_id_marks_nobody_sent() {
+    let test = campaign();
+    crate::listen::settled(test.path());
+    let listener = listen(test.path(), &[]).await;
+    for n in 1..=3 {
+        let body = report(&format!("foreign-{n}"), n, DeliveryStatus::Delivered, None);
+        let body = String::from_utf8(body).unwrap();
+        let (status, receipt) = post(&url(&listener), &body, &[]).await;
+        assert_eq!(
+            (status, &receipt["orphans"]),
+            (StatusCode::OK, &json!(1)),
+            "{receipt}"
+        );
+    }
+    let journal = journal(test.path());
+    let counts = journal.counts().unwrap();
+    assert_eq!((counts.sent, counts.failed, counts.pending), (1, 1, 2));
+    assert_eq!(journal.delivery_summary().unwrap().orphans, 3);
+    assert!(journal.delivery_of(phone(1)).unwrap().is_none());
+}
+
+#[tokio::test]
 async fn opt_outs_by_text_and_by_button_are_captured() {
     let test = campaign();
     seed(test.path(), &[(1, State::Sent, Some("m1"))]);
@@ -282,6 +304,10 @@ fn listen_to_spring(
             .map(|s| HmacKey(s.as_bytes().to_vec()))
             .collect(),
         providers: vec![("spring".into(), ProviderKind::SinchConversation)],
+        campaigns: vec![CampaignTarget {
+            name: "spring".into(),
+            opt_out: wacast::campaign::OptOut::default(),
+        }],
         ..ListenConfig::new(test.path().join(".wacast"))
     };
     let listener = runtime.block_on(Listener::start(config)).unwrap();

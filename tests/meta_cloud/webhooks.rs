@@ -124,13 +124,19 @@ fn the_handshake_answers_the_challenge_only_for_the_verify_token() {
     }
 }
 
+/// A campaign of one recipient, sent through `peer`, and its wamid.
+fn one_sent(peer: &Peer) -> (Test, String) {
+    let test = campaign(1, "rate_per_second: 1000");
+    let run = apply(&test, peer, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let wamid = report(&test)[0].message_id.clone();
+    (test, wamid)
+}
+
 #[test]
 fn signatures_good_bad_and_missing() {
     let peer = Peer::start(Faults::default());
-    let test = campaign(1, "rate_per_second: 1000");
-    let run = apply(&test, &peer, &[]);
-    assert_eq!(run.code, 0, "{}", run.transcript());
-    let wamid = report(&test)[0].message_id.clone();
+    let (test, wamid) = one_sent(&peer);
     let receiver = Receiver::start(&test);
     let body = webhook(json!({"statuses": [status(&wamid, "delivered", &number(0))]}));
 
@@ -193,6 +199,61 @@ fn a_lost_answer_is_unknown_until_a_status_webhook_reconciles_it() {
             "the wamid of the webhook"
         );
     }
+}
+
+#[test]
+fn a_status_with_a_foreign_wamid_is_an_orphan_and_marks_nobody() {
+    let peer = Peer::start(Faults::default());
+    let test = campaign(2, "rate_per_second: 1000");
+    let run = apply(&test, &peer, &[]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let before = report(&test);
+    let receiver = Receiver::start(&test);
+    let body = webhook(json!({"statuses": [
+        status("wamid.FOREIGN0", "delivered", &number(0)),
+        status("wamid.FOREIGN1", "read", &number(1)),
+    ]}));
+    let (code, answer) = receiver.post_signed(&body);
+    assert_eq!(
+        (code, &answer["orphans"]),
+        (StatusCode::OK, &json!(2)),
+        "{answer}"
+    );
+    let summary = status_json(&test);
+    assert_eq!(summary["orphans"], 2, "{summary:#}");
+    assert_eq!(summary["states"]["sent"], 2, "{summary:#}");
+    assert_eq!(summary["funnel"]["delivered"], 0, "{summary:#}");
+    let after = report_after_plan(&test);
+    let ids = |rows: &[super::Row]| {
+        rows.iter()
+            .map(|r| r.message_id.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&after), ids(&before), "each keeps its own wamid");
+}
+
+#[test]
+fn statuses_of_a_campaign_the_journal_does_not_know_are_refused_for_a_retry() {
+    let peer = Peer::start(Faults::default());
+    let (test, wamid) = one_sent(&peer);
+    let receiver = Receiver::start(&test);
+    let mut foreign = status("wamid.AUTUMN0", "delivered", &number(0));
+    foreign["biz_opaque_callback_data"] = json!("wacast:autumn");
+    let only_foreign = webhook(json!({"statuses": [foreign.clone()]}));
+    let (code, answer) = receiver.post_signed(&only_foreign);
+    assert_eq!(code, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
+    assert!(
+        answer["details"].as_str().unwrap().contains("`autumn`"),
+        "{answer}"
+    );
+    assert_eq!(status_json(&test)["orphans"], 0, "nothing recorded");
+    let mixed = webhook(json!({"statuses": [foreign, status(&wamid, "read", &number(0))]}));
+    let (code, answer) = receiver.post_signed(&mixed);
+    assert_eq!(code, StatusCode::OK, "{answer}");
+    assert_eq!(
+        (&answer["recorded"], &answer["orphans"]),
+        (&json!(1), &json!(1))
+    );
 }
 
 /// The report as a fresh apply with nothing to send writes it.

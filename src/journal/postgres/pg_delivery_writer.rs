@@ -50,7 +50,7 @@ const BY_ID: &str = "SELECT campaign, phone, state, message_id FROM recipients
      WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1";
 
 const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id FROM recipients
-     WHERE campaign = $1 AND phone = $2 AND state <> 'skipped'";
+     WHERE campaign = $1 AND phone = $2 AND state IN ('unknown', 'in_flight')";
 
 const RECONCILE: &str = concat!(
     "UPDATE recipients SET state = 'sent', message_id = COALESCE(message_id, $3),
@@ -72,6 +72,9 @@ const OPT_OUT: &str = concat!(
     now_sql!(),
     ") ON CONFLICT (campaign, phone) DO NOTHING"
 );
+
+const KNOWS_CAMPAIGN: &str = "SELECT EXISTS (SELECT 1 FROM recipients WHERE campaign = $1)
+     OR EXISTS (SELECT 1 FROM runs WHERE campaign = $1)";
 
 const CAMPAIGNS_OF: &str =
     "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign";
@@ -181,6 +184,15 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
         Ok(inserted == 1)
     }
 
+    fn knows_campaign(&self, campaign: &str) -> anyhow::Result<bool> {
+        let rows = self.query(
+            KNOWS_CAMPAIGN,
+            &[&campaign],
+            "cannot read the journal's campaigns",
+        )?;
+        Ok(rows.first().is_some_and(|row| row.get(0)))
+    }
+
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {
         let rows = self.query(
             CAMPAIGNS_OF,
@@ -192,7 +204,8 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
 }
 
 impl PgDeliveryWriter<'_> {
-    /// The recipient a report is about: by message id, else by campaign and number.
+    /// The recipient a report is about: by message id, else by campaign and
+    /// number when that recipient's send is uncertain.
     fn find(&self, report: &Report) -> Result<Option<Matched>> {
         let by_id = self.query(
             BY_ID,

@@ -18,9 +18,10 @@ use super::pg_pending::{self, PgPending};
 use super::pg_stage::PgStage;
 use super::pg_statements::Statements;
 use super::{Context as _, JournalError, PgLocation, Result, pg_schema, pg_summary};
+use crate::journal::carried_over;
 use crate::journal::{
-    ApplyLock, Backend, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome, Pending,
-    PendingRow, ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome,
+    Pending, PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use postgres::fallible_iterator::FallibleIterator as _;
@@ -136,6 +137,28 @@ impl Backend for PgJournal {
         Ok(ApplyLock::new(lock))
     }
 
+    fn carry_over(&mut self, from: &str) -> anyhow::Result<bool> {
+        let mut session = self.session();
+        let old = pg_summary::history(&mut session.client, from)?;
+        let new = pg_summary::history(&mut session.client, &self.campaign)?;
+        if !carried_over::needed(from, &self.campaign, old, new)? {
+            return Ok(false);
+        }
+        let mut tx = session
+            .client
+            .transaction()
+            .context("cannot carry a campaign over")?;
+        for table in carried_over::campaign_tables() {
+            tx.execute(
+                &format!("UPDATE {table} SET campaign = $2 WHERE campaign = $1"),
+                &[&from, &self.campaign],
+            )
+            .context("cannot carry a campaign over")?;
+        }
+        tx.commit().context("cannot carry a campaign over")?;
+        Ok(true)
+    }
+
     fn begin_run(&mut self) -> anyhow::Result<i64> {
         let holder = LockHolder::this_process();
         let row = self
@@ -199,7 +222,8 @@ impl Backend for PgJournal {
                 concat!(
                     "UPDATE recipients SET state = 'pending', updated_at = ",
                     now_sql!(),
-                    " WHERE campaign = $1 AND state = ANY($2)"
+                    " WHERE campaign = $1 AND state = ANY($2)
+                     AND phone NOT IN (SELECT phone FROM opt_outs)"
                 ),
                 &[&self.campaign, &states],
             )
@@ -284,6 +308,17 @@ impl Backend for PgJournal {
             )
             .context("cannot read opt-outs")?;
         Ok(row.is_some())
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        Ok(pg_summary::history(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        Ok(pg_summary::opted_out_numbers(&mut self.session().client)?)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

@@ -6,7 +6,9 @@
 use super::pg_journal::phone_from_db;
 use super::{Context as _, Result};
 use crate::journal::delivery_summary::NUMBERS_SHOWN;
-use crate::journal::{DeliverySummary, Funnel, Reason, RunSummary, State, StateCounts};
+use crate::journal::{
+    CampaignHistory, DeliverySummary, Funnel, Reason, RunSummary, State, StateCounts,
+};
 use crate::phone::Phone;
 use postgres::Client;
 
@@ -143,4 +145,34 @@ fn last_run(client: &mut Client, campaign: &str) -> Result<Option<RunSummary>> {
         finished_at: row.get(2),
         outcome: row.get(3),
     }))
+}
+
+/// Every number that opted out of any campaign in this journal.
+pub fn opted_out_numbers(client: &mut Client) -> Result<Vec<Phone>> {
+    let rows = client
+        .query("SELECT DISTINCT phone FROM opt_outs ORDER BY phone", &[])
+        .context("cannot read opt-outs")?;
+    rows.iter()
+        .map(|row| phone_from_db(row.get::<_, i64>(0)))
+        .collect()
+}
+
+/// What the journal remembers of `campaign` having run.
+pub fn history(client: &mut Client, campaign: &str) -> Result<CampaignHistory> {
+    let row = client
+        .query_one(
+            "SELECT
+                 (SELECT COUNT(*) FROM runs WHERE campaign = $1),
+                 (SELECT COUNT(*) FROM runs WHERE campaign = $1
+                     AND (outcome = 'finished' OR outcome LIKE 'stopped%')),
+                 (SELECT COUNT(*) FROM recipients WHERE campaign = $1)
+                     + (SELECT COUNT(*) FROM skipped WHERE campaign = $1)",
+            &[&campaign],
+        )
+        .context("cannot read the campaign's runs")?;
+    Ok(CampaignHistory {
+        runs: row.get::<_, i64>(0) as u64,
+        sending_runs: row.get::<_, i64>(1) as u64,
+        records: row.get::<_, i64>(2) as u64,
+    })
 }

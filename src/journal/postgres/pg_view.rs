@@ -3,11 +3,12 @@
 //! writes. One indexed lookup per recipient on a prepared statement keeps
 //! memory flat.
 
-use super::pg_journal::{Session, phone_to_db};
+use super::pg_journal::{Session, phone_from_db, phone_to_db};
 use super::{Context as _, PgLocation, Result, pg_schema, pg_summary};
-use crate::journal::{DeliverySummary, JournalView, RecipientFacts, State};
+use crate::journal::{CampaignHistory, DeliverySummary, JournalView, RecipientFacts, State};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
+use postgres::fallible_iterator::FallibleIterator as _;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 const RECIPIENT: &str = "SELECT state, sent_digest IS NOT DISTINCT FROM $3 FROM recipients WHERE campaign = $1 AND phone = $2";
@@ -67,6 +68,44 @@ impl JournalView for PgView {
             )
             .context("cannot read the journal")?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn sent_elsewhere(
+        &self,
+        visit: &mut dyn FnMut(&str, Phone, &MessageDigest),
+    ) -> anyhow::Result<()> {
+        let mut session = self.session();
+        let params: [&(dyn postgres::types::ToSql + Sync); 1] = [&self.campaign];
+        let mut rows = session
+            .client
+            .query_raw(
+                "SELECT campaign, phone, sent_digest FROM recipients
+                 WHERE campaign <> $1 AND state = 'sent' AND sent_digest IS NOT NULL
+                 ORDER BY campaign",
+                params,
+            )
+            .context("cannot read the journal")?;
+        while let Some(row) = rows.next().context("cannot read the journal")? {
+            let digest: Vec<u8> = row.get(2);
+            let digest = MessageDigest(
+                digest
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("the journal holds a malformed digest"))?,
+            );
+            visit(row.get(0), phone_from_db(row.get(1))?, &digest);
+        }
+        Ok(())
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        Ok(pg_summary::history(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        Ok(pg_summary::opted_out_numbers(&mut self.session().client)?)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

@@ -34,14 +34,47 @@ pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
 
 /// A read-only connection to the journal at `path`; in WAL mode it reads
 /// committed state while another connection writes.
+///
+/// A reader of a WAL journal needs its `-shm` file, which it creates when
+/// missing; in a folder it may not write (mode 0555, a read-only mount) that
+/// fails with SQLITE_READONLY. When no `-wal` file holds anything (every
+/// commit is in the journal file itself, as after the last writer closed), the
+/// journal is opened `immutable` instead, which needs neither file
+/// (sqlite.org/wal.html, "Read-Only Databases"; sqlite.org/uri.html).
 pub fn open_reader(path: &Path, verb: &str) -> anyhow::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .with_context(|| format!("cannot {verb} the journal `{}`", path.display()))?;
+    let context = || format!("cannot {verb} the journal `{}`", path.display());
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).with_context(context)?;
     conn.busy_timeout(BUSY)?;
+    let Err(error) = probe(&conn) else {
+        return Ok(conn);
+    };
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    let wal_is_empty = std::fs::metadata(&wal).map_or(true, |meta| meta.len() == 0);
+    if !wal_is_empty || error.sqlite_error_code() != Some(rusqlite::ErrorCode::ReadOnly) {
+        return Err(anyhow::Error::from(error).context(context()));
+    }
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    let conn = Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+        .with_context(context)?;
+    probe(&conn).with_context(context)?;
     Ok(conn)
+}
+
+/// Reads the schema, which is where opening a WAL journal fails.
+fn probe(conn: &Connection) -> rusqlite::Result<()> {
+    conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|_| ())
+}
+
+/// `path` for a `file:` URI: `%`, `?` and `#` escaped (sqlite.org/uri.html).
+fn uri_path(path: &Path) -> String {
+    path.to_string_lossy()
+        .replace('%', "%25")
+        .replace('?', "%3f")
+        .replace('#', "%23")
 }
 
 /// A number as stored: its digits as an integer.

@@ -13,9 +13,14 @@ pub struct FileLock {
 }
 
 impl FileLock {
+    /// The lock file of `campaign` in `state_dir`.
+    pub fn path(state_dir: &Path, campaign: &str) -> std::path::PathBuf {
+        state_dir.join(format!("{campaign}.lock"))
+    }
+
     /// Takes the lock for `campaign` in `state_dir`, or says who holds it.
     pub fn acquire(state_dir: &Path, campaign: &str) -> anyhow::Result<FileLock> {
-        let path = state_dir.join(format!("{campaign}.lock"));
+        let path = FileLock::path(state_dir, campaign);
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)

@@ -6,6 +6,7 @@
 mod connection;
 mod export;
 mod file_lock;
+mod journal_file;
 mod pending_pages;
 mod schema;
 mod sqlite_delivery_batch;
@@ -19,5 +20,6 @@ mod tests;
 
 pub use connection::FILE;
 pub use export::Export;
+pub use journal_file::{JournalFile, inspect, ran_before};
 pub use sqlite_journal::SqliteJournal;
 pub use sqlite_view::SqliteView;

@@ -102,6 +102,17 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
         Ok(inserted == 1)
     }
 
+    fn knows_campaign(&self, campaign: &str) -> anyhow::Result<bool> {
+        let known = self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM recipients WHERE campaign = ?1)
+                     OR EXISTS (SELECT 1 FROM runs WHERE campaign = ?1)",
+            )?
+            .query_row(params![campaign], |row| row.get(0))?;
+        Ok(known)
+    }
+
     /// The campaigns `phone` is a recipient of in this journal.
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {
         let mut statement = self.conn.prepare_cached(
@@ -113,7 +124,8 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
 }
 
 impl SqliteDeliveryWriter<'_> {
-    /// The recipient a report is about: by message id, else by campaign and number.
+    /// The recipient a report is about: by message id, else by campaign and
+    /// number when that recipient's send is uncertain.
     fn find(&self, report: &Report) -> anyhow::Result<Option<Matched>> {
         let by_id = self
             .conn
@@ -133,7 +145,7 @@ impl SqliteDeliveryWriter<'_> {
             .conn
             .prepare_cached(
                 "SELECT campaign, phone, state, message_id FROM recipients
-                 WHERE campaign = ?1 AND phone = ?2 AND state <> 'skipped'",
+                 WHERE campaign = ?1 AND phone = ?2 AND state IN ('unknown', 'in_flight')",
             )?
             .query_row(params![campaign, phone_to_db(phone)], matched)
             .optional()?;

@@ -8,9 +8,10 @@ use super::pending_pages::{self, SqlitePending};
 use super::sqlite_delivery_batch::SqliteDeliveryBatch;
 use super::sqlite_stage::SqliteStage;
 use super::summary;
+use crate::journal::carried_over;
 use crate::journal::{
-    ApplyLock, Backend, Change, Delivery, DeliveryBatch, DeliverySummary, Pending, PendingRow,
-    ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Pending,
+    PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -51,6 +52,24 @@ impl Backend for SqliteJournal {
         Ok(ApplyLock::new(FileLock::acquire(folder, &self.campaign)?))
     }
 
+    fn carry_over(&mut self, from: &str) -> anyhow::Result<bool> {
+        let old = summary::history(&self.conn, from)?;
+        let new = summary::history(&self.conn, &self.campaign)?;
+        if !carried_over::needed(from, &self.campaign, old, new)? {
+            return Ok(false);
+        }
+        let tx = self.conn.transaction()?;
+        for table in carried_over::campaign_tables() {
+            tx.execute(
+                &format!("UPDATE {table} SET campaign = ?2 WHERE campaign = ?1"),
+                params![from, self.campaign],
+            )?;
+        }
+        tx.commit()
+            .with_context(|| format!("cannot carry `{from}` over to `{}`", self.campaign))?;
+        Ok(true)
+    }
+
     fn begin_run(&mut self) -> anyhow::Result<i64> {
         self.conn.execute(
             "INSERT INTO runs (campaign, pid, started_at) VALUES (?1, ?2, ?3)",
@@ -82,7 +101,8 @@ impl Backend for SqliteJournal {
         for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
             if wanted {
                 total += self.conn.execute(
-                    "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2",
+                    "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2
+                         AND phone NOT IN (SELECT phone FROM opt_outs)",
                     params![self.campaign, state, now()],
                 )? as u64;
             }
@@ -212,6 +232,14 @@ impl Backend for SqliteJournal {
             .query_row(params![self.campaign, phone_to_db(phone)], |row| row.get(0))
             .optional()?;
         Ok(found.is_some())
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        summary::history(&self.conn, &self.campaign)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        summary::opted_out_numbers(&self.conn)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

@@ -2,9 +2,9 @@
 //! exists, so looking never creates a journal. One indexed lookup per
 //! recipient keeps memory flat.
 
-use super::connection::{FILE, open_reader, phone_to_db};
+use super::connection::{FILE, open_reader, phone_from_db, phone_to_db};
 use super::summary;
-use crate::journal::{DeliverySummary, JournalView, RecipientFacts, State};
+use crate::journal::{CampaignHistory, DeliverySummary, JournalView, RecipientFacts, State};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -63,6 +63,37 @@ impl JournalView for SqliteView {
             )
             .context("cannot read the journal")?;
         Ok(total as u64)
+    }
+
+    fn sent_elsewhere(
+        &self,
+        visit: &mut dyn FnMut(&str, Phone, &MessageDigest),
+    ) -> anyhow::Result<()> {
+        let mut statement = self.conn.prepare(
+            "SELECT campaign, phone, sent_digest FROM recipients
+             WHERE campaign <> ?1 AND state = 'sent' AND sent_digest IS NOT NULL
+             ORDER BY campaign",
+        )?;
+        let mut rows = statement.query(params![self.campaign])?;
+        while let Some(row) = rows.next()? {
+            let campaign: String = row.get(0)?;
+            let digest: Vec<u8> = row.get(2)?;
+            let digest = MessageDigest(
+                digest
+                    .try_into()
+                    .map_err(|_| anyhow::anyhow!("the journal holds a malformed digest"))?,
+            );
+            visit(&campaign, phone_from_db(row.get(1)?)?, &digest);
+        }
+        Ok(())
+    }
+
+    fn history(&self) -> anyhow::Result<CampaignHistory> {
+        summary::history(&self.conn, &self.campaign)
+    }
+
+    fn opted_out_numbers(&self) -> anyhow::Result<Vec<Phone>> {
+        summary::opted_out_numbers(&self.conn)
     }
 
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary> {

@@ -5,7 +5,9 @@
 
 use super::connection::phone_from_db;
 use crate::journal::delivery_summary::NUMBERS_SHOWN;
-use crate::journal::{DeliverySummary, Funnel, Reason, RunSummary, State, StateCounts};
+use crate::journal::{
+    CampaignHistory, DeliverySummary, Funnel, Reason, RunSummary, State, StateCounts,
+};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// How many of the campaign's recipients are in each state.
@@ -153,4 +155,36 @@ fn last_run(conn: &Connection, campaign: &str) -> anyhow::Result<Option<RunSumma
         )
         .optional()?;
     Ok(run)
+}
+
+/// Every number that opted out of any campaign in this journal.
+pub fn opted_out_numbers(conn: &Connection) -> anyhow::Result<Vec<crate::phone::Phone>> {
+    let mut statement = conn.prepare("SELECT DISTINCT phone FROM opt_outs ORDER BY phone")?;
+    let rows = statement.query_map([], |row| row.get::<_, i64>(0))?;
+    rows.map(|phone| phone_from_db(phone?)).collect()
+}
+
+/// What the journal remembers of `campaign` having run.
+pub fn history(conn: &Connection, campaign: &str) -> anyhow::Result<CampaignHistory> {
+    let (runs, sending_runs, records) = conn.query_row(
+        "SELECT
+             (SELECT COUNT(*) FROM runs WHERE campaign = ?1),
+             (SELECT COUNT(*) FROM runs WHERE campaign = ?1
+                 AND (outcome = 'finished' OR outcome LIKE 'stopped%')),
+             (SELECT COUNT(*) FROM recipients WHERE campaign = ?1)
+                 + (SELECT COUNT(*) FROM skipped WHERE campaign = ?1)",
+        params![campaign],
+        |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, i64>(2)?,
+            ))
+        },
+    )?;
+    Ok(CampaignHistory {
+        runs: runs as u64,
+        sending_runs: sending_runs as u64,
+        records: records as u64,
+    })
 }

@@ -1,0 +1,81 @@
+//! A campaign renamed after sending: `plan` warns that the journal's
+//! campaign of the old name already sent this audience the same message, and
+//! `renamed_from` carries the old name's journal over, so nobody is messaged
+//! again.
+
+use crate::listen::{AUDIENCE, CAMPAIGN};
+use crate::support::Test;
+
+fn sent_then_renamed(extra: &str) -> Test {
+    let test = Test::new()
+        .write("campaign.yaml", CAMPAIGN)
+        .write("audience.csv", AUDIENCE);
+    let run = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let renamed = CAMPAIGN.replace("name: promo\n", &format!("name: spring\n{extra}"));
+    test.write("campaign.yaml", renamed)
+}
+
+#[test]
+fn a_renamed_campaign_is_warned_about_in_the_plan() {
+    let test = sent_then_renamed("");
+    let plan = test.run(&["plan", "campaign.yaml"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    assert!(
+        plan.stdout.starts_with("Plan: 4 to send"),
+        "{}",
+        plan.stdout
+    );
+    insta::assert_snapshot!(plan.stderr);
+    let json = test.run(&["plan", "campaign.yaml", "--format", "json"]);
+    assert!(json.stdout.contains("plan.renamed"), "{}", json.stdout);
+}
+
+#[test]
+fn renamed_from_carries_the_journal_over_and_nobody_is_messaged_again() {
+    let test = sent_then_renamed("renamed_from: promo\n");
+    let plan = test.run(&["plan", "campaign.yaml"]);
+    assert_eq!(plan.code, 0, "{}", plan.transcript());
+    assert!(
+        plan.stdout.starts_with("Plan: 0 to send, 4 already sent"),
+        "{}",
+        plan.stdout
+    );
+    assert!(!plan.stderr.contains("plan.renamed"), "{}", plan.stderr);
+    let status = test.run(&["status", "campaign.yaml"]);
+    assert!(status.stdout.contains("4 sent"), "{}", status.stdout);
+    let apply = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    assert!(apply.stderr.contains("0 to send"), "{}", apply.stderr);
+    let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
+    let names: Vec<(String, i64)> = db
+        .prepare("SELECT campaign, COUNT(*) FROM recipients GROUP BY campaign")
+        .unwrap()
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(names, [("spring".to_owned(), 4)]);
+    let again = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    assert!(again.stderr.contains("0 to send"), "{}", again.stderr);
+}
+
+#[test]
+fn renamed_from_must_be_another_valid_campaign_name() {
+    for (extra, expected) in [
+        (
+            "renamed_from: Promo 2025\n",
+            "`Promo 2025` is not a valid campaign name",
+        ),
+        (
+            "renamed_from: spring\n",
+            "`renamed_from` is the campaign's own name `spring`",
+        ),
+    ] {
+        let test = sent_then_renamed(extra);
+        let run = test.run(&["validate", "campaign.yaml"]);
+        assert_eq!(run.code, 3, "{}", run.transcript());
+        assert!(run.stderr.contains(expected), "{}", run.stderr);
+        assert!(run.stderr.contains("campaign.yaml:3:"), "{}", run.stderr);
+    }
+}
