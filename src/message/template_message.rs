@@ -33,7 +33,7 @@ pub enum Media {
     Text,
     Image {
         url: String,
-        /// Sinch v1's media download credentials, by name (`/provision/provider`).
+        /// The media's download credentials, by name, where the provider holds them.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         provider: Option<String>,
     },
