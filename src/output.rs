@@ -101,6 +101,7 @@ impl Output {
         Progress {
             bar,
             last_line: None,
+            waiting: None,
         }
     }
 
@@ -137,6 +138,8 @@ impl Output {
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     last_line: Option<std::time::Instant>,
+    /// The wait last announced, so each is said once.
+    waiting: Option<(String, u64)>,
 }
 
 /// How often a plain progress line is printed when stderr is not a terminal.
@@ -144,6 +147,16 @@ const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Progress {
     pub fn update(&mut self, tally: &crate::send::tally::Tally) {
+        if tally.waiting != self.waiting {
+            self.waiting = tally.waiting.clone();
+            if let Some((until, deferred)) = &self.waiting {
+                let line = crate::view::apply::waiting(until, *deferred);
+                match &self.bar {
+                    Some(bar) => bar.println(line),
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
         let text = || {
             format!(
                 "sent {}, failed {}, unknown {}, {:.0}/s",

@@ -14,6 +14,7 @@ mod plan;
 mod postgres;
 mod review;
 mod sandbox;
+mod schedule;
 mod schema;
 mod status;
 mod support;

@@ -14,6 +14,7 @@ use crate::pipeline::Loaded;
 use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{RecipientLog, RecipientSink};
 use crate::plan::{Plan, Review};
+use crate::schedule::{Clock, Scheduler};
 use crate::view::Format;
 use crate::view::plan as plan_output;
 use std::path::PathBuf;
@@ -30,6 +31,9 @@ pub struct Options {
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub detailed_exitcode: bool,
+    /// The time to read the campaign's schedule at (`--at`, `WACAST_NOW`);
+    /// default now.
+    pub at: Option<jiff::Timestamp>,
 }
 
 pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
@@ -62,6 +66,8 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         journal,
         sink: log.as_mut().map(|log| log as &mut dyn RecipientSink),
         show_numbers: options.show_numbers,
+        schedule: Scheduler::of(&loaded.campaign)
+            .map(|scheduler| (scheduler, Clock::at_or_system(options.at).now_seconds())),
     };
     let mut plan = Plan::build(loaded, review)?;
     if options.check_media && plan.is_valid() {

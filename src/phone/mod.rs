@@ -293,4 +293,5 @@ mod tests {
 #[cfg(test)]
 mod equivalence_tests;
 pub mod numbering_plan;
+pub mod time_zones;
 pub mod written_number;

@@ -18,6 +18,8 @@ use crate::plan::counts::Counts;
 use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{PlanHeader, PlanLine, PlanState, RecipientSink};
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
+use crate::schedule::{ScheduleSummary, ScheduleTally, Scheduler};
+use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -62,6 +64,10 @@ pub struct Plan {
     pub state: PlanState,
     /// The labels of each recipient's parameters (from the first recipient).
     pub param_labels: Vec<String>,
+    /// Who of those to send may go now, when the campaign declares a
+    /// schedule; read at [`Review::schedule`]'s time, so it is not part of a
+    /// saved plan's pins.
+    pub schedule: Option<ScheduleSummary>,
 }
 
 /// Where a plan looks and what it writes besides the plan itself.
@@ -72,6 +78,8 @@ pub struct Review<'a> {
     pub sink: Option<&'a mut dyn RecipientSink>,
     /// Whether plan lines carry full numbers instead of masked ones.
     pub show_numbers: bool,
+    /// The campaign's schedule and the time to read it at, when it has one.
+    pub schedule: Option<(Scheduler, Timestamp)>,
 }
 
 impl Review<'_> {
@@ -81,6 +89,7 @@ impl Review<'_> {
             journal: JournalClasses::none(),
             sink: None,
             show_numbers: false,
+            schedule: None,
         }
     }
 }
@@ -95,7 +104,9 @@ impl Plan {
             mut journal,
             mut sink,
             show_numbers,
+            mut schedule,
         } = review;
+        let mut tally = ScheduleTally::default();
         let mut diagnostics = std::mem::take(&mut loaded.warnings);
         let mut builder = Builder::default();
         let mut seen = SeenInMemory::default();
@@ -106,11 +117,17 @@ impl Plan {
                 phone,
                 message,
                 digest,
+                zone,
             } = &outcome
                 && failed.is_ok()
             {
                 failed = journal.classify(*phone, digest).and_then(|class| {
                     builder.classify(*line, class);
+                    if let Some((scheduler, now)) = schedule.as_mut()
+                        && class == RecipientClass::Send
+                    {
+                        tally.add(scheduler.place(*phone, zone.as_deref(), *now));
+                    }
                     let Some(sink) = sink.as_deref_mut() else {
                         return Ok(());
                     };
@@ -163,6 +180,7 @@ impl Plan {
                 digest: hex::encode(builder.state_sequence.finalize()),
             },
             param_labels: builder.param_labels.unwrap_or_default(),
+            schedule: schedule.map(|(_, now)| tally.summary(now)),
         })
     }
 
@@ -257,6 +275,7 @@ impl Builder {
                 phone,
                 message,
                 digest,
+                ..
             } => {
                 if let Some(url) = message.media.url() {
                     self.url(url);

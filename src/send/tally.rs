@@ -15,6 +15,8 @@ pub struct Tally {
     pub requests: u64,
     pub retries: u64,
     pub started: Instant,
+    /// While a scheduled run waits: until when (RFC 3339), and for how many.
+    pub waiting: Option<(String, u64)>,
     /// When sending ended ([`Tally::end`]); the clock runs until then.
     ended: Option<Instant>,
 }
@@ -30,6 +32,7 @@ impl Tally {
             requests: 0,
             retries: 0,
             started: Instant::now(),
+            waiting: None,
             ended: None,
         }
     }
