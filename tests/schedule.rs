@@ -234,3 +234,102 @@ fn bad_clocks_are_usage_errors() {
     let run = Test::new().run(&["plan", "campaign.yaml", "--at", "noon"]);
     assert_eq!(run.code, 2, "{}", run.transcript());
 }
+
+/// A campaign of `sender` named `name` with a messaging limit of 3.
+fn limited(test: Test, name: &str, numbers: &[&str]) -> Test {
+    let yaml = format!(
+        "version: 1\nname: {name}\nsender: {{bot_id: acme-bot, region: eu}}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{{{{ name }}}}\"]\naudience: {{file: {name}.csv, default_country: GB}}\ndelivery:\n  rate_per_second: 1000\n  messaging_limit: 3\n"
+    );
+    let mut csv = String::from("phone,name\n");
+    for number in numbers {
+        csv.push_str(&format!("{number},someone\n"));
+    }
+    test.write(&format!("{name}.yaml"), yaml)
+        .write(&format!("{name}.csv",), csv)
+}
+
+fn apply_file(test: &Test, peer: &Peer, file: &str) -> serde_json::Value {
+    let url = peer.url();
+    let run = test.run(&[
+        "apply",
+        file,
+        "--yes",
+        "--endpoint",
+        &url,
+        "--format",
+        "json",
+    ]);
+    assert!(matches!(run.code, 0 | 6), "{}", run.transcript());
+    let mut summary: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    summary["exit"] = run.code.into();
+    summary
+}
+
+/// `now` shifted by `hours`, as RFC 3339.
+fn hours_from_now(hours: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    jiff::Timestamp::from_second(now + hours * 3600)
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn the_messaging_limit_counts_every_campaign_of_the_sender() {
+    let peer = Peer::start(Faults::default());
+    let test = limited(Test::new(), "first", &["07400100001", "07400100002"]);
+    let test = limited(
+        test,
+        "second",
+        &["07400100003", "07400100004", "07400100005"],
+    )
+    .env("SINCH_TOKEN", TOKEN);
+    let first = apply_file(&test, &peer, "first.yaml");
+    assert_eq!(first["exit"], 0, "{first}");
+
+    // The first campaign's two sends leave one of three for the second.
+    let plan = test.run(&["plan", "second.yaml", "--format", "json"]);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["schedule"]["send_now"], 1, "{plan}");
+    assert_eq!(plan["schedule"]["deferred_by"]["messaging_limit"], 2);
+    assert_eq!(plan["schedule"]["forecast"]["reached_last_24h"], 2);
+    assert_eq!(plan["schedule"]["forecast"]["days"], 2);
+
+    let second = apply_file(&test, &peer, "second.yaml");
+    assert_eq!(second["exit"], 6, "{second}");
+    assert_eq!(second["status"], "deferred");
+    assert_eq!(second["schedule"]["send_now"], 1);
+    assert_eq!(second["schedule"]["deferred_by"]["messaging_limit"], 2);
+    assert!(second["schedule"]["next_send_at"].is_string(), "{second}");
+    assert_eq!(received(&peer).len(), 3);
+
+    // Still within 24 hours: nothing more goes.
+    let again = apply_file(
+        &test.env("WACAST_NOW", &hours_from_now(23)),
+        &peer,
+        "second.yaml",
+    );
+    assert_eq!(again["exit"], 6, "{again}");
+    assert_eq!(received(&peer).len(), 3);
+}
+
+#[test]
+fn the_messaging_limit_rolls_over_after_24_hours() {
+    let peer = Peer::start(Faults::default());
+    let test = limited(
+        Test::new(),
+        "first",
+        &["07400100001", "07400100002", "07400100003"],
+    );
+    let test = limited(test, "second", &["07400100004", "07400100005"]).env("SINCH_TOKEN", TOKEN);
+    assert_eq!(apply_file(&test, &peer, "first.yaml")["exit"], 0);
+    let full = apply_file(&test, &peer, "second.yaml");
+    assert_eq!(full["exit"], 6, "{full}");
+    assert_eq!(full["schedule"]["send_now"], 0);
+    let later = test.env("WACAST_NOW", &hours_from_now(25));
+    let rolled = apply_file(&later, &peer, "second.yaml");
+    assert_eq!(rolled["exit"], 0, "{rolled}");
+    assert_eq!(received(&peer).len(), 5);
+}

@@ -107,12 +107,10 @@ impl ApplySession {
         let to_send = journal.pending_count(run)?
             + again(settings.resend_unknown, before.unknown)
             + again(settings.retry_failed, before.failed);
-        let deferral = Scheduler::of(&loaded.campaign).map(|scheduler| Deferral {
-            gate: Arc::new(Mutex::new(Gate::new(
-                scheduler,
-                zones,
-                Clock::at_or_system(settings.now),
-            ))),
+        let clock = Clock::at_or_system(settings.now);
+        let reached = reached(journal.as_mut(), &loaded.campaign, clock)?;
+        let deferral = Scheduler::of(&loaded.campaign, reached).map(|scheduler| Deferral {
+            gate: Arc::new(Mutex::new(Gate::new(scheduler, zones, clock))),
             wait: settings.wait,
         });
         Ok(Opened::Ready(Box::new(ApplySession {
@@ -257,6 +255,24 @@ impl Finished {
             sandbox_messages,
         })
     }
+}
+
+/// Records who the campaign sends as, and returns when the sender reached
+/// each number of the last 24 hours if the campaign has a messaging limit.
+fn reached(
+    journal: &mut dyn Backend,
+    campaign: &Campaign,
+    clock: Clock,
+) -> anyhow::Result<Vec<jiff::Timestamp>> {
+    let sender = campaign.sender.identity();
+    journal.record_sender(&sender)?;
+    if campaign.messaging_limit.is_none() {
+        return Ok(Vec::new());
+    }
+    let since = crate::schedule::capacity::since(clock.now());
+    Ok(crate::schedule::capacity::times(
+        &journal.reached(&sender, &since)?,
+    ))
 }
 
 fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {

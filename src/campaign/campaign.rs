@@ -196,6 +196,12 @@ pub struct DeliveryFile {
     /// When a recipient may be messaged, in the recipient's own local time.
     #[serde(default)]
     pub window: Option<WindowFile>,
+    /// Unique recipients this sender (provider and account id) may reach
+    /// in any rolling 24 hours, across every campaign in the same state
+    /// (Meta's messaging limit tier, e.g. 10000); the rest wait.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub messaging_limit: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -345,6 +351,8 @@ pub struct Campaign {
     pub callback_url: Option<String>,
     /// `delivery.window`: when recipients may be messaged.
     pub window: Option<Window>,
+    /// `delivery.messaging_limit`: unique recipients per rolling 24 hours.
+    pub messaging_limit: Option<u32>,
     pub opt_out: OptOut,
     /// Problems of the file that do not stop it from being used.
     pub warnings: Diagnostics,
@@ -427,6 +435,10 @@ impl<'a> Checker<'a> {
         let window_file = delivery_file.as_mut().and_then(|d| d.window.take());
         let written = window_file.is_some();
         let window = window_file.and_then(|w| super::window::check(w, &mut self));
+        let messaging_limit = delivery_file
+            .as_mut()
+            .and_then(|d| d.messaging_limit.take())
+            .map(|limit| self.bounded(Some(limit), "messaging_limit", 1, 100_000_000, 0));
         let delivery = self.delivery(delivery_file);
         if window.is_some() || !written {
             self.time_zone_column(&mut audience, window.as_ref());
@@ -458,6 +470,7 @@ impl<'a> Checker<'a> {
             catalog,
             callback_url,
             window,
+            messaging_limit,
             opt_out,
             warnings,
         })

@@ -14,7 +14,6 @@ use crate::pipeline::Loaded;
 use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{RecipientLog, RecipientSink};
 use crate::plan::{Plan, Review};
-use crate::schedule::{Clock, Scheduler};
 use crate::view::Format;
 use crate::view::plan as plan_output;
 use std::path::PathBuf;
@@ -62,12 +61,12 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         .as_deref()
         .map(RecipientLog::beside)
         .transpose()?;
+    let schedule = crate::plan::rehearsal(&loaded.campaign, &journal, options.at)?;
     let review = Review {
         journal,
         sink: log.as_mut().map(|log| log as &mut dyn RecipientSink),
         show_numbers: options.show_numbers,
-        schedule: Scheduler::of(&loaded.campaign)
-            .map(|scheduler| (scheduler, Clock::at_or_system(options.at).now_seconds())),
+        schedule,
     };
     let mut plan = Plan::build(loaded, review)?;
     if options.check_media && plan.is_valid() {

@@ -37,9 +37,9 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         );
     };
     let summary = journal.delivery_summary()?;
-    let schedule = match &campaign.window {
-        Some(_) => schedule(&options, &location)?,
-        None => None,
+    let schedule = match campaign.window.is_some() || campaign.messaging_limit.is_some() {
+        true => schedule(&options, &location)?,
+        false => None,
     };
     let text = match options.format {
         Format::Json => view::status::json(
@@ -70,23 +70,18 @@ fn schedule(
     let Ok(loaded) = crate::pipeline::Loaded::load(&options.campaign) else {
         return Ok(None);
     };
-    let Some(scheduler) = crate::schedule::Scheduler::of(&loaded.campaign) else {
-        return Ok(None);
-    };
     let journal = crate::plan::journal_classes::JournalClasses::open(
         location,
         &loaded.campaign.name,
         false,
         false,
     )?;
+    let schedule = crate::plan::rehearsal(&loaded.campaign, &journal, options.now)?;
     let review = crate::plan::Review {
         journal,
         sink: None,
         show_numbers: false,
-        schedule: Some((
-            scheduler,
-            crate::schedule::Clock::at_or_system(options.now).now_seconds(),
-        )),
+        schedule,
     };
     Ok(crate::plan::Plan::build(loaded, review)?.schedule)
 }

@@ -94,6 +94,25 @@ impl Review<'_> {
     }
 }
 
+/// The campaign's schedule read at `at` (default now on the one clock),
+/// with what the journal says its sender reached for the messaging limit;
+/// `None` when the campaign declares no schedule.
+pub fn rehearsal(
+    campaign: &Campaign,
+    journal: &JournalClasses,
+    at: Option<Timestamp>,
+) -> anyhow::Result<Option<(Scheduler, Timestamp)>> {
+    let now = crate::schedule::Clock::at_or_system(at).now_seconds();
+    let reached = match campaign.messaging_limit {
+        Some(_) => {
+            let since = crate::schedule::capacity::since(now);
+            crate::schedule::capacity::times(&journal.reached(&campaign.sender.identity(), &since)?)
+        }
+        None => Vec::new(),
+    };
+    Ok(Scheduler::of(campaign, reached).map(|scheduler| (scheduler, now)))
+}
+
 impl Plan {
     /// Streams the loaded campaign into a plan, classifying each recipient
     /// against `review.journal` and writing its plan line to `review.sink` if
@@ -180,7 +199,10 @@ impl Plan {
                 digest: hex::encode(builder.state_sequence.finalize()),
             },
             param_labels: builder.param_labels.unwrap_or_default(),
-            schedule: schedule.map(|(_, now)| tally.summary(now)),
+            schedule: schedule.map(|(scheduler, now)| {
+                tally.limit = scheduler.limit();
+                tally.summary(now)
+            }),
         })
     }
 

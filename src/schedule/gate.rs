@@ -74,6 +74,7 @@ impl Gate {
     pub fn summary(&self) -> ScheduleSummary {
         let mut tally = self.pass.clone();
         tally.send_now = self.admitted;
+        tally.limit = self.scheduler.limit();
         tally.summary(self.pass_at)
     }
 }

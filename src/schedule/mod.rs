@@ -1,10 +1,12 @@
 //! Who may be sent now: the delivery window read in each recipient's own
-//! time zone, on one clock (the system's, or `WACAST_NOW`). Plans classify
+//! time zone and the sender's messaging limit, on one clock (the system's,
+//! or `WACAST_NOW`). Plans classify
 //! every recipient to send as now or deferred with a reason and a time;
 //! apply asks the same question of each recipient as it dispatches them.
 //!
 //! It knows campaigns and numbers, not plans, journals or providers.
 
+pub mod capacity;
 pub mod clock;
 mod column_zones;
 mod gate;
@@ -17,5 +19,5 @@ pub use clock::Clock;
 pub use column_zones::ColumnZones;
 pub use gate::Gate;
 pub use recipient_zones::{ZoneSetId, ZoneSource};
-pub use schedule_tally::{DeferredBy, ScheduleSummary, ScheduleTally, ZoneCounts};
+pub use schedule_tally::{DeferredBy, Forecast, ScheduleSummary, ScheduleTally, ZoneCounts};
 pub use scheduler::{Decision, DeferReason, Placed, Scheduler};

@@ -36,14 +36,14 @@ pub struct RecipientZones {
 }
 
 impl RecipientZones {
-    pub fn new(window: &Window) -> RecipientZones {
+    pub fn new(window: Option<&Window>) -> RecipientZones {
         let mut zones = RecipientZones {
             fixed: None,
             sets: Vec::new(),
             by_list: HashMap::new(),
             by_name: HashMap::new(),
         };
-        if let WindowZone::Fixed(name) = &window.time_zone {
+        if let Some(WindowZone::Fixed(name)) = window.map(|w| &w.time_zone) {
             zones.fixed = zones.named(name);
         }
         zones
@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn links_are_one_zone_and_sets_are_shared() {
-        let mut zones = RecipientZones::new(&recipient_window());
+        let mut zones = RecipientZones::new(Some(&recipient_window()));
         let (gb, source) = zones.resolve(phone("447400123456"), None).unwrap();
         assert_eq!(source, ZoneSource::Number);
         assert!(!zones.is_ambiguous(gb), "{:?}", zones.zones(gb));
@@ -165,7 +165,7 @@ mod tests {
     fn one_zone_for_everyone() {
         let mut window = recipient_window();
         window.time_zone = WindowZone::Fixed("Europe/Berlin".into());
-        let mut zones = RecipientZones::new(&window);
+        let mut zones = RecipientZones::new(Some(&window));
         let (id, source) = zones
             .resolve(phone("12125550100"), Some("Asia/Tokyo"))
             .unwrap();

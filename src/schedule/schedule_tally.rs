@@ -11,6 +11,10 @@ use serde::Serialize;
 pub struct ScheduleTally {
     pub send_now: u64,
     pub deferred_window: u64,
+    pub deferred_limit: u64,
+    /// The messaging limit and how many the sender reached in the 24 hours
+    /// before, when the campaign declares a limit.
+    pub limit: Option<(u64, u64)>,
     /// The earliest time a deferred recipient can go.
     pub next: Option<Timestamp>,
     /// Deferred recipients with no time to go within a week.
@@ -28,6 +32,7 @@ impl ScheduleTally {
             Decision::Deferred { reason, at } => {
                 match reason {
                     DeferReason::Window => self.deferred_window += 1,
+                    DeferReason::MessagingLimit => self.deferred_limit += 1,
                 }
                 match at {
                     Some(at) => self.next = Some(self.next.map_or(at, |next| next.min(at))),
@@ -45,7 +50,7 @@ impl ScheduleTally {
     }
 
     pub fn deferred(&self) -> u64 {
-        self.deferred_window
+        self.deferred_window + self.deferred_limit
     }
 
     /// The `schedule` object as of `now`.
@@ -58,8 +63,11 @@ impl ScheduleTally {
             deferred_by: DeferredBy {
                 window: self.deferred_window,
                 wave: 0,
-                messaging_limit: 0,
+                messaging_limit: self.deferred_limit,
             },
+            forecast: self.limit.map(|(limit, reached)| {
+                Forecast::of(limit, reached, self.send_now + self.deferred())
+            }),
             never_in_window: self.never,
             time_zones: ZoneCounts {
                 from_column: self.from_column,
@@ -85,6 +93,39 @@ pub struct ScheduleSummary {
     /// Deferred recipients whose zones never share the window in a week.
     pub never_in_window: u64,
     pub time_zones: ZoneCounts,
+    /// Under a messaging limit: how many days sending everyone takes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Forecast>,
+}
+
+/// How long the messaging limit makes sending take.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Forecast {
+    pub messaging_limit: u64,
+    /// Unique recipients the sender reached in the 24 hours before.
+    pub reached_last_24h: u64,
+    /// Recipients to send.
+    pub to_send: u64,
+    /// Days (rolling 24-hour periods) sending them needs at the limit, the
+    /// first one what is left of the current period; windows may add more.
+    pub days: u64,
+}
+
+impl Forecast {
+    pub fn of(limit: u64, reached: u64, to_send: u64) -> Forecast {
+        let first = limit.saturating_sub(reached);
+        let days = match to_send {
+            0 => 0,
+            n if n <= first => 1,
+            n => 1 + (n - first).div_ceil(limit.max(1)),
+        };
+        Forecast {
+            messaging_limit: limit,
+            reached_last_24h: reached,
+            to_send,
+            days,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -2,6 +2,7 @@
 //! when they can go. Answers are memoised per zone set and minute, so a plan
 //! of a million recipients asks the time-zone rules a few hundred times.
 
+use super::capacity::Capacity;
 use super::opening;
 use super::recipient_zones::{RecipientZones, ZoneSetId, ZoneSource};
 use crate::campaign::{Campaign, Window};
@@ -14,6 +15,8 @@ use std::collections::HashMap;
 pub enum DeferReason {
     /// Outside the delivery window in their time zone.
     Window,
+    /// The sender reached its messaging limit for the last 24 hours.
+    MessagingLimit,
 }
 
 /// What may happen to a recipient now.
@@ -38,7 +41,8 @@ pub struct Placed {
 
 /// The scheduling a campaign declares.
 pub struct Scheduler {
-    window: Window,
+    window: Option<Window>,
+    capacity: Option<Capacity>,
     zones: RecipientZones,
     /// Per zone set: the minute asked about and when the window is next
     /// open in all its zones (that minute when open now).
@@ -46,19 +50,55 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
-    /// The campaign's scheduling, or `None` when it declares none.
-    pub fn of(campaign: &Campaign) -> Option<Scheduler> {
-        let window = campaign.window.clone()?;
+    /// The campaign's scheduling, or `None` when it declares none. `reached`
+    /// are the times (oldest first) of the recipients the campaign's sender
+    /// reached in the last 24 hours, for the messaging limit.
+    pub fn of(campaign: &Campaign, reached: Vec<Timestamp>) -> Option<Scheduler> {
+        if campaign.window.is_none() && campaign.messaging_limit.is_none() {
+            return None;
+        }
         Some(Scheduler {
-            zones: RecipientZones::new(&window),
-            window,
+            zones: RecipientZones::new(campaign.window.as_ref()),
+            window: campaign.window.clone(),
+            capacity: campaign
+                .messaging_limit
+                .map(|limit| Capacity::new(limit, reached)),
             memo: HashMap::new(),
         })
     }
 
+    /// The messaging limit and how many the sender reached before, if limited.
+    pub fn limit(&self) -> Option<(u64, u64)> {
+        self.capacity
+            .as_ref()
+            .map(|c| (c.limit(), c.reached_before()))
+    }
+
     /// Whether `phone` (with `column`, their time-zone column's zone, if
-    /// given) may be sent at `now`.
+    /// given) may be sent at `now`; one let through takes a slot of the
+    /// messaging limit.
     pub fn place(&mut self, phone: Phone, column: Option<&str>, now: Timestamp) -> Placed {
+        let mut placed = match self.window.is_some() {
+            true => self.in_window(phone, column, now),
+            false => Placed {
+                decision: Decision::Now,
+                source: None,
+                ambiguous: false,
+            },
+        };
+        if placed.decision == Decision::Now
+            && let Some(capacity) = &mut self.capacity
+            && let Err(free) = capacity.take(now)
+        {
+            placed.decision = Decision::Deferred {
+                reason: DeferReason::MessagingLimit,
+                at: Some(free),
+            };
+        }
+        placed
+    }
+
+    fn in_window(&mut self, phone: Phone, column: Option<&str>, now: Timestamp) -> Placed {
         let Some((set, source)) = self.zones.resolve(phone, column) else {
             return Placed {
                 decision: Decision::Deferred {
@@ -92,7 +132,10 @@ impl Scheduler {
             return next.map(|at| at.max(now));
         }
         let start = Timestamp::from_second(minute * 60).unwrap_or(now);
-        let next = opening::next_open_in_all(&self.window, self.zones.zones(set), start);
+        let Some(window) = &self.window else {
+            return Some(now);
+        };
+        let next = opening::next_open_in_all(window, self.zones.zones(set), start);
         self.memo.insert(set, (minute, next));
         next.map(|at| at.max(now))
     }

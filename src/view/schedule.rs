@@ -29,6 +29,13 @@ pub fn lines(window: Option<&Window>, summary: &ScheduleSummary) -> String {
             zones.from_number, zones.from_column, zones.ambiguous
         );
     }
+    if let Some(f) = &summary.forecast {
+        let _ = writeln!(
+            out,
+            "limit     {} unique recipient(s) per rolling 24 h for this sender, {} reached in the last 24 h: {} to send take about {} day(s)",
+            f.messaging_limit, f.reached_last_24h, f.to_send, f.days
+        );
+    }
     if summary.never_in_window > 0 {
         let _ = writeln!(
             out,

@@ -7,6 +7,7 @@ mod connection;
 mod export;
 mod file_lock;
 mod pending_pages;
+mod reached;
 mod schema;
 mod sqlite_delivery_batch;
 mod sqlite_delivery_writer;
