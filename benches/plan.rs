@@ -6,6 +6,10 @@
 //! `cargo bench --bench plan -- --diff` instead plans two such audiences that
 //! differ in 1% added, 1% removed and 1% changed rows, and measures
 //! `wacast diff OLD NEW` between the two plan files (wall time, peak memory).
+//! `cargo bench --bench plan -- --window` plans an audience of numbers from
+//! seven zone sets (London, New York, San Francisco, Boise-or-Los Angeles,
+//! Mumbai, Tokyo, Sydney) with and without a `delivery.window` read in each
+//! recipient's time zone, and reports both medians and their ratio.
 
 mod common;
 
@@ -16,20 +20,39 @@ use std::time::Instant;
 
 const RUNS: usize = 5;
 
+/// The benchmark's campaign: an image header whose URL uses a column, three
+/// body parameters (one with a filter) and a URL button.
+const CAMPAIGN: &str = "version: 1\nname: bench\nsender: {bot_id: bench-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  media: {type: image, url: \"https://cdn.example.com/{{ segment }}/spring.jpg\"}\n  body_params:\n    - \"{{ first_name | title }}\"\n    - \"{{ city }}\"\n    - \"{{ discount }}%\"\n  buttons:\n    - {type: url, parameter: \"{{ coupon }}\"}\naudience:\n  file: audience.csv\n  default_country: GB\nvars: {discount: 20}\n";
+
 fn main() {
     if std::env::args().any(|a| a == "--diff") {
         return diff(argument("--rows").unwrap_or(1_000_000));
     }
     let rows = argument("--rows").unwrap_or(1_000_000);
     let runs = argument("--runs").unwrap_or(RUNS);
+    if std::env::args().any(|a| a == "--window") {
+        return window(rows, runs);
+    }
     let dir = tempfile::tempdir().expect("a temporary directory");
     write_campaign(dir.path(), rows);
+    let times = plan_times(dir.path(), "campaign.yaml", runs);
+    let peak_mb = peak_child_rss_kb() as f64 / 1024.0;
+    println!(
+        "plan, {rows} rows, {runs} runs: median {:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB",
+        times.1, times.0, times.2
+    );
+}
+
+/// Runs the release `wacast plan CAMPAIGN --format json` in `dir` `runs`
+/// times: (min, median, max) wall time in seconds.
+fn plan_times(dir: &Path, campaign: &str, runs: usize) -> (f64, f64, f64) {
     let mut times = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_wacast"))
-            .args(["plan", "campaign.yaml", "--format", "json"])
-            .current_dir(dir.path())
+            .args(["plan", campaign, "--format", "json"])
+            .args(["--at", "2026-01-15T10:00:00Z"])
+            .current_dir(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .output()
@@ -42,12 +65,58 @@ fn main() {
         );
     }
     let median = common::median(&mut times);
-    let peak_mb = peak_child_rss_kb() as f64 / 1024.0;
+    (times[0], median, times[runs - 1])
+}
+
+/// Plan with and without a window in recipients' time zones, runs
+/// interleaved so that load on the machine falls on both alike.
+fn window(rows: usize, runs: usize) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_zoned_audience(dir.path(), rows);
+    let (mut plain, mut windowed) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        plain.push(plan_times(dir.path(), "plain.yaml", 1).1);
+        windowed.push(plan_times(dir.path(), "window.yaml", 1).1);
+    }
+    let plain = common::median(&mut plain);
+    let windowed = common::median(&mut windowed);
     println!(
-        "plan, {rows} rows, {runs} runs: median {median:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB",
-        times[0],
-        times[runs - 1]
+        "plan, {rows} rows in 7 zone sets, {runs} runs each: without a window median {plain:.2} s, with a window in recipients' time zones median {windowed:.2} s ({:+.1}%)",
+        (windowed / plain - 1.0) * 100.0
     );
+}
+
+/// The benchmark's campaign, without and with a window, over an audience
+/// of international numbers from seven zone sets in turn.
+fn write_zoned_audience(dir: &Path, rows: usize) {
+    let window = "delivery:\n  window: {hours: \"09:00-20:00\", days: [mon, tue, wed, thu, fri]}\n";
+    std::fs::write(dir.join("plain.yaml"), CAMPAIGN).unwrap();
+    std::fs::write(dir.join("window.yaml"), format!("{CAMPAIGN}{window}")).unwrap();
+    let file = std::fs::File::create(dir.join("audience.csv")).unwrap();
+    let mut out = BufWriter::new(file);
+    writeln!(out, "phone,first_name,last_name,city,coupon,segment").unwrap();
+    // Country and national prefixes with room for `rows / 7` numbers each.
+    let zones: [(&str, u64); 7] = [
+        ("+44", 7_400_000_000),
+        ("+1", 2_122_000_000),
+        ("+1", 4_152_000_000),
+        ("+1", 2_082_400_000),
+        ("+91", 9_876_000_000),
+        ("+81", 8_010_000_000),
+        ("+61", 412_000_000),
+    ];
+    for row in 0..rows {
+        let (country, base) = zones[row % zones.len()];
+        let number = base + (row / zones.len()) as u64;
+        let segment = if row % 3 == 0 { "vip" } else { "regular" };
+        writeln!(
+            out,
+            "{country}{number},name{row},family{row},Zone{},C{row:07},{segment}",
+            row % zones.len()
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
 }
 
 fn argument(name: &str) -> Option<usize> {
@@ -97,11 +166,7 @@ fn write_campaign(dir: &Path, rows: usize) {
 /// The campaign and an audience of `rows`; `changed` drops every 100th row,
 /// changes the coupon of the row after it, and adds 1% new rows at the end.
 fn write_audience(dir: &Path, rows: usize, changed: bool) {
-    std::fs::write(
-        dir.join("campaign.yaml"),
-        "version: 1\nname: bench\nsender: {bot_id: bench-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  media: {type: image, url: \"https://cdn.example.com/{{ segment }}/spring.jpg\"}\n  body_params:\n    - \"{{ first_name | title }}\"\n    - \"{{ city }}\"\n    - \"{{ discount }}%\"\n  buttons:\n    - {type: url, parameter: \"{{ coupon }}\"}\naudience:\n  file: audience.csv\n  default_country: GB\nvars: {discount: 20}\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("campaign.yaml"), CAMPAIGN).unwrap();
     let file = std::fs::File::create(dir.join("audience.csv")).unwrap();
     let mut out = BufWriter::new(file);
     writeln!(out, "phone,first_name,last_name,city,coupon,segment").unwrap();

@@ -202,6 +202,10 @@ struct PlanArgs {
     /// something to send (Terraform's convention, for CI).
     #[arg(long)]
     detailed_exitcode: bool,
+    /// Read the campaign's schedule (`delivery.window`) at this RFC 3339
+    /// time instead of now (`WACAST_NOW`, else the system clock).
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    at: Option<jiff::Timestamp>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -252,6 +256,10 @@ struct ApplyArgs {
     /// `json` prints a machine summary on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
+    /// When the campaign's window defers recipients, keep running and send
+    /// each one as their window opens (Ctrl-C stops; apply again resumes).
+    #[arg(long)]
+    wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -415,6 +423,21 @@ fn state_location(arg: StateArg) -> Result<Option<crate::journal::StateLocation>
         .map_err(|error| usage(&format!("{error:#}")))
 }
 
+fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
+    crate::schedule::clock::parse_time(text)
+}
+
+/// The clock `WACAST_NOW` sets (RFC 3339), if it is set: a way to rehearse
+/// a schedule.
+fn wacast_now() -> Result<Option<jiff::Timestamp>, clap::Error> {
+    match std::env::var("WACAST_NOW") {
+        Ok(text) if !text.trim().is_empty() => parse_time(&text)
+            .map(Some)
+            .map_err(|error| usage(&format!("WACAST_NOW: {error}"))),
+        _ => Ok(None),
+    }
+}
+
 fn parse_duration(text: &str) -> Result<Duration, String> {
     crate::sandbox::parse_duration(text)
 }
@@ -470,6 +493,10 @@ impl Cli {
                     resend_unknown: args.resend_unknown,
                     retry_failed: args.retry_failed,
                     detailed_exitcode: args.detailed_exitcode,
+                    at: match args.at {
+                        Some(at) => Some(at),
+                        None => wacast_now()?,
+                    },
                 })
             }
             CliCommand::Link {
@@ -509,6 +536,7 @@ impl Cli {
                 state: state_location(state)?,
                 format: format.into(),
                 show_numbers,
+                now: wacast_now()?,
             }),
             CliCommand::Apply(args) => {
                 let args = *args;
@@ -535,6 +563,8 @@ impl Cli {
                     resend_unknown: args.resend_unknown,
                     retry_failed: args.retry_failed,
                     format: args.format.into(),
+                    now: wacast_now()?,
+                    wait: args.wait,
                 }))
             }
             CliCommand::Diff {

@@ -17,6 +17,10 @@ pub enum ExitStatus {
     Stopped,
     /// `plan --detailed-exitcode`: the plan would send something.
     Changes,
+    /// `apply` finished for now: the schedule defers recipients until later
+    /// (apply again, or use `--wait`). A stop (5) or failures (4) take
+    /// precedence.
+    Deferred,
 }
 
 impl ExitStatus {
@@ -29,6 +33,7 @@ impl ExitStatus {
             ExitStatus::Failures => 4,
             ExitStatus::Stopped => 5,
             ExitStatus::Changes => 2,
+            ExitStatus::Deferred => 6,
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod phone;
 pub mod pipeline;
 pub mod plan;
 pub mod sandbox;
+pub mod schedule;
 pub mod secret;
 pub mod send;
 pub mod server;

@@ -102,6 +102,7 @@ impl Output {
             bar,
             last_line: None,
             told_stopping: false,
+            waiting: None,
         }
     }
 
@@ -140,21 +141,33 @@ pub struct Progress {
     last_line: Option<std::time::Instant>,
     /// Whether the user was told that sending is stopping.
     told_stopping: bool,
+    /// The wait last announced, so each is said once.
+    waiting: Option<(String, u64)>,
 }
 
 /// How often a plain progress line is printed when stderr is not a terminal.
 const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Progress {
+    /// A line above the bar, or on its own line without one.
+    fn say(&self, line: String) {
+        match &self.bar {
+            Some(bar) if !bar.is_hidden() => bar.println(line),
+            _ => eprintln!("{line}"),
+        }
+    }
+
     pub fn update(&mut self, tally: &crate::send::tally::Tally) {
         if let Some(wait) = tally.stopping
             && !self.told_stopping
         {
             self.told_stopping = true;
-            let line = crate::view::apply::stopping(wait);
-            match &self.bar {
-                Some(bar) if !bar.is_hidden() => bar.println(line),
-                _ => eprintln!("{line}"),
+            self.say(crate::view::apply::stopping(wait));
+        }
+        if tally.waiting != self.waiting {
+            self.waiting = tally.waiting.clone();
+            if let Some((until, deferred)) = &self.waiting {
+                self.say(crate::view::apply::waiting(until, *deferred));
             }
         }
         let text = || {

@@ -24,6 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["audience"],
     &["message"],
     &["pipeline"],
+    &["schedule"],
     &["journal"],
     &["plan"],
     &["transport"],

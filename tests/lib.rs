@@ -16,6 +16,7 @@ mod postgres;
 mod renamed;
 mod review;
 mod sandbox;
+mod schedule;
 mod schema;
 mod status;
 mod support;

@@ -14,11 +14,13 @@ use crate::journal::{ApplyLock, Backend, JournalWriter, StateCounts, StateLocati
 use crate::pipeline::Loaded;
 use crate::plan::Counts;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use crate::schedule::{Clock, ColumnZones, Gate, Scheduler};
 use crate::send::stop::{Stop, StopReason};
 use crate::send::tally::Tally;
-use crate::send::{self, Ended, Settings};
+use crate::send::{self, Deferral, Ended, Settings};
 use crate::transport::{Credentials, Provider};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How long in-flight requests may finish after Ctrl-C or another stop.
@@ -55,8 +57,11 @@ pub struct ApplySession {
     pub counts: Counts,
     /// The journal before this run.
     pub before: StateCounts,
-    /// How many recipients this run will send.
+    /// How many recipients this run will send (some later, when the
+    /// campaign's schedule defers them).
     pub to_send: u64,
+    /// The campaign's schedule, when it declares one.
+    deferral: Option<Deferral>,
 }
 
 impl ApplySession {
@@ -85,7 +90,8 @@ impl ApplySession {
         loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let run = journal.begin_run()?;
         let staging = journal.stage(run)?;
-        let (counts, diagnostics, staging) = stage::stage(&mut loaded, staging)?;
+        let mut zones = ColumnZones::default();
+        let (counts, diagnostics, staging) = stage::stage(&mut loaded, staging, &mut zones)?;
         if diagnostics.has_errors() {
             drop(staging);
             journal.finish_run(run, "invalid")?;
@@ -105,8 +111,15 @@ impl ApplySession {
         let to_send = journal.pending_count(run)?
             + again(settings.resend_unknown, before.unknown)
             + again(settings.retry_failed, before.failed);
+        let clock = Clock::at_or_system(settings.now);
+        let reached = reached(journal.as_mut(), &loaded.campaign, clock)?;
+        let deferral = Scheduler::of(&loaded.campaign, reached).map(|scheduler| Deferral {
+            gate: Arc::new(Mutex::new(Gate::new(scheduler, zones, clock))),
+            wait: settings.wait,
+        });
         Ok(Opened::Ready(Box::new(ApplySession {
             _lock: lock,
+            deferral,
             journal,
             run,
             loaded,
@@ -148,6 +161,7 @@ impl ApplySession {
                 _lock: self._lock,
                 journal: self.journal,
                 report: self.report,
+                deferral: self.deferral,
             };
             return finished.summary(None, None);
         }
@@ -166,6 +180,7 @@ impl ApplySession {
             stop_deadline: STOP_DEADLINE,
             campaign: self.loaded.campaign.name.clone(),
             opt_out_file: self.loaded.campaign.opt_out.file.clone(),
+            deferral: self.deferral.clone(),
         };
         let ApplySession {
             _lock,
@@ -176,6 +191,7 @@ impl ApplySession {
             base_url,
             report,
             to_send,
+            deferral,
             ..
         } = self;
         let (ended, journal, received) = send_all(
@@ -192,6 +208,7 @@ impl ApplySession {
             _lock,
             journal,
             report,
+            deferral,
         };
         session
             .record_end(run, &ended)
@@ -205,6 +222,7 @@ struct Finished {
     _lock: ApplyLock,
     journal: Box<dyn Backend>,
     report: PathBuf,
+    deferral: Option<Deferral>,
 }
 
 impl Finished {
@@ -227,9 +245,12 @@ impl Finished {
         let report_rows = super::report::write(self.journal.as_ref(), &self.report)?;
         let counts = self.journal.counts()?;
         let stopped = ended.and_then(|e| e.stopped.clone());
+        let schedule = self.deferral.as_ref().map(|d| d.gate().summary());
+        let deferred = schedule.as_ref().map_or(0, |s| s.deferred);
         Ok(ApplySummary {
             campaign: self.journal.campaign().to_owned(),
-            status: ApplyStatus::of(&counts, stopped.as_ref()),
+            status: ApplyStatus::of(&counts, stopped.as_ref(), deferred),
+            schedule,
             stopped: stopped.map(|reason| reason.to_string()),
             counts,
             this_run: ended.map(|e| ThisRun::of(&e.tally)),
@@ -238,6 +259,24 @@ impl Finished {
             sandbox_messages,
         })
     }
+}
+
+/// Records who the campaign sends as, and returns when the sender reached
+/// each number of the last 24 hours if the campaign has a messaging limit.
+fn reached(
+    journal: &mut dyn Backend,
+    campaign: &Campaign,
+    clock: Clock,
+) -> anyhow::Result<Vec<jiff::Timestamp>> {
+    let sender = campaign.sender.identity();
+    journal.record_sender(&sender)?;
+    if campaign.messaging_limit.is_none() {
+        return Ok(Vec::new());
+    }
+    let since = crate::schedule::capacity::since(clock.now());
+    Ok(crate::schedule::capacity::times(
+        &journal.reached(&sender, &since)?,
+    ))
 }
 
 fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {

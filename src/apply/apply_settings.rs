@@ -29,4 +29,8 @@ pub struct ApplySettings {
     pub resend_unknown: bool,
     /// Send again to recipients that failed earlier.
     pub retry_failed: bool,
+    /// The clock `WACAST_NOW` sets (it runs on from there); else the system's.
+    pub now: Option<jiff::Timestamp>,
+    /// Keep running until recipients the schedule defers are sent.
+    pub wait: bool,
 }

@@ -4,6 +4,7 @@
 //! code.
 
 use crate::journal::StateCounts;
+use crate::schedule::ScheduleSummary;
 use crate::send::stop::StopReason;
 use crate::send::tally::Tally;
 use serde::Serialize;
@@ -18,6 +19,9 @@ pub enum ApplyStatus {
     Failures,
     /// Sending stopped early, or recipients are still pending: apply again.
     Stopped,
+    /// Everyone who may go now went; the schedule defers the rest: apply
+    /// again later (or with `--wait`).
+    Deferred,
 }
 
 /// What one run sent, for the summary.
@@ -69,11 +73,23 @@ pub struct ApplySummary {
     /// Messages the embedded sandbox received, when apply started one.
     #[serde(skip)]
     pub sandbox_messages: Option<usize>,
+    /// Who went now and who waits, when the campaign declares a schedule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleSummary>,
 }
 
 impl ApplyStatus {
-    /// The status the journal's counts and a stop give.
-    pub fn of(counts: &StateCounts, stopped: Option<&StopReason>) -> ApplyStatus {
+    /// The status the journal's counts, a stop and the recipients the
+    /// schedule still defers give. A stop comes first, then failures, then
+    /// deferral.
+    pub fn of(counts: &StateCounts, stopped: Option<&StopReason>, deferred: u64) -> ApplyStatus {
+        if stopped.is_none() && deferred > 0 {
+            return if counts.failed > 0 || counts.unknown > 0 {
+                ApplyStatus::Failures
+            } else {
+                ApplyStatus::Deferred
+            };
+        }
         if stopped.is_some() || counts.pending > 0 {
             ApplyStatus::Stopped
         } else if counts.failed > 0 || counts.unknown > 0 {

@@ -9,12 +9,15 @@ use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Loaded, RowOutcome};
 use crate::plan::Counts;
+use crate::schedule::ColumnZones;
 use std::cell::RefCell;
 
 /// Streams `loaded` into `stage`; returns the counts and every problem.
+/// Zones the audience's time-zone column gives go into `zones`.
 pub fn stage<'j>(
     loaded: &mut Loaded,
     stage: Box<dyn Stage + 'j>,
+    zones: &mut ColumnZones,
 ) -> anyhow::Result<(Counts, Diagnostics, Box<dyn Stage + 'j>)> {
     let mut diagnostics = std::mem::take(&mut loaded.warnings);
     let shared = RefCell::new(stage);
@@ -28,10 +31,19 @@ pub fn stage<'j>(
         counts.count(&outcome);
         let result = match outcome {
             RowOutcome::Recipient {
-                message, digest, ..
-            } => serde_json::to_string(&message)
-                .map_err(anyhow::Error::from)
-                .and_then(|body| shared.borrow_mut().message(&digest, &body)),
+                message,
+                digest,
+                phone,
+                zone,
+                ..
+            } => {
+                if let Some(zone) = zone {
+                    zones.insert(phone, &zone);
+                }
+                serde_json::to_string(&message)
+                    .map_err(anyhow::Error::from)
+                    .and_then(|body| shared.borrow_mut().message(&digest, &body))
+            }
             RowOutcome::Invalid {
                 line,
                 phone,

@@ -5,6 +5,7 @@
 use crate::campaign::field_errors::FieldErrors;
 pub use crate::campaign::http_url::is_http_url;
 use crate::campaign::sender::{Sender, SenderFile};
+pub use crate::campaign::window::{Window, WindowFile, WindowZone};
 use crate::campaign::yaml::{self, Spanned};
 use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::Diagnostics;
@@ -167,6 +168,12 @@ pub struct AudienceFile {
     #[serde(default)]
     #[schemars(with = "Option<InvalidRows>")]
     pub invalid: Option<Spanned<String>>,
+    /// A column holding each recipient's IANA time zone (e.g. `Asia/Tokyo`),
+    /// which overrides the zone of their number for `delivery.window`; an
+    /// empty cell leaves the number's.
+    #[serde(default)]
+    #[schemars(with = "Option<String>")]
+    pub time_zone_column: Option<Spanned<String>>,
 }
 
 /// What to do with invalid audience rows.
@@ -198,6 +205,15 @@ pub struct DeliveryFile {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub callback_url: Option<Spanned<String>>,
+    /// When a recipient may be messaged, in the recipient's own local time.
+    #[serde(default)]
+    pub window: Option<WindowFile>,
+    /// Unique recipients this sender (provider and account id) may reach
+    /// in any rolling 24 hours, across every campaign in the same state
+    /// (Meta's messaging limit tier, e.g. 10000); the rest wait.
+    #[serde(default)]
+    #[schemars(with = "Option<u32>")]
+    pub messaging_limit: Option<Spanned<u32>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -283,6 +299,8 @@ pub struct AudienceSpec {
     pub suppress: Vec<PathBuf>,
     pub delimiter: Option<u8>,
     pub invalid: InvalidRows,
+    /// `audience.time_zone_column`, when the window reads recipients' zones.
+    pub time_zone_column: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -348,6 +366,10 @@ pub struct Campaign {
     pub catalog: Option<PathBuf>,
     /// `delivery.callback_url` without a trailing `/`.
     pub callback_url: Option<String>,
+    /// `delivery.window`: when recipients may be messaged.
+    pub window: Option<Window>,
+    /// `delivery.messaging_limit`: unique recipients per rolling 24 hours.
+    pub messaging_limit: Option<u32>,
     pub opt_out: OptOut,
     /// Problems of the file that do not stop it from being used.
     pub warnings: Diagnostics,
@@ -411,6 +433,8 @@ fn base_dir(path: &Path) -> PathBuf {
 struct Checker<'a> {
     source: &'a SourceFile,
     problems: Diagnostics,
+    /// `audience.time_zone_column`, checked once the window is known.
+    time_zone_column: Option<Spanned<String>>,
 }
 
 impl<'a> Checker<'a> {
@@ -418,6 +442,7 @@ impl<'a> Checker<'a> {
         Checker {
             source,
             problems: Diagnostics::new(),
+            time_zone_column: None,
         }
     }
 
@@ -448,7 +473,18 @@ impl<'a> Checker<'a> {
             .delivery
             .as_ref()
             .and_then(|d| d.rate_per_second.clone());
-        let delivery = self.delivery(file.delivery);
+        let mut delivery_file = file.delivery;
+        let window_file = delivery_file.as_mut().and_then(|d| d.window.take());
+        let written = window_file.is_some();
+        let window = window_file.and_then(|w| super::window::check(w, &mut self));
+        let messaging_limit = delivery_file
+            .as_mut()
+            .and_then(|d| d.messaging_limit.take())
+            .map(|limit| self.bounded(Some(limit), "messaging_limit", 1, 100_000_000, 0));
+        let delivery = self.delivery(delivery_file);
+        if window.is_some() || !written {
+            self.time_zone_column(&mut audience, window.as_ref());
+        }
         if let Sender::MetaCloud(_) = &sender {
             super::meta_cloud_sender::check_rate(rate.as_ref(), &mut self);
         }
@@ -476,9 +512,33 @@ impl<'a> Checker<'a> {
             delivery,
             catalog,
             callback_url,
+            window,
+            messaging_limit,
             opt_out,
             warnings,
         })
+    }
+
+    /// Keeps `audience.time_zone_column` only where a window reads
+    /// recipients' zones; elsewhere it would do nothing, and says so.
+    fn time_zone_column(&mut self, audience: &mut AudienceSpec, window: Option<&Window>) {
+        let Some(column) = self.time_zone_column.take() else {
+            return;
+        };
+        let why = match window.map(|w| &w.time_zone) {
+            Some(WindowZone::Recipient) => {
+                audience.time_zone_column = Some(column.value);
+                return;
+            }
+            Some(WindowZone::Fixed(_)) => "`delivery.window.time_zone` names one zone for everyone",
+            None => "the campaign has no `delivery.window`",
+        };
+        self.warning_help(
+            &column,
+            "campaign.audience",
+            "`audience.time_zone_column` is not used",
+            why,
+        );
     }
 
     fn callback_url(&mut self, delivery: Option<&DeliveryFile>) -> Option<String> {
@@ -766,6 +826,7 @@ impl<'a> Checker<'a> {
 
     fn audience(&mut self, audience: AudienceFile) -> AudienceSpec {
         let dir = base_dir(&self.source.path);
+        self.time_zone_column = audience.time_zone_column.clone();
         if audience.file.value.trim().is_empty() {
             self.error(
                 &audience.file,
@@ -829,6 +890,7 @@ impl<'a> Checker<'a> {
                 .collect(),
             delimiter,
             invalid,
+            time_zone_column: None,
         }
     }
 

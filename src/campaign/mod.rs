@@ -11,6 +11,7 @@ pub mod schema;
 pub mod sender;
 mod sinch_conversation_sender;
 pub mod template_catalog;
+mod window;
 pub mod yaml;
 
 pub use campaign::*;

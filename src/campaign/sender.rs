@@ -145,6 +145,12 @@ impl Sender {
         }
     }
 
+    /// Who sends, for the messaging limit: the provider and its account id
+    /// (bot, app or phone number id), e.g. `meta-cloud:106540352242922`.
+    pub fn identity(&self) -> String {
+        format!("{}:{}", self.kind().as_str(), self.account())
+    }
+
     /// The base URL the campaign names, if any.
     pub fn endpoint(&self) -> Option<&str> {
         match self {

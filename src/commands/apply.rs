@@ -36,6 +36,10 @@ pub struct Options {
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub format: Format,
+    /// The clock `WACAST_NOW` sets, if set; else the system's.
+    pub now: Option<jiff::Timestamp>,
+    /// Keep running until deferred recipients are sent (`--wait`).
+    pub wait: bool,
 }
 
 pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
@@ -74,6 +78,8 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         auth_endpoint: options.auth_endpoint.clone(),
         resend_unknown: options.resend_unknown,
         retry_failed: options.retry_failed,
+        now: options.now,
+        wait: options.wait,
     };
     let session = match ApplySession::open(loaded, &options.campaign, settings)? {
         Opened::Ready(session) => *session,
@@ -132,6 +138,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         ApplyStatus::Sent => ExitStatus::Ok,
         ApplyStatus::Failures => ExitStatus::Failures,
         ApplyStatus::Stopped => ExitStatus::Stopped,
+        ApplyStatus::Deferred => ExitStatus::Deferred,
     })
 }
 

@@ -30,6 +30,9 @@ pub struct Options {
     pub resend_unknown: bool,
     pub retry_failed: bool,
     pub detailed_exitcode: bool,
+    /// The time to read the campaign's schedule at (`--at`, `WACAST_NOW`);
+    /// default now.
+    pub at: Option<jiff::Timestamp>,
 }
 
 pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
@@ -58,10 +61,12 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         .as_deref()
         .map(RecipientLog::beside)
         .transpose()?;
+    let schedule = crate::plan::rehearsal(&loaded.campaign, &journal, options.at)?;
     let review = Review {
         journal,
         sink: log.as_mut().map(|log| log as &mut dyn RecipientSink),
         show_numbers: options.show_numbers,
+        schedule,
     };
     let mut plan = Plan::build(loaded, review)?;
     if options.check_media && plan.is_valid() {

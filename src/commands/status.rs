@@ -17,6 +17,8 @@ pub struct Options {
     pub state: Option<StateLocation>,
     pub format: Format,
     pub show_numbers: bool,
+    /// The clock `WACAST_NOW` sets, if set, for the schedule.
+    pub now: Option<jiff::Timestamp>,
 }
 
 pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
@@ -37,12 +39,51 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         );
     };
     let summary = journal.delivery_summary()?;
+    let schedule = match campaign.window.is_some() || campaign.messaging_limit.is_some() {
+        true => schedule(&options, &location)?,
+        false => None,
+    };
     let text = match options.format {
-        Format::Json => view::status::json(&campaign.name, &summary, options.show_numbers),
+        Format::Json => view::status::json(
+            &campaign.name,
+            &summary,
+            options.show_numbers,
+            schedule.as_ref(),
+        ),
         Format::Text | Format::Markdown => {
-            view::status::text(&campaign.name, &summary, options.show_numbers)
+            let mut text = view::status::text(&campaign.name, &summary, options.show_numbers);
+            if let Some(schedule) = &schedule {
+                text.push_str(&view::schedule::lines(campaign.window.as_ref(), schedule));
+            }
+            text
         }
     };
     output.data(&text)?;
     Ok(ExitStatus::Ok)
+}
+
+/// Who of the campaign's recipients still to send may go now and when the
+/// rest can: the plan's schedule, read against the journal. `None` when the
+/// campaign's files no longer load (status still shows the journal).
+fn schedule(
+    options: &Options,
+    location: &StateLocation,
+) -> anyhow::Result<Option<crate::schedule::ScheduleSummary>> {
+    let Ok(loaded) = crate::pipeline::Loaded::load(&options.campaign) else {
+        return Ok(None);
+    };
+    let journal = crate::plan::journal_classes::JournalClasses::open(
+        location,
+        &loaded.campaign,
+        false,
+        false,
+    )?;
+    let schedule = crate::plan::rehearsal(&loaded.campaign, &journal, options.now)?;
+    let review = crate::plan::Review {
+        journal,
+        sink: None,
+        show_numbers: false,
+        schedule,
+    };
+    Ok(crate::plan::Plan::build(loaded, review)?.schedule)
 }

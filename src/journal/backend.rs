@@ -89,6 +89,15 @@ pub trait Backend: Pending {
     /// Where the campaign stands, for `status`.
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary>;
 
+    /// Records the sender this campaign sends as (its provider and account
+    /// id, e.g. `meta-cloud:106540352242922`), which the messaging limit is
+    /// counted by.
+    fn record_sender(&mut self, sender: &str) -> anyhow::Result<()>;
+
+    /// The numbers `sender` reached since `since` (RFC 3339), across every
+    /// campaign in this state: see [`super::Reached`].
+    fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>>;
+
     /// Commits intent: these recipients' request is about to be sent.
     fn mark_in_flight(&mut self, phones: &[Phone]) -> anyhow::Result<()> {
         self.write(&[Change::InFlight(phones.to_vec())])

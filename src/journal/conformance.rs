@@ -36,6 +36,7 @@ pub fn run_all(factory: &dyn Factory) {
     a_second_apply_is_refused_until_the_first_lets_go(factory);
     the_history_counts_runs_that_sent_and_the_rows_they_left(factory);
     a_renamed_campaign_carries_its_journal_over(factory);
+    a_sender_reaches_each_number_once_across_campaigns(factory);
 }
 
 fn phone(n: u64) -> Phone {
@@ -61,7 +62,7 @@ fn planned(location: &StateLocation, numbers: &[u64]) -> (Box<dyn Backend>, i64)
     planned_as(location, "c", numbers)
 }
 
-/// [`planned`] for campaign `campaign`.
+/// As [`planned`], for the campaign `campaign`.
 fn planned_as(
     location: &StateLocation,
     campaign: &str,
@@ -682,4 +683,61 @@ pub fn a_renamed_campaign_carries_its_journal_over(factory: &dyn Factory) {
     let (_, _) = planned_as(&location, "c", &[7]);
     let both = renamed.carry_over("c").unwrap_err().to_string();
     assert!(both.contains("records of both `c` and `d`"), "{both}");
+}
+
+/// The messaging limit's count: unique numbers a sender reached (sent,
+/// unknown or in flight; not failed) across the campaigns of one state, from
+/// a time on; other senders' campaigns do not count.
+pub fn a_sender_reaches_each_number_once_across_campaigns(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut first, _) = planned_as(&location, "c", &[1, 2, 3]);
+    first.record_sender("p:account").unwrap();
+    first
+        .mark_in_flight(&[phone(1), phone(2), phone(3)])
+        .unwrap();
+    first
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Unknown, None),
+            outcome(3, State::Failed, None),
+        ])
+        .unwrap();
+    let (mut second, _) = planned_as(&location, "d", &[1, 4, 5]);
+    second.record_sender("p:account").unwrap();
+    second.mark_in_flight(&[phone(1), phone(4)]).unwrap();
+    second
+        .record(&[outcome(1, State::Sent, Some("m2"))])
+        .unwrap();
+    let (mut other, _) = planned_as(&location, "e", &[6]);
+    other.record_sender("p:another").unwrap();
+    other.mark_in_flight(&[phone(6)]).unwrap();
+    other
+        .record(&[outcome(6, State::Sent, Some("m3"))])
+        .unwrap();
+
+    let reached = first.reached("p:account", "2000-01-01T00:00:00Z").unwrap();
+    assert_eq!(reached.len(), 3, "numbers 1, 2 and 4: {reached:?}");
+    assert!(reached.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    assert!(reached[0].ends_with('Z'), "{reached:?}");
+    assert!(
+        first
+            .reached("p:account", "2999-01-01T00:00:00Z")
+            .unwrap()
+            .is_empty(),
+        "nothing reached after the span"
+    );
+    assert_eq!(
+        other
+            .reached("p:another", "2000-01-01T00:00:00Z")
+            .unwrap()
+            .len(),
+        1
+    );
+    // Recording the sender again (another apply) changes nothing.
+    second.record_sender("p:account").unwrap();
+    let view = open_view(&location, "d").unwrap().unwrap();
+    assert_eq!(
+        view.reached("p:account", "2000-01-01T00:00:00Z").unwrap(),
+        reached
+    );
 }

@@ -35,4 +35,8 @@ pub trait JournalView: Send {
 
     /// Where the campaign stands, for `status`.
     fn delivery_summary(&self) -> anyhow::Result<DeliverySummary>;
+
+    /// As [`super::Backend::reached`]: the numbers `sender` reached since
+    /// `since`, across every campaign in this state.
+    fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>>;
 }

@@ -294,4 +294,5 @@ mod tests {
 #[cfg(test)]
 mod equivalence_tests;
 pub mod numbering_plan;
+pub mod time_zones;
 pub mod written_number;

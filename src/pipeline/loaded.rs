@@ -14,7 +14,7 @@ use crate::message::digest::{MessageDigest, file_sha256};
 use crate::message::render::Renderer;
 use crate::phone::Phone;
 use crate::pipeline::parallel::{self, Checked};
-use crate::pipeline::row_check::{CheckedRow, RowCheck};
+use crate::pipeline::row_check::{CheckedRow, RowCheck, ZoneColumn};
 use serde::Serialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,8 @@ pub enum RowOutcome {
         phone: Phone,
         message: TemplateMessage,
         digest: MessageDigest,
+        /// The recipient's time zone from `audience.time_zone_column`, if given.
+        zone: Option<Box<str>>,
     },
     /// A row with problems; with `audience.invalid: skip` it is planned as skipped.
     Invalid {
@@ -71,6 +73,7 @@ pub struct Loaded {
     audience: Audience,
     renderer: Renderer,
     phone_column: usize,
+    time_zones: Option<ZoneColumn>,
     /// Problems found while loading that do not stop the run (warnings).
     pub warnings: Diagnostics,
 }
@@ -103,6 +106,7 @@ impl Loaded {
             }
         };
         let phone_column = phone_column(&campaign, &audience, &mut problems);
+        let time_zones = zone_column(&campaign, &audience, &mut problems);
         let renderer = match Renderer::new(&campaign, audience.headers.clone(), &spec.file) {
             Ok(renderer) => Some(renderer),
             Err(found) => {
@@ -126,6 +130,7 @@ impl Loaded {
             audience,
             renderer: renderer.expect("no errors means the renderer was built"),
             phone_column: phone_column.expect("no errors means the phone column exists"),
+            time_zones,
             warnings: problems,
         })
     }
@@ -152,6 +157,7 @@ impl Loaded {
             campaign: &self.campaign,
             renderer: &self.renderer,
             phone_column: self.phone_column,
+            time_zones: self.time_zones,
         };
         let order = Order {
             suppression: &self.suppression,
@@ -190,7 +196,7 @@ impl Order<'_> {
         seen: &mut dyn FirstSeen,
         problems: &mut Diagnostics,
     ) -> RowOutcome {
-        let (line, phone, message, digest) = match checked {
+        let (line, phone, message, digest, zone) = match checked {
             Checked::Unreadable(diagnostic) => {
                 let line = diagnostic.location.as_ref().map_or(0, |l| l.line);
                 let reason = diagnostic.message.clone();
@@ -225,7 +231,8 @@ impl Order<'_> {
                 phone,
                 message,
                 digest,
-            }) => (line, phone, message, digest),
+                zone,
+            }) => (line, phone, message, digest, zone),
         };
         if self.suppression.contains(&phone) || self.opted_out.contains(&phone) {
             return RowOutcome::Suppressed {
@@ -255,6 +262,7 @@ impl Order<'_> {
             phone,
             message,
             digest,
+            zone,
         }
     }
 }
@@ -276,20 +284,57 @@ fn phone_column(
     audience: &Audience,
     problems: &mut Diagnostics,
 ) -> Option<usize> {
-    let name = &campaign.audience.phone_column;
+    column(
+        audience,
+        &campaign.audience.phone_column,
+        ("phone numbers", "audience.phone_column"),
+        problems,
+    )
+}
+
+/// Whether rows need a zone each (a window in recipients' time) and the
+/// index of `audience.time_zone_column`; a missing column is an error.
+fn zone_column(
+    campaign: &Campaign,
+    audience: &Audience,
+    problems: &mut Diagnostics,
+) -> Option<ZoneColumn> {
+    let window = campaign.window.as_ref()?;
+    if window.time_zone != crate::campaign::WindowZone::Recipient {
+        return None;
+    }
+    let Some(name) = &campaign.audience.time_zone_column else {
+        return Some(ZoneColumn(None));
+    };
+    let position = column(
+        audience,
+        name,
+        ("time zones", "audience.time_zone_column"),
+        problems,
+    );
+    Some(ZoneColumn(position))
+}
+
+/// The index of the column `name`, which holds `what.0` and is set by the
+/// field `what.1`; an error with a suggestion when the audience has none.
+fn column(
+    audience: &Audience,
+    name: &str,
+    what: (&str, &str),
+    problems: &mut Diagnostics,
+) -> Option<usize> {
+    let (holds, field) = what;
     let position = audience.headers.position(name);
     if position.is_none() {
-        let mut diagnostic = Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             "audience.header",
-            format!("the audience has no column `{name}` for phone numbers"),
+            format!("the audience has no column `{name}` for {holds}"),
         )
         .at(&audience.path, 1, 0);
-        diagnostic = match audience.headers.closest(name) {
-            Some(close) => diagnostic.help(format!(
-                "did you mean `{close}`? set `audience.phone_column`"
-            )),
-            None => diagnostic.help(format!(
-                "the columns are {}; set `audience.phone_column`",
+        let help = match audience.headers.closest(name) {
+            Some(close) => format!("did you mean `{close}`? set `{field}`"),
+            None => format!(
+                "the columns are {}; set `{field}`",
                 audience
                     .headers
                     .names
@@ -297,9 +342,9 @@ fn phone_column(
                     .map(|n| format!("`{n}`"))
                     .collect::<Vec<_>>()
                     .join(", ")
-            )),
+            ),
         };
-        problems.push(diagnostic);
+        problems.push(diagnostic.help(help));
     }
     position
 }

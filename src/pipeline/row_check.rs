@@ -20,6 +20,8 @@ pub enum CheckedRow {
         phone: Phone,
         message: TemplateMessage,
         digest: MessageDigest,
+        /// The zone the time-zone column gives, when it gives one.
+        zone: Option<Box<str>>,
     },
     Bad {
         line: u64,
@@ -33,7 +35,15 @@ pub struct RowCheck<'a> {
     pub campaign: &'a Campaign,
     pub renderer: &'a Renderer,
     pub phone_column: usize,
+    /// Whether each recipient needs a time zone of their own (a window in
+    /// recipients' time), and which column may give it.
+    pub time_zones: Option<ZoneColumn>,
 }
+
+/// Where recipients' zones come from: the column `audience.time_zone_column`
+/// names (its index), else the number.
+#[derive(Clone, Copy, Debug)]
+pub struct ZoneColumn(pub Option<usize>);
 
 impl RowCheck<'_> {
     pub fn check(&self, row: Row) -> CheckedRow {
@@ -49,6 +59,27 @@ impl RowCheck<'_> {
                     .field(format!("column `{}`", spec.phone_column)),
             );
         }
+        let zone = match (&phone, self.time_zones) {
+            (Ok(phone), Some(ZoneColumn(column))) => {
+                let cell = column.and_then(|c| row.record.get(c)).map(str::trim);
+                match zone_of(*phone, cell.filter(|c| !c.is_empty())) {
+                    Ok(zone) => zone,
+                    Err(message) => {
+                        let field = match &spec.time_zone_column {
+                            Some(name) => format!("column `{name}`"),
+                            None => format!("column `{}`", spec.phone_column),
+                        };
+                        problems.push(
+                            Diagnostic::error("audience.time_zone", message)
+                                .at(&spec.file, line, 0)
+                                .field(field),
+                        );
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
         let message = match self.renderer.render(row) {
             Ok(message) => Some(message),
             Err(found) => {
@@ -71,6 +102,7 @@ impl RowCheck<'_> {
                 phone,
                 digest: MessageDigest::of_message(&message),
                 message,
+                zone,
             },
             (phone, _) => CheckedRow::Bad {
                 line,
@@ -78,5 +110,26 @@ impl RowCheck<'_> {
                 problems,
             },
         }
+    }
+}
+
+/// A recipient's zone from the column's `cell`, checked, or `None` to take the
+/// number's; an error when neither gives one.
+fn zone_of(phone: Phone, cell: Option<&str>) -> Result<Option<Box<str>>, String> {
+    match cell {
+        Some(name) if jiff::tz::db().get(name).is_ok() => Ok(Some(name.into())),
+        Some(name) => Err(format!(
+            "`{name}` is not an IANA time zone (e.g. `Europe/London`, `Asia/Tokyo`)"
+        )),
+        None if crate::phone::time_zones::TimeZoneMap::get()
+            .lookup(phone)
+            .is_some() =>
+        {
+            Ok(None)
+        }
+        None => Err(format!(
+            "no time zone is known for {}: give one in `audience.time_zone_column`, or set `delivery.window.time_zone`",
+            phone.masked()
+        )),
     }
 }

@@ -120,6 +120,15 @@ impl JournalClasses {
         })
     }
 
+    /// The times the journal's campaigns of `sender` reached each number
+    /// since `since` (none without a journal), for the messaging limit.
+    pub fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>> {
+        match &self.view {
+            Some(view) => view.reached(sender, since),
+            None => Ok(Vec::new()),
+        }
+    }
+
     /// Journal recipients of the campaign that no recipient of this plan
     /// matched: they have left the audience. Call after streaming.
     pub fn removed(&self) -> anyhow::Result<u64> {

@@ -19,6 +19,8 @@ use crate::plan::counts::Counts;
 use crate::plan::journal_classes::JournalClasses;
 use crate::plan::plan_file::{PlanHeader, PlanLine, PlanState, RecipientSink};
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
+use crate::schedule::{ScheduleSummary, ScheduleTally, Scheduler};
+use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -63,6 +65,10 @@ pub struct Plan {
     pub state: PlanState,
     /// The labels of each recipient's parameters (from the first recipient).
     pub param_labels: Vec<String>,
+    /// Who of those to send may go now, when the campaign declares a
+    /// schedule; read at [`Review::schedule`]'s time, so it is not part of a
+    /// saved plan's pins.
+    pub schedule: Option<ScheduleSummary>,
 }
 
 /// Where a plan looks and what it writes besides the plan itself.
@@ -73,6 +79,8 @@ pub struct Review<'a> {
     pub sink: Option<&'a mut dyn RecipientSink>,
     /// Whether plan lines carry full numbers instead of masked ones.
     pub show_numbers: bool,
+    /// The campaign's schedule and the time to read it at, when it has one.
+    pub schedule: Option<(Scheduler, Timestamp)>,
 }
 
 impl Review<'_> {
@@ -82,8 +90,28 @@ impl Review<'_> {
             journal: JournalClasses::none(),
             sink: None,
             show_numbers: false,
+            schedule: None,
         }
     }
+}
+
+/// The campaign's schedule read at `at` (default now on the one clock),
+/// with what the journal says its sender reached for the messaging limit;
+/// `None` when the campaign declares no schedule.
+pub fn rehearsal(
+    campaign: &Campaign,
+    journal: &JournalClasses,
+    at: Option<Timestamp>,
+) -> anyhow::Result<Option<(Scheduler, Timestamp)>> {
+    let now = crate::schedule::Clock::at_or_system(at).now_seconds();
+    let reached = match campaign.messaging_limit {
+        Some(_) => {
+            let since = crate::schedule::capacity::since(now);
+            crate::schedule::capacity::times(&journal.reached(&campaign.sender.identity(), &since)?)
+        }
+        None => Vec::new(),
+    };
+    Ok(Scheduler::of(campaign, reached).map(|scheduler| (scheduler, now)))
 }
 
 impl Plan {
@@ -96,8 +124,10 @@ impl Plan {
             mut journal,
             mut sink,
             show_numbers,
+            mut schedule,
         } = review;
         loaded.suppress_opted_out(journal.opted_out_numbers()?);
+        let mut tally = ScheduleTally::default();
         let mut diagnostics = std::mem::take(&mut loaded.warnings);
         let mut builder = Builder::default();
         let mut seen = SeenInMemory::default();
@@ -108,11 +138,17 @@ impl Plan {
                 phone,
                 message,
                 digest,
+                zone,
             } = &outcome
                 && failed.is_ok()
             {
                 failed = journal.classify(*phone, digest).and_then(|class| {
                     builder.classify(*line, class);
+                    if let Some((scheduler, now)) = schedule.as_mut()
+                        && class == RecipientClass::Send
+                    {
+                        tally.add(scheduler.place(*phone, zone.as_deref(), *now));
+                    }
                     let Some(sink) = sink.as_deref_mut() else {
                         return Ok(());
                     };
@@ -169,6 +205,10 @@ impl Plan {
                 digest: hex::encode(builder.state_sequence.finalize()),
             },
             param_labels: builder.param_labels.unwrap_or_default(),
+            schedule: schedule.map(|(scheduler, now)| {
+                tally.limit = scheduler.limit();
+                tally.summary(now)
+            }),
         })
     }
 
@@ -301,6 +341,7 @@ impl Builder {
                 phone,
                 message,
                 digest,
+                ..
             } => {
                 if let Some(url) = message.media.url() {
                     self.url(url);

@@ -87,6 +87,7 @@ pub fn verify(path: &Path, state: Option<&StateLocation>) -> anyhow::Result<Verd
         journal,
         sink: Some(&mut check),
         show_numbers: false,
+        schedule: None,
     };
     let plan = Plan::build(loaded, review)?;
     if let Some(refusal) = check.finish()? {

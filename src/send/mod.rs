@@ -11,6 +11,7 @@
 mod backoff;
 mod batch;
 mod breaker;
+mod deferral;
 mod pause;
 pub mod stop;
 pub mod tally;
@@ -20,6 +21,8 @@ use crate::journal::JournalWriter;
 use crate::journal::State;
 use crate::transport::Transport;
 use batch::Batch;
+pub use deferral::Deferral;
+use deferral::Outstanding;
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -43,6 +46,8 @@ pub struct Settings {
     pub campaign: String,
     /// The campaign's suppression list those opt-outs are appended to, if any.
     pub opt_out_file: Option<PathBuf>,
+    /// The campaign's schedule, when it declares one.
+    pub deferral: Option<Deferral>,
 }
 
 /// What a worker tells the collector.
@@ -56,6 +61,8 @@ pub enum Event {
     },
     /// A request will be tried again.
     Retry,
+    /// Every recipient that may go now is done; `deferred` wait until `until`.
+    Waiting { until: String, deferred: u64 },
 }
 
 /// How a run ended.
@@ -89,6 +96,7 @@ pub async fn run<T: Transport>(
         campaign: Arc::from(settings.campaign.as_str()),
         file: settings.opt_out_file.clone().map(Arc::from),
     };
+    let outstanding = Outstanding::default();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency {
         let mut worker = worker::Worker {
@@ -100,18 +108,23 @@ pub async fn run<T: Transport>(
             max_attempts: settings.max_attempts,
             events: events.clone(),
             opt_outs: opt_outs.clone(),
+            outstanding: outstanding.clone(),
         };
         let queue = queue.clone();
         workers.spawn(async move { worker.run(&queue).await });
     }
-    drop(events);
     let dispatcher = tokio::spawn(dispatch(
-        journal,
-        run,
-        largest,
+        Dispatch {
+            journal,
+            run,
+            largest,
+            batches,
+            stop: stop.clone(),
+            outstanding,
+            events,
+        },
         transport,
-        batches,
-        stop.clone(),
+        settings.deferral.clone(),
     ));
     let mut tally = Tally::new(total);
     let mut breaker = breaker::Breaker::default();
@@ -167,7 +180,9 @@ fn quota(rate_per_second: u32, max_recipients: usize) -> Quota {
 fn collect(tally: &mut Tally, breaker: &mut breaker::Breaker, stop: &Stop, event: Event) {
     match event {
         Event::Retry => tally.retries += 1,
+        Event::Waiting { until, deferred } => tally.waiting = Some((until, deferred)),
         Event::Finished { states, failed } => {
+            tally.waiting = None;
             tally.requests += 1;
             for state in states {
                 match state {
@@ -190,35 +205,94 @@ async fn wait_for_stop(stop: &Stop) {
     }
 }
 
-/// Reads pending recipients page by page, the next page while the current
-/// one is handed out, and hands out batches, their bodies built by
-/// `transport`, until none are left or sending stops.
-async fn dispatch(
+/// What the dispatcher works with.
+struct Dispatch {
     journal: JournalWriter,
     run: i64,
     largest: usize,
-    transport: impl Transport,
     batches: mpsc::Sender<Batch>,
     stop: Stop,
-) {
-    let mut upcoming = journal.pending(run, 0, PAGE);
+    outstanding: Outstanding,
+    events: mpsc::UnboundedSender<Event>,
+}
+
+/// Hands out every pending recipient that may go, pass after pass while a
+/// schedule with `wait` leaves some waiting. Ends (closing the queue) when
+/// none are left to hand out now, or sending stops.
+async fn dispatch(dispatch: Dispatch, transport: impl Transport, deferral: Option<Deferral>) {
     loop {
-        let rows = match upcoming.await {
-            Ok(rows) => rows,
-            Err(error) => return stop.set(StopReason::Journal(format!("{error:#}"))),
+        if let Some(deferral) = &deferral {
+            deferral.gate().begin_pass();
+        }
+        if !pass(&dispatch, &transport, deferral.as_ref()).await {
+            return;
+        }
+        let Some(deferral) = deferral.as_ref().filter(|d| d.wait) else {
+            return;
         };
-        let Some(last) = rows.last() else { return };
-        upcoming = journal.pending(run, last.line, PAGE);
-        for (message, phones) in batch::group(rows, largest) {
-            if stop.is_set() {
-                return;
+        let (deferred, next) = {
+            let gate = deferral.gate();
+            (gate.deferred(), gate.next_opening())
+        };
+        let Some((until, wait)) = next.filter(|_| deferred > 0) else {
+            return;
+        };
+        dispatch.outstanding.settled().await;
+        let _ = dispatch.events.send(Event::Waiting {
+            until: until.to_string(),
+            deferred,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = wait_for_stop(&dispatch.stop) => return,
+        }
+    }
+}
+
+/// One pass: reads pending recipients page by page, the next page while the
+/// current one is handed out, and hands out batches of those the schedule
+/// admits, their bodies built by `transport`. False when sending stopped.
+async fn pass(
+    dispatch: &Dispatch,
+    transport: &impl Transport,
+    deferral: Option<&Deferral>,
+) -> bool {
+    let Dispatch {
+        journal,
+        run,
+        largest,
+        batches,
+        stop,
+        outstanding,
+        ..
+    } = dispatch;
+    let mut upcoming = journal.pending(*run, 0, PAGE);
+    loop {
+        let mut rows = match upcoming.await {
+            Ok(rows) => rows,
+            Err(error) => {
+                stop.set(StopReason::Journal(format!("{error:#}")));
+                return false;
             }
+        };
+        let Some(last) = rows.last() else { return true };
+        upcoming = journal.pending(*run, last.line, PAGE);
+        if let Some(deferral) = deferral {
+            let mut gate = deferral.gate();
+            rows.retain(|row| gate.admit(row.phone));
+        }
+        for (message, phones) in batch::group(rows, *largest) {
+            if stop.is_set() {
+                return false;
+            }
+            outstanding.add();
             if batches
-                .send(Batch::new(&transport, phones, &message))
+                .send(Batch::new(transport, phones, &message))
                 .await
                 .is_err()
             {
-                return;
+                outstanding.done();
+                return false;
             }
         }
     }

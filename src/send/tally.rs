@@ -17,6 +17,8 @@ pub struct Tally {
     pub started: Instant,
     /// Set once sending stops: the longest it waits for requests in flight.
     pub stopping: Option<Duration>,
+    /// While a scheduled run waits: until when (RFC 3339), and for how many.
+    pub waiting: Option<(String, u64)>,
     /// When sending ended ([`Tally::end`]); the clock runs until then.
     ended: Option<Instant>,
 }
@@ -33,6 +35,7 @@ impl Tally {
             retries: 0,
             started: Instant::now(),
             stopping: None,
+            waiting: None,
             ended: None,
         }
     }

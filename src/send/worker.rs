@@ -34,6 +34,8 @@ pub struct Worker<S: Session> {
     pub max_attempts: u32,
     pub events: UnboundedSender<Event>,
     pub opt_outs: OptOuts,
+    /// Counts the batches this worker finishes.
+    pub outstanding: super::deferral::Outstanding,
 }
 
 /// Where the opt-outs a provider reports while sending are recorded.
@@ -82,6 +84,7 @@ impl<S: Session> Worker<S> {
                 return;
             };
             unrecorded = self.send(batch, unrecorded).await;
+            self.outstanding.done();
         }
     }
 

@@ -2,7 +2,7 @@
 //! sent where, the audience and the journal), the lines after (this run, the
 //! sandbox, a stop, the campaign and its report), and the JSON summary.
 
-use crate::apply::{ApplySession, ApplySummary};
+use crate::apply::{ApplySession, ApplyStatus, ApplySummary};
 
 /// The line printed before confirming and sending.
 pub fn before(session: &ApplySession) -> String {
@@ -57,6 +57,22 @@ pub fn after(summary: &ApplySummary) -> Vec<String> {
     if let Some(reason) = &summary.stopped {
         lines.push(format!("stopped: {reason}; run apply again to continue"));
     }
+    if let Some(schedule) = &summary.schedule {
+        lines.push(format!(
+            "schedule: {}",
+            crate::view::schedule::verdict(schedule)
+        ));
+        if summary.status == ApplyStatus::Deferred {
+            lines.push(format!(
+                "finished for now: {} recipient(s) deferred; apply again {}, or apply with --wait",
+                schedule.deferred,
+                schedule
+                    .next_send_at
+                    .as_ref()
+                    .map_or_else(|| "later".to_owned(), |at| format!("at or after {at}"))
+            ));
+        }
+    }
     let counts = &summary.counts;
     lines.push(format!(
         "campaign: {} sent, {} failed, {} unknown, {} pending, {} skipped; report: {} ({} row(s))",
@@ -75,4 +91,11 @@ pub fn after(summary: &ApplySummary) -> Vec<String> {
 pub fn json(summary: &ApplySummary) -> anyhow::Result<String> {
     let value = serde_json::to_value(summary)?;
     Ok(format!("{}\n", serde_json::to_string_pretty(&value)?))
+}
+
+/// The line shown while `apply --wait` waits for a window to open.
+pub fn waiting(until: &str, deferred: u64) -> String {
+    format!(
+        "waiting until {until} for {deferred} deferred recipient(s) (Ctrl-C stops; apply again resumes)"
+    )
 }

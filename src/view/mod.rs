@@ -8,6 +8,7 @@ pub mod diff;
 mod format;
 mod neutralise;
 pub mod plan;
+pub mod schedule;
 pub mod status;
 
 pub use format::Format;

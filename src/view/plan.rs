@@ -74,6 +74,12 @@ fn body(plan: &Plan, show_numbers: bool) -> String {
     pace(&mut out, campaign, plan.to_send());
     counts(&mut out, &plan.counts);
     classes(&mut out, plan);
+    if let Some(schedule) = &plan.schedule {
+        out.push_str(&crate::view::schedule::lines(
+            campaign.window.as_ref(),
+            schedule,
+        ));
+    }
     for input in &plan.inputs {
         let _ = writeln!(
             out,
@@ -242,6 +248,14 @@ pub fn markdown(plan: &Plan, show_numbers: bool) -> String {
         suppressed(a, grouped),
         grouped(a.distinct_messages)
     );
+    if let Some(schedule) = &plan.schedule {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Schedule {}.",
+            crate::view::schedule::verdict(schedule)
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "<details><summary>Plan</summary>");
     let _ = writeln!(out);
@@ -460,6 +474,7 @@ pub fn json(plan: &Plan, show_numbers: bool) -> String {
         diagnostics: plan.diagnostics.shown(),
         errors: plan.diagnostics.error_count(),
         warnings: plan.diagnostics.warning_count(),
+        schedule: plan.schedule.as_ref(),
     };
     let mut text = serde_json::to_string_pretty(&view).expect("plans always serialise");
     text.push('\n');
@@ -482,6 +497,10 @@ struct JsonPlan<'a> {
     diagnostics: &'a [Diagnostic],
     errors: u64,
     warnings: u64,
+    /// Only when the campaign declares a schedule, so other plans read as
+    /// they always did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schedule: Option<&'a crate::schedule::ScheduleSummary>,
 }
 
 #[derive(Serialize)]

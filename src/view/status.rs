@@ -125,7 +125,12 @@ fn numbers(text: &mut String, title: &str, total: u64, numbers: &[Phone], show: 
 }
 
 /// The summary as one JSON document.
-pub fn json(name: &str, summary: &DeliverySummary, show_numbers: bool) -> String {
+pub fn json(
+    name: &str,
+    summary: &DeliverySummary,
+    show_numbers: bool,
+    schedule: Option<&crate::schedule::ScheduleSummary>,
+) -> String {
     let list = |phones: &[Phone]| -> Vec<String> {
         phones.iter().map(|p| number(p, show_numbers)).collect()
     };
@@ -141,6 +146,13 @@ pub fn json(name: &str, summary: &DeliverySummary, show_numbers: bool) -> String
         "reconciled": summary.reconciled,
         "orphans": summary.orphans,
     });
+    let mut value = value;
+    if let (Some(schedule), Some(object)) = (schedule, value.as_object_mut()) {
+        object.insert(
+            "schedule".to_owned(),
+            serde_json::to_value(schedule).unwrap_or_default(),
+        );
+    }
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

@@ -31,6 +31,7 @@ mod pg_journal;
 mod pg_location;
 mod pg_lock;
 mod pg_pending;
+mod pg_reached;
 mod pg_schema;
 mod pg_stage;
 mod pg_statements;

@@ -127,6 +127,19 @@ impl Backend for PgJournal {
         &self.campaign
     }
 
+    fn record_sender(&mut self, sender: &str) -> anyhow::Result<()> {
+        Ok(super::pg_reached::record_sender(
+            &mut self.session(),
+            &self.campaign,
+            sender,
+        )?)
+    }
+
+    fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>> {
+        let mut session = self.session();
+        Ok(super::pg_reached::reached(&mut session, sender, since)?)
+    }
+
     fn lock(&mut self) -> anyhow::Result<ApplyLock> {
         let lock = PgLock::acquire(
             &self.conn,

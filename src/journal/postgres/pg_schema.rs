@@ -22,7 +22,7 @@ pub struct Migration {
 }
 
 /// Every migration this wacast knows, in order; the schema it reads is the last.
-pub const MIGRATIONS: &[Migration] = &[Migration { sql: BASE }];
+pub const MIGRATIONS: &[Migration] = &[Migration { sql: BASE }, Migration { sql: SENDERS }];
 
 /// The newest schema version this wacast reads and writes.
 pub fn latest() -> i32 {
@@ -117,6 +117,16 @@ CREATE TABLE locks (
     pid      BIGINT NOT NULL,
     since    TEXT NOT NULL
 );
+";
+
+/// Version 2: the sender each campaign sends as, for the messaging limit.
+const SENDERS: &str = "
+CREATE TABLE senders (
+    campaign    TEXT PRIMARY KEY,
+    sender      TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX recipients_reached ON recipients (campaign, updated_at);
 ";
 
 /// Creates or migrates the schema of `location` to the newest version.

@@ -37,6 +37,11 @@ impl PgView {
 }
 
 impl JournalView for PgView {
+    fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>> {
+        let mut session = self.session();
+        Ok(super::pg_reached::reached(&mut session, sender, since)?)
+    }
+
     fn recipient(
         &mut self,
         phone: Phone,

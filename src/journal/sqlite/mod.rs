@@ -8,6 +8,7 @@ mod export;
 mod file_lock;
 mod journal_file;
 mod pending_pages;
+mod reached;
 mod schema;
 mod sqlite_delivery_batch;
 mod sqlite_delivery_writer;

@@ -1,7 +1,8 @@
 //! The SQLite journal's tables: recipients and their plans, message bodies,
 //! skipped rows and runs; deliveries (one row per recipient with the furthest
 //! state reported), every report processed (keyed by message id and state),
-//! inbound messages seen and opt-outs. Every statement is idempotent, so an
+//! inbound messages seen and opt-outs; the sender each campaign sends as
+//! (for the messaging limit). Every statement is idempotent, so an
 //! existing journal opens unchanged.
 //!
 //! - `deliveries.rank` is [`crate::journal::DeliveryState::rank`]; the
@@ -76,6 +77,11 @@ CREATE TABLE IF NOT EXISTS inbound (
     message_id  TEXT PRIMARY KEY,
     phone       INTEGER,
     received_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS senders (
+    campaign    TEXT PRIMARY KEY,
+    sender      TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS opt_outs (
     campaign   TEXT NOT NULL,

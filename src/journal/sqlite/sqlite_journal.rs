@@ -47,6 +47,14 @@ impl Backend for SqliteJournal {
         &self.campaign
     }
 
+    fn record_sender(&mut self, sender: &str) -> anyhow::Result<()> {
+        super::reached::record_sender(&self.conn, &self.campaign, sender)
+    }
+
+    fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>> {
+        super::reached::reached(&self.conn, sender, since)
+    }
+
     fn lock(&mut self) -> anyhow::Result<ApplyLock> {
         let folder = self.path.parent().unwrap_or(Path::new("."));
         Ok(ApplyLock::new(FileLock::acquire(folder, &self.campaign)?))

@@ -31,6 +31,10 @@ impl SqliteView {
 }
 
 impl JournalView for SqliteView {
+    fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>> {
+        super::reached::reached(&self.conn, sender, since)
+    }
+
     fn recipient(
         &mut self,
         phone: Phone,
