@@ -9,7 +9,7 @@
 //! kept once per (message id, state), which makes the provider's at-least-once
 //! retries idempotent; a report that matches no recipient is kept as an orphan.
 
-use super::{Applied, OptOutRecord, Report};
+use super::{Applied, OptOutRecord, Report, Unreadable};
 use crate::phone::Phone;
 
 pub trait DeliveryWriter {
@@ -23,6 +23,9 @@ pub trait DeliveryWriter {
 
     /// Records an opt-out; false when the number had already opted out.
     fn opt_out(&self, record: &OptOutRecord) -> anyhow::Result<bool>;
+
+    /// Keeps an entry that could not be read; false when it was kept before.
+    fn unreadable(&self, entry: &Unreadable) -> anyhow::Result<bool>;
 
     /// The campaigns `phone` is a recipient of in this journal.
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>>;

@@ -8,7 +8,7 @@
 
 use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, Result};
-use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report};
+use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report, Unreadable};
 use crate::phone::Phone;
 use std::cell::RefCell;
 
@@ -71,6 +71,12 @@ const OPT_OUT: &str = concat!(
      VALUES ($1, $2, $3, $4, $5, ",
     now_sql!(),
     ") ON CONFLICT (campaign, phone) DO NOTHING"
+);
+
+const UNREADABLE: &str = concat!(
+    "INSERT INTO unreadable (key, campaign, reason, json, received_at) VALUES ($1, $2, $3, $4, ",
+    now_sql!(),
+    ") ON CONFLICT (key) DO NOTHING"
 );
 
 const CAMPAIGNS_OF: &str =
@@ -177,6 +183,15 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
                 &record.file,
             ],
             "cannot record an opt-out",
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn unreadable(&self, entry: &Unreadable) -> anyhow::Result<bool> {
+        let inserted = self.execute(
+            UNREADABLE,
+            &[&entry.key(), &entry.campaign, &entry.reason, &entry.json],
+            "cannot keep an unreadable callback entry",
         )?;
         Ok(inserted == 1)
     }
