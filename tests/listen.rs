@@ -465,3 +465,60 @@ async fn a_body_that_is_not_the_envelope_is_still_refused() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
     }
 }
+
+/// The loop a STOP closes: Sinch sends inbound messages to the callback URL
+/// set for the bot (the listener's `/callbacks`, no campaign in it), not to a
+/// message's own `callback`. Sinch's interactive reply-button sample (sinch/docs,
+/// `docs/whatsapp/whatsapp-http-rest/whatsapp-callback.md`, 2021-06; its `from`
+/// made international and its title `STOP`) and a reply the sandbox sends as
+/// the bot's callback are both opt-outs, and the next plan suppresses them.
+#[tokio::test]
+async fn a_stop_reply_to_the_bots_callback_url_is_suppressed_by_the_next_plan() {
+    use wacast::sandbox::{Delivery, InboundReply, Sandbox, SandboxConfig};
+    let test = campaign();
+    seed(
+        test.path(),
+        &[(2, State::Sent, Some("m2")), (3, State::Sent, Some("m3"))],
+    );
+    let listener = listen(test.path(), None).await;
+    let mut sample = sinch_v1_fixture("docs_inbound_interactive_button.json");
+    sample["notifications"][0]["from"] = json!(phone(2).digits());
+    sample["notifications"][0]["message"]["message"]["title"] = json!("STOP");
+    let (status, receipt) = post(&listener.callback_url(), &sample.to_string(), &[]).await;
+    assert_eq!(
+        (status, receipt["opt_outs"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+
+    let sandbox = Sandbox::start(SandboxConfig {
+        delivery: Delivery {
+            callback_url: Some(listener.callback_url()),
+            ..Delivery::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let stop = InboundReply::InteractiveButton {
+        id: "opt-out".into(),
+        title: "STOP".into(),
+    };
+    sandbox.send_reply(&phone(3).digits(), &stop).await.unwrap();
+    let chat = InboundReply::Text("When does the sale end?".into());
+    sandbox.send_reply(&phone(4).digits(), &chat).await.unwrap();
+
+    let journal = journal(test.path());
+    assert!(journal.opted_out(phone(2)).unwrap());
+    assert!(journal.opted_out(phone(3)).unwrap());
+    assert!(
+        !journal.opted_out(phone(4)).unwrap(),
+        "a question is no opt-out"
+    );
+    assert_eq!(
+        test.read("optout.csv"),
+        "phone\n+447911123402\n+447911123403\n"
+    );
+    let plan = test.run(&["plan", "campaign.yaml", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["counts"]["suppressed"], 2, "{plan}");
+}

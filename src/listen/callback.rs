@@ -175,6 +175,11 @@ fn inbound(notification: &Value) -> Result<Inbound, &'static str> {
         &["button_reply", "title"],
         &["interactive", "button_reply", "id"],
         &["interactive", "button_reply", "title"],
+        // Sinch v1's interactive reply-button press: `{type: interactive,
+        // message: {type: button, id, title}}` (sinch/docs,
+        // `docs/whatsapp/whatsapp-http-rest/whatsapp-callback.md`, 2021-06).
+        &["message", "id"],
+        &["message", "title"],
     ]
     .iter()
     .filter_map(|path| {

@@ -4,9 +4,9 @@
 //! the configured one, in the documented envelope, signed when a key is set,
 //! retrying non-2xx answers with doubling pauses as Sinch does.
 
-use super::Delivery;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
 use super::stats::{Counter, Stats};
+use super::{Delivery, InboundReply};
 use crate::server::until_stopped;
 use crate::timestamp::rfc3339;
 use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
@@ -151,8 +151,21 @@ impl DeliveryReporter {
         });
     }
 
-    /// POSTs one report, retrying until a 2xx answer or the attempts run out.
-    async fn post(&self, url: &str, post: Post) {
+    /// POSTs a user's reply from `from` (digits) to the bot's callback URL,
+    /// signed like reports; false when no callback URL is configured or the
+    /// listener never answered 2xx.
+    pub async fn reply(&self, reply: &InboundReply, from: &str, bot_id: &str) -> bool {
+        let Some(url) = self.delivery.callback_url.clone() else {
+            return false;
+        };
+        let body = reply.envelope(from, bot_id);
+        let post = signed(body, self.delivery.hmac_key.as_deref());
+        self.post(&url, post).await
+    }
+
+    /// POSTs one report, retrying until a 2xx answer or the attempts run out;
+    /// whether it was answered 2xx.
+    async fn post(&self, url: &str, post: Post) -> bool {
         let mut pause = self.delivery.retry_delay;
         for attempt in 1..=self.delivery.attempts {
             let mut request = self
@@ -166,7 +179,7 @@ impl DeliveryReporter {
             match request.send().await {
                 Ok(answer) if answer.status().is_success() => {
                     self.stats.add(Counter::CallbacksDelivered, 1);
-                    return;
+                    return true;
                 }
                 _ => self.stats.add(Counter::CallbacksFailed, 1),
             }
@@ -175,12 +188,17 @@ impl DeliveryReporter {
                 pause = pause.saturating_mul(2);
             }
         }
+        false
     }
 }
 
 /// v1's report for `message` reaching `state`, signed with `key` if set.
 fn v1_post(message: &Delivered, state: &str, key: Option<&str>) -> Post {
-    let body = envelope(message, state);
+    signed(envelope(message, state), key)
+}
+
+/// A v1 callback `body`, signed with `key` if set.
+fn signed(body: String, key: Option<&str>) -> Post {
     let mut headers = Vec::new();
     if let Some(key) = key {
         let nonce = ulid::Ulid::generate().to_string();
