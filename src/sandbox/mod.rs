@@ -27,6 +27,7 @@ mod delivery_reporter;
 mod fault_injector;
 mod inbound_reply;
 pub mod meta_cloud;
+mod recipient_fate;
 mod recorder;
 mod routes;
 mod sandbox_error;
@@ -43,6 +44,7 @@ pub use config::{
     parse_duration,
 };
 pub use inbound_reply::InboundReply;
+pub use recipient_fate::{Fates, RecipientFate};
 pub use recorder::RecordedMessage;
 pub use routes::{MESSAGES_PATH, STATS_PATH};
 pub use sandbox_error::SandboxError;

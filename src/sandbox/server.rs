@@ -36,12 +36,18 @@ impl Sandbox {
         let addr = server.addr();
         let (stop, shutdown) = watch::channel(false);
         let stats = Arc::new(Stats::default());
+        let reporter = DeliveryReporter::new(
+            config.delivery,
+            stats.clone(),
+            shutdown.clone(),
+            &config.bot_id,
+        );
         let state = Arc::new(SandboxState {
             bot_id: config.bot_id,
             token: config.token,
             injector: std::sync::Mutex::new(FaultInjector::new(config.faults)),
             recorder: Recorder::new(config.keep_messages, config.record.as_deref())?,
-            reporter: DeliveryReporter::new(config.delivery, stats.clone(), shutdown.clone()),
+            reporter,
             stats,
             shutdown: shutdown.clone(),
             conversation: ConversationState::new(config.conversation),
