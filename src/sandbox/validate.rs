@@ -65,6 +65,8 @@ const MESSAGE_FIELDS: &[&str] = &[
     "body_params",
     "media",
     "buttons",
+    // Accepted and ignored by Sinch since 2021 (the v1 reference).
+    "ttl",
 ];
 const BUTTON_TYPES: &str = "`call`, `url` or `quick_reply`";
 const MEDIA_TYPES: &str = "`text`, `image`, `video` or `document`";
@@ -110,7 +112,7 @@ impl Check {
             let path = join(at, name);
             let text = match name.as_str() {
                 "params" => "was removed in 2021; use `header_params` and `body_params`".to_owned(),
-                "ttl" => "is not part of the send body (Sinch ignores it since 2021)".to_owned(),
+                "ttl" => "belongs on `message` (Sinch ignores it there since 2021)".to_owned(),
                 "caption" => "is not allowed: template media take no caption".to_owned(),
                 "filename" => "is only allowed on `document` media".to_owned(),
                 _ => format!("is not a known field; expected one of {}", quoted(allowed)),
@@ -254,10 +256,14 @@ impl Check {
             }
         };
         let (kind_name, allowed): (&'static str, &[&str]) = match kind_name {
+            // `provider` names credentials registered with `/provision/provider`
+            // for a media URL behind authentication (sinch/docs,
+            // `whatsapp-media-provider.md` and the template media sample in
+            // `whatsapp-message.md`).
             "text" => ("text", &["type", "url"]),
-            "image" => ("image", &["type", "url"]),
-            "video" => ("video", &["type", "url"]),
-            "document" => ("document", &["type", "url", "filename"]),
+            "image" => ("image", &["type", "url", "provider"]),
+            "video" => ("video", &["type", "url", "provider"]),
+            "document" => ("document", &["type", "url", "filename", "provider"]),
             "audio" | "sticker" => {
                 self.problem(
                     "message.media.type",
@@ -289,6 +295,9 @@ impl Check {
             && let Some(filename) = media.get("filename")
         {
             self.non_empty_string("message.media.filename", filename);
+        }
+        if let Some(provider) = media.get("provider") {
+            self.non_empty_string("message.media.provider", provider);
         }
         Some(kind_name)
     }
