@@ -319,6 +319,25 @@ struct SandboxArgs {
     /// Answer 401 to every request after the first N.
     #[arg(long, value_name = "N")]
     revoke_after: Option<u64>,
+    /// The fraction of v1 recipients reported `failed` (with `status: failed`).
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    report_failed: f64,
+    /// The fraction of v1 recipients reported `deleted` after `sent`.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    report_deleted: f64,
+    /// The fraction of v1 recipients reported `no_opt_in`.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    report_no_opt_in: f64,
+    /// The fraction of v1 recipients reported `no_capability`.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    report_no_capability: f64,
+    /// The fraction of v1 recipients refused inside the 201 answer.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    refuse_recipient: f64,
+    /// The fraction of v1 recipients who read the message, then reply `STOP`
+    /// to `--callback-url`.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_fraction, value_name = "FRACTION")]
+    reply_stop: f64,
     /// Seed every random choice, so a run can be repeated.
     #[arg(long)]
     seed: Option<u64>,
@@ -400,6 +419,14 @@ impl SandboxArgs {
                 lost_answer_fraction: self.lose_answer,
                 hang_fraction: self.hang,
                 revoke_after: self.revoke_after,
+                fates: crate::sandbox::Fates {
+                    failed: self.report_failed,
+                    deleted: self.report_deleted,
+                    no_opt_in: self.report_no_opt_in,
+                    no_capability: self.report_no_capability,
+                    refused: self.refuse_recipient,
+                    stop_reply: self.reply_stop,
+                },
                 seed: self.seed,
             },
             conversation: self.conversation.into_config(),

@@ -7,6 +7,7 @@ mod architecture;
 mod cases;
 mod conversation;
 mod examples;
+mod fates;
 mod link;
 mod listen;
 mod lost_journal;

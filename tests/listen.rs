@@ -610,3 +610,133 @@ fn the_listen_command_records_callbacks_until_interrupted() {
     let delivery = journal(test.path()).delivery_of(phone(1)).unwrap().unwrap();
     assert_eq!(delivery.delivery_state, "read");
 }
+
+/// A fixture of `tests/fixtures/sinch_v1/`, as JSON.
+pub fn sinch_v1_fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sinch_v1")
+        .join(name);
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Sinch's "Text" request sample (sinch/docs, `docs/whatsapp/whatsapp-callback.md`, mid-2021):
+/// a delivered status and an inbound text whose `from` is written without a
+/// country code. Beside them go a report missing `recipient` and `status` and
+/// one missing `message_id`: the good report is recorded, the three others
+/// are kept with their reasons, and the callback is answered 200.
+#[tokio::test]
+async fn one_bad_entry_never_voids_the_rest_of_a_callback() {
+    let test = campaign();
+    seed(
+        test.path(),
+        &[(1, State::Sent, Some("asdbas-7sdf78sd-16237smh"))],
+    );
+    let listener = listen(test.path(), None).await;
+    let mut body = sinch_v1_fixture("docs_callback_text.json");
+    let statuses = body["statuses"].as_array_mut().unwrap();
+    statuses.push(json!({"message_id": "m2", "state": "read"}));
+    statuses
+        .push(json!({"recipient": "+447911123402", "status": "success", "state": "read\u{1b}[2J"}));
+    let (status, receipt) = post(&url(&listener), &body.to_string(), &[]).await;
+    assert_eq!(status, StatusCode::OK, "{receipt}");
+    assert_eq!(
+        (receipt["recorded"].clone(), receipt["unreadable"].clone()),
+        (json!(1), json!(3))
+    );
+    let delivery = journal(test.path()).delivery_of(phone(1)).unwrap().unwrap();
+    assert_eq!(delivery.delivery_state, "delivered");
+    let (again, replay) = post(&url(&listener), &body.to_string(), &[]).await;
+    assert_eq!(
+        (again, replay["duplicates"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+
+    let text = test.run(&["status", "campaign.yaml"]);
+    assert_eq!(text.code, 0, "{}", text.transcript());
+    let json = test.run(&["status", "campaign.yaml", "--format", "json"]);
+    let mut json: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        json["unreadable"]["count"], 3,
+        "a replayed callback keeps them once"
+    );
+    let stamp = regex::Regex::new(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ").unwrap();
+    insta::assert_snapshot!(
+        "status_unreadable_text",
+        stamp.replace_all(&text.stdout, "[time]")
+    );
+    for seen in json["unreadable"]["latest"].as_array_mut().unwrap() {
+        seen["received_at"] = json!("[time]");
+    }
+    insta::assert_json_snapshot!("status_unreadable_json", json["unreadable"]);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_the_envelope_is_still_refused() {
+    let test = campaign();
+    let listener = listen(test.path(), None).await;
+    for body in [
+        "[1, 2]",
+        r#"{"statuses": {"message_id": "m1"}}"#,
+        "\"text\"",
+    ] {
+        let (status, answer) = post(&url(&listener), body, &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+    }
+}
+
+/// The loop a STOP closes: Sinch sends inbound messages to the callback URL
+/// set for the bot (the listener's `/callbacks`, no campaign in it), not to a
+/// message's own `callback`. Sinch's interactive reply-button sample (sinch/docs,
+/// `docs/whatsapp/whatsapp-http-rest/whatsapp-callback.md`, 2021-06; its `from`
+/// made international and its title `STOP`) and a reply the sandbox sends as
+/// the bot's callback are both opt-outs, and the next plan suppresses them.
+#[tokio::test]
+async fn a_stop_reply_to_the_bots_callback_url_is_suppressed_by_the_next_plan() {
+    use wacast::sandbox::{Delivery, InboundReply, Sandbox, SandboxConfig};
+    let test = campaign();
+    seed(
+        test.path(),
+        &[(2, State::Sent, Some("m2")), (3, State::Sent, Some("m3"))],
+    );
+    let listener = listen(test.path(), None).await;
+    let mut sample = sinch_v1_fixture("docs_inbound_interactive_button.json");
+    sample["notifications"][0]["from"] = json!(phone(2).digits());
+    sample["notifications"][0]["message"]["message"]["title"] = json!("STOP");
+    let (status, receipt) = post(&listener.callback_url(), &sample.to_string(), &[]).await;
+    assert_eq!(
+        (status, receipt["opt_outs"].clone()),
+        (StatusCode::OK, json!(1))
+    );
+
+    let sandbox = Sandbox::start(SandboxConfig {
+        delivery: Delivery {
+            callback_url: Some(listener.callback_url()),
+            ..Delivery::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let stop = InboundReply::InteractiveButton {
+        id: "opt-out".into(),
+        title: "STOP".into(),
+    };
+    sandbox.send_reply(&phone(3).digits(), &stop).await.unwrap();
+    let chat = InboundReply::Text("When does the sale end?".into());
+    sandbox.send_reply(&phone(4).digits(), &chat).await.unwrap();
+
+    let journal = journal(test.path());
+    assert!(journal.opted_out(phone(2)).unwrap());
+    assert!(journal.opted_out(phone(3)).unwrap());
+    assert!(
+        !journal.opted_out(phone(4)).unwrap(),
+        "a question is no opt-out"
+    );
+    assert_eq!(
+        test.read("optout.csv"),
+        "phone\n+447911123402\n+447911123403\n"
+    );
+    let plan = test.run(&["plan", "campaign.yaml", "--format", "json"]);
+    let plan: Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(plan["counts"]["suppressed"], 2, "{plan}");
+}

@@ -6,7 +6,7 @@
 
 use crate::journal::{
     Applied, Backend, CampaignHistory, Change, DeliveryState, OptOutRecord, Outcome, PendingRow,
-    RecipientFacts, Repeat, Report, State, StateLocation, open, open_view,
+    RecipientFacts, Repeat, Report, State, StateLocation, Unreadable, open, open_view,
 };
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
@@ -31,6 +31,7 @@ pub fn run_all(factory: &dyn Factory) {
     opt_outs_and_inbound_messages_are_recorded_once(factory);
     an_opt_out_of_any_campaign_is_never_requeued(factory);
     a_delivery_writer_knows_the_campaigns_with_runs_or_recipients(factory);
+    unreadable_entries_are_kept_once_and_shown_newest_first(factory);
     the_summary_shows_the_funnel_and_what_is_uncertain(factory);
     the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory);
     a_second_apply_is_refused_until_the_first_lets_go(factory);
@@ -510,6 +511,55 @@ pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
     assert_eq!(view.opted_out_numbers().unwrap(), [phone(2)]);
     assert_eq!(journal.requeue(true, true).unwrap(), 0);
     assert_eq!(journal.counts().unwrap().unknown, 1, "still unknown");
+}
+
+pub fn unreadable_entries_are_kept_once_and_shown_newest_first(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    let entry = |campaign: Option<&str>, n: u64| Unreadable {
+        campaign: campaign.map(str::to_owned),
+        reason: format!("missing field `recipient` ({n})"),
+        json: format!(r#"{{"entry":{n}}}"#),
+    };
+    let entries: Vec<Unreadable> = (1..=7)
+        .map(|n| entry(Some("c"), n))
+        .chain([entry(None, 8), entry(Some("other"), 9)])
+        .collect();
+    let mut batch = journal.delivery_batch().unwrap();
+    let kept = batch
+        .job(|w| {
+            entries
+                .iter()
+                .map(|e| w.unreadable(e))
+                .collect::<anyhow::Result<Vec<bool>>>()
+        })
+        .unwrap();
+    let again = batch.job(|w| w.unreadable(&entries[0])).unwrap();
+    let failed: anyhow::Result<()> = batch.job(|w| {
+        w.unreadable(&entry(Some("c"), 10))?;
+        anyhow::bail!("the callback failed")
+    });
+    batch.commit().unwrap();
+    assert_eq!(kept, [true; 9]);
+    assert!(!again, "the same entry is kept once");
+    assert!(failed.is_err());
+    let summary = journal.delivery_summary().unwrap();
+    assert_eq!(summary.unreadable, 8, "the campaign's and the unnamed ones");
+    assert_eq!(
+        summary.unreadable_latest.len(),
+        crate::journal::delivery_summary::UNREADABLE_SHOWN
+    );
+    let first = &summary.unreadable_latest[0];
+    assert!(first.reason.starts_with("missing field `recipient`"));
+    assert!(first.json.starts_with(r#"{"entry":"#));
+    assert!(!first.received_at.is_empty());
+    assert!(
+        summary
+            .unreadable_latest
+            .iter()
+            .all(|seen| !seen.json.contains(":9}") && !seen.json.contains(":10}")),
+        "neither another campaign's nor a rolled-back entry"
+    );
 }
 
 pub fn the_summary_shows_the_funnel_and_what_is_uncertain(factory: &dyn Factory) {

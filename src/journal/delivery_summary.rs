@@ -1,13 +1,17 @@
 //! Where a campaign stands, for `wacast status`: its recipients per journal
 //! state, the delivery funnel (sent → delivered → read), failures grouped by
-//! reason, the numbers still uncertain or opted out, orphan reports and the
-//! last run. Each backend reads it from its journal; nothing here changes it.
+//! reason, the numbers still uncertain or opted out, orphan reports,
+//! unreadable callback entries and the last run. Each backend reads it from
+//! its journal; nothing here changes it.
 
 use super::StateCounts;
 use crate::phone::Phone;
 
 /// How many numbers a list in the summary shows.
 pub const NUMBERS_SHOWN: usize = 20;
+
+/// How many of the latest unreadable callback entries the summary shows.
+pub const UNREADABLE_SHOWN: usize = 5;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DeliverySummary {
@@ -26,6 +30,10 @@ pub struct DeliverySummary {
     pub reconciled: u64,
     /// Reports whose message id matched no recipient (this campaign's or unnamed).
     pub orphans: u64,
+    /// Callback entries that could not be read (this campaign's or unnamed).
+    pub unreadable: u64,
+    /// The latest [`UNREADABLE_SHOWN`] of them, newest first.
+    pub unreadable_latest: Vec<UnreadableSeen>,
     pub last_run: Option<RunSummary>,
 }
 
@@ -51,4 +59,13 @@ pub struct RunSummary {
     pub started_at: String,
     pub finished_at: Option<String>,
     pub outcome: Option<String>,
+}
+
+/// A callback entry kept because it could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct UnreadableSeen {
+    pub received_at: String,
+    pub reason: String,
+    /// Its JSON, bounded and neutralised.
+    pub json: String,
 }

@@ -15,7 +15,7 @@
 //! (message id, state), which makes the provider's at-least-once retries
 //! idempotent.
 
-use super::{Applied, OptOutRecord, Report};
+use super::{Applied, OptOutRecord, Report, Unreadable};
 use crate::phone::Phone;
 
 pub trait DeliveryWriter {
@@ -32,6 +32,9 @@ pub trait DeliveryWriter {
 
     /// Whether the journal knows `campaign`: it has runs or recipients.
     fn knows_campaign(&self, campaign: &str) -> anyhow::Result<bool>;
+
+    /// Keeps an entry that could not be read; false when it was kept before.
+    fn unreadable(&self, entry: &Unreadable) -> anyhow::Result<bool>;
 
     /// The campaigns `phone` is a recipient of in this journal.
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>>;

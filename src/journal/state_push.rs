@@ -123,6 +123,16 @@ pub const TABLES: &[Table] = &[
             ("opted_at", Text),
         ],
     },
+    Table {
+        name: "unreadable",
+        columns: &[
+            ("key", Text),
+            ("campaign", Text),
+            ("reason", Text),
+            ("json", Text),
+            ("received_at", Text),
+        ],
+    },
 ];
 
 /// What a push copied.

@@ -107,6 +107,10 @@ fn write_callback(
     for refusal in &callback.refusals {
         receipt.opt_outs += refused(writer, refusal, callback.campaign.as_ref(), campaigns)?;
     }
+    for entry in &callback.unreadable {
+        writer.unreadable(entry)?;
+        receipt.unreadable += 1;
+    }
     Ok(Written::Receipt(receipt))
 }
 

@@ -7,5 +7,7 @@ pub struct Receipt {
     pub duplicates: u64,
     pub orphans: u64,
     pub opt_outs: u64,
+    /// Entries that could not be read, kept in the journal with the reason.
+    pub unreadable: u64,
     pub ignored: u64,
 }

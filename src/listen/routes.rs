@@ -89,7 +89,7 @@ async fn receive(
     };
     let parsed = match conversation {
         true => sinch_conversation::parse(&body, target),
-        false => Callback::parse(&body, target).map_err(|e| e.to_string()),
+        false => Callback::parse(&body, target),
     };
     let callback = match parsed {
         Ok(callback) => callback,

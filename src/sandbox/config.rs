@@ -2,8 +2,8 @@
 //! it records and reports, and which faults it injects. Plain data with checks,
 //! so the command line, the tests and `apply --sandbox` build it the same way.
 
-use super::SandboxError;
 use super::sinch_conversation::conversation_config::ConversationConfig;
+use super::{Fates, SandboxError};
 use crate::server::Role;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -176,6 +176,10 @@ pub struct Faults {
     pub hang_fraction: f64,
     /// After this many authorised requests, the token stops working (401).
     pub revoke_after: Option<u64>,
+    /// The fractions of a v1 message's recipients that meet each of Sinch's
+    /// other endings (`failed`, `deleted`, `no_opt_in`, `no_capability`, a
+    /// failure inside the 201, a `STOP` reply).
+    pub fates: Fates,
     /// The seed of every random choice; the same seed and the same requests
     /// give the same answers.
     pub seed: Option<u64>,
@@ -201,6 +205,7 @@ impl Faults {
                 "fault fractions add up to `{total}`, more than 1"
             )));
         }
+        self.fates.check()?;
         if let Some(Latency::Range(low, high)) = self.latency
             && low > high
         {

@@ -4,9 +4,9 @@
 //! the configured one, in the documented envelope, signed when a key is set,
 //! retrying non-2xx answers with doubling pauses as Sinch does.
 
-use super::Delivery;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
 use super::stats::{Counter, Stats};
+use super::{Delivery, InboundReply, RecipientFate};
 use crate::server::until_stopped;
 use crate::timestamp::rfc3339;
 use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
@@ -14,8 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 
-/// The states of a message delivered and read.
-const DELIVERED: &[&str] = &["queued", "dispatched", "sent", "delivered", "read"];
 /// The states of a message whose delivery fails.
 const FAILED: &[&str] = &["queued", "dispatched", "failed"];
 /// How long one report POST may take.
@@ -28,6 +26,8 @@ pub struct Delivered {
     /// With a leading `+`, as Sinch writes recipients in reports.
     pub recipient: String,
     pub fails: bool,
+    /// How a v1 message's delivery ends when it does not fail.
+    pub fate: RecipientFate,
 }
 
 /// One report to POST: its body and the headers that go with it (a signature).
@@ -49,6 +49,8 @@ pub struct DeliveryReporter {
     delivery: Arc<Delivery>,
     stats: Arc<Stats>,
     shutdown: watch::Receiver<bool>,
+    /// The bot users' replies are addressed to.
+    bot_id: Arc<str>,
 }
 
 impl DeliveryReporter {
@@ -56,6 +58,7 @@ impl DeliveryReporter {
         delivery: Delivery,
         stats: Arc<Stats>,
         shutdown: watch::Receiver<bool>,
+        bot_id: &str,
     ) -> DeliveryReporter {
         let client = reqwest::Client::builder()
             .timeout(POST_TIMEOUT)
@@ -66,6 +69,7 @@ impl DeliveryReporter {
             delivery: Arc::new(delivery),
             stats,
             shutdown,
+            bot_id: bot_id.into(),
         }
     }
 
@@ -114,12 +118,22 @@ impl DeliveryReporter {
         message: &Delivered,
         render: &(dyn Fn(&Delivered, &str) -> Option<Post> + Send + Sync),
     ) {
-        let states = if message.fails { FAILED } else { DELIVERED };
+        let states = if message.fails {
+            FAILED
+        } else {
+            message.fate.states()
+        };
         for state in states {
             tokio::time::sleep(self.delivery.step_delay).await;
             if let Some(post) = render(message, state) {
                 self.post(url, post).await;
             }
+        }
+        if message.fate == RecipientFate::StopReply && !message.fails {
+            tokio::time::sleep(self.delivery.step_delay).await;
+            let from = message.recipient.trim_start_matches('+');
+            self.reply(&InboundReply::Text("STOP".to_owned()), from, &self.bot_id)
+                .await;
         }
     }
 
@@ -151,8 +165,21 @@ impl DeliveryReporter {
         });
     }
 
-    /// POSTs one report, retrying until a 2xx answer or the attempts run out.
-    async fn post(&self, url: &str, post: Post) {
+    /// POSTs a user's reply from `from` (digits) to the bot's callback URL,
+    /// signed like reports; false when no callback URL is configured or the
+    /// listener never answered 2xx.
+    pub async fn reply(&self, reply: &InboundReply, from: &str, bot_id: &str) -> bool {
+        let Some(url) = self.delivery.callback_url.clone() else {
+            return false;
+        };
+        let body = reply.envelope(from, bot_id);
+        let post = signed(body, self.delivery.hmac_key.as_deref());
+        self.post(&url, post).await
+    }
+
+    /// POSTs one report, retrying until a 2xx answer or the attempts run out;
+    /// whether it was answered 2xx.
+    async fn post(&self, url: &str, post: Post) -> bool {
         let mut pause = self.delivery.retry_delay;
         for attempt in 1..=self.delivery.attempts {
             let mut request = self
@@ -166,7 +193,7 @@ impl DeliveryReporter {
             match request.send().await {
                 Ok(answer) if answer.status().is_success() => {
                     self.stats.add(Counter::CallbacksDelivered, 1);
-                    return;
+                    return true;
                 }
                 _ => self.stats.add(Counter::CallbacksFailed, 1),
             }
@@ -175,12 +202,17 @@ impl DeliveryReporter {
                 pause = pause.saturating_mul(2);
             }
         }
+        false
     }
 }
 
 /// v1's report for `message` reaching `state`, signed with `key` if set.
 fn v1_post(message: &Delivered, state: &str, key: Option<&str>) -> Post {
-    let body = envelope(message, state);
+    signed(envelope(message, state), key)
+}
+
+/// A v1 callback `body`, signed with `key` if set.
+fn signed(body: String, key: Option<&str>) -> Post {
     let mut headers = Vec::new();
     if let Some(key) = key {
         let nonce = ulid::Ulid::generate().to_string();
@@ -197,13 +229,13 @@ fn v1_post(message: &Delivered, state: &str, key: Option<&str>) -> Post {
 
 /// The report envelope for `message` reaching `state`.
 fn envelope(message: &Delivered, state: &str) -> String {
-    let failed = state == "failed";
+    let (status, details) = message.fate.status(state);
     let status = RecipientStatus {
         message_id: Some(message.message_id.clone()),
         recipient: message.recipient.clone(),
-        status: if failed { "failure" } else { "success" }.to_owned(),
+        status: status.to_owned(),
         state: Some(state.to_owned()),
-        details: failed.then(|| "simulated delivery failure".to_owned()),
+        details: details.map(str::to_owned),
         timestamp: Some(rfc3339(SystemTime::now())),
     };
     let envelope = CallbackEnvelope {

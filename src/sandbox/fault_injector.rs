@@ -3,7 +3,7 @@
 //! token is revoked, each message id, and which deliveries fail. Separate
 //! generators keep one kind of choice from shifting another.
 
-use super::{Faults, Latency};
+use super::{Faults, Latency, RecipientFate};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::time::Duration;
@@ -108,6 +108,16 @@ impl FaultInjector {
     /// A fresh message id.
     pub fn message_id(&mut self) -> Ulid {
         Ulid::with_source(&mut self.ids_rng)
+    }
+
+    /// The next v1 recipient's ending, drawn only when any fate is set so
+    /// other seeded draws stay as they were.
+    pub fn fate(&mut self) -> RecipientFate {
+        if !self.faults.fates.any() {
+            return RecipientFate::Read;
+        }
+        let roll = self.delivery_rng.random::<f64>();
+        self.faults.fates.fate(roll)
     }
 
     /// Whether the next message's delivery fails, given the failing fraction.

@@ -11,6 +11,9 @@
 //!   record and the counters (with the high-water mark of requests in flight).
 //! - Delivery reports are POSTed to a callback URL when one is configured or
 //!   named by the message, signed with HMAC-SHA256 when a key is set.
+//! - Replies from users ([`InboundReply`]) are POSTed to the configured
+//!   callback URL (the bot's, as Sinch sends inbound messages), for tests
+//!   through [`SandboxHandle::send_reply`].
 //! - Faults ([`Faults`]): latency, 429 with `Retry-After`, 503, 500, answers
 //!   lost after recording (the connection is closed), hangs, and token
 //!   revocation after N requests, all drawn from a seedable generator.
@@ -22,7 +25,9 @@ mod api_error;
 mod config;
 mod delivery_reporter;
 mod fault_injector;
+mod inbound_reply;
 pub mod meta_cloud;
+mod recipient_fate;
 mod recorder;
 mod routes;
 mod sandbox_error;
@@ -38,6 +43,8 @@ pub use config::{
     DEFAULT_BOT_ID, DEFAULT_KEEP_MESSAGES, DEFAULT_TOKEN, Delivery, Faults, Latency, SandboxConfig,
     parse_duration,
 };
+pub use inbound_reply::InboundReply;
+pub use recipient_fate::{Fates, RecipientFate};
 pub use recorder::RecordedMessage;
 pub use routes::{MESSAGES_PATH, STATS_PATH};
 pub use sandbox_error::SandboxError;

@@ -2,7 +2,6 @@
 //! injector, the record, the counters and the delivery reporter, with the
 //! steps of a send (authorise, accept) that use them.
 
-use super::Faults;
 use super::api_error::ApiError;
 use super::delivery_reporter::{Delivered, DeliveryReporter};
 use super::fault_injector::{Decision, FaultInjector};
@@ -10,6 +9,7 @@ use super::recorder::Recorder;
 use super::sinch_conversation::conversation_state::ConversationState;
 use super::stats::{Counter, InFlight, Stats};
 use super::validate::ValidRequest;
+use super::{Faults, RecipientFate};
 use crate::transport::sinch_v1::wire::{RecipientStatus, SendResponse};
 use axum::http::{HeaderMap, StatusCode, header};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -86,13 +86,12 @@ impl SandboxState {
     /// and builds the 201 answer.
     pub fn accept(&self, request: ValidRequest) -> Result<SendResponse, ApiError> {
         let failure_fraction = self.reporter.delivery().failure_fraction;
-        let drawn: Vec<(String, bool)> = {
+        let drawn: Vec<(String, bool, RecipientFate)> = {
             let mut injector = self.injector();
             let mut draw = || {
-                (
-                    injector.message_id().to_string(),
-                    injector.delivery_fails(failure_fraction),
-                )
+                let id = injector.message_id().to_string();
+                let fails = injector.delivery_fails(failure_fraction);
+                (id, fails, injector.fate())
             };
             request.to.iter().map(|_| draw()).collect()
         };
@@ -100,7 +99,7 @@ impl SandboxState {
             .to
             .iter()
             .zip(&drawn)
-            .map(|(recipient, (id, _))| (recipient.clone(), id.clone()))
+            .map(|(recipient, (id, _, _))| (recipient.clone(), id.clone()))
             .collect();
         self.recorder
             .record(&request.body, &sent)
@@ -112,15 +111,20 @@ impl SandboxState {
         let delivered: Vec<Delivered> = sent
             .iter()
             .zip(&drawn)
-            .map(|((recipient, message_id), (_, fails))| Delivered {
+            .map(|((recipient, message_id), (_, fails, fate))| Delivered {
                 message_id: message_id.clone(),
                 recipient: format!("+{recipient}"),
                 fails: *fails,
+                fate: *fate,
             })
             .collect();
-        let statuses = delivered.iter().map(queued).collect();
+        let statuses = delivered.iter().map(answered).collect();
+        let reported: Vec<Delivered> = delivered
+            .into_iter()
+            .filter(|message| message.fate != RecipientFate::Refused)
+            .collect();
         if let Some(url) = self.reporter.target(request.callback.as_deref()) {
-            self.reporter.report(url, delivered);
+            self.reporter.report(url, reported);
         }
         Ok(SendResponse {
             kind: "whatsapp".to_owned(),
@@ -146,13 +150,16 @@ impl SandboxState {
     }
 }
 
-fn queued(message: &Delivered) -> RecipientStatus {
+/// A recipient's entry in the 201 answer: `queued`, or a failure inside the
+/// answer (`status: failure`, `no_capability`, as Sinch's answers carry one).
+fn answered(message: &Delivered) -> RecipientStatus {
+    let refused = message.fate == RecipientFate::Refused;
     RecipientStatus {
         message_id: Some(message.message_id.clone()),
         recipient: message.recipient.clone(),
-        status: "success".to_owned(),
-        state: Some("queued".to_owned()),
-        details: None,
+        status: if refused { "failure" } else { "success" }.to_owned(),
+        state: Some(if refused { "no_capability" } else { "queued" }.to_owned()),
+        details: refused.then(|| "recipient lacks WhatsApp capability".to_owned()),
         timestamp: None,
     }
 }

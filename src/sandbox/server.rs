@@ -12,7 +12,7 @@ use super::routes::{self, MESSAGES_PATH, STATS_PATH};
 use super::sandbox_state::SandboxState;
 use super::sinch_conversation::conversation_state::ConversationState;
 use super::stats::Stats;
-use super::{Faults, SandboxConfig, SandboxError, SandboxStats};
+use super::{Faults, InboundReply, SandboxConfig, SandboxError, SandboxStats};
 use crate::server::{LocalServer, Role};
 use crate::transport::sinch_v1::wire::messages_path;
 use std::future::Future;
@@ -36,12 +36,18 @@ impl Sandbox {
         let addr = server.addr();
         let (stop, shutdown) = watch::channel(false);
         let stats = Arc::new(Stats::default());
+        let reporter = DeliveryReporter::new(
+            config.delivery,
+            stats.clone(),
+            shutdown.clone(),
+            &config.bot_id,
+        );
         let state = Arc::new(SandboxState {
             bot_id: config.bot_id,
             token: config.token,
             injector: std::sync::Mutex::new(FaultInjector::new(config.faults)),
             recorder: Recorder::new(config.keep_messages, config.record.as_deref())?,
-            reporter: DeliveryReporter::new(config.delivery, stats.clone(), shutdown.clone()),
+            reporter,
             stats,
             shutdown: shutdown.clone(),
             conversation: ConversationState::new(config.conversation),
@@ -165,6 +171,29 @@ impl SandboxHandle {
         self.state
             .meta_answers
             .push(to, [meta_cloud::Scripted::Held]);
+    }
+
+    /// Sends `reply` from the user `from` (international digits) to the
+    /// configured callback URL, as Sinch sends inbound messages to the URL
+    /// set for the bot; an error when no callback URL is configured or the
+    /// listener never answered 2xx.
+    pub async fn send_reply(&self, from: &str, reply: &InboundReply) -> Result<(), SandboxError> {
+        if self.state.reporter.delivery().callback_url.is_none() {
+            return Err(SandboxError::Config(
+                "a reply needs a callback URL (`--callback-url`)".to_owned(),
+            ));
+        }
+        match self
+            .state
+            .reporter
+            .reply(reply, from, &self.state.bot_id)
+            .await
+        {
+            true => Ok(()),
+            false => Err(SandboxError::Config(
+                "the callback URL never answered the reply with 2xx".to_owned(),
+            )),
+        }
     }
 
     /// Stops accepting, lets open requests finish briefly, then closes

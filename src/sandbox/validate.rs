@@ -65,6 +65,8 @@ const MESSAGE_FIELDS: &[&str] = &[
     "body_params",
     "media",
     "buttons",
+    // Accepted and ignored by Sinch since 2021 (the v1 reference).
+    "ttl",
 ];
 const BUTTON_TYPES: &str = "`call`, `url` or `quick_reply`";
 const MEDIA_TYPES: &str = "`text`, `image`, `video` or `document`";
@@ -110,7 +112,7 @@ impl Check {
             let path = join(at, name);
             let text = match name.as_str() {
                 "params" => "was removed in 2021; use `header_params` and `body_params`".to_owned(),
-                "ttl" => "is not part of the send body (Sinch ignores it since 2021)".to_owned(),
+                "ttl" => "belongs on `message` (Sinch ignores it there since 2021)".to_owned(),
                 "caption" => "is not allowed: template media take no caption".to_owned(),
                 "filename" => "is only allowed on `document` media".to_owned(),
                 _ => format!("is not a known field; expected one of {}", quoted(allowed)),
@@ -256,7 +258,9 @@ impl Check {
         let (kind_name, allowed): (&'static str, &[&str]) = match kind_name {
             "text" => ("text", &["type", "url"]),
             // `provider` names credentials registered with `/provision/provider`
-            // for a URL behind authentication.
+            // for a media URL behind authentication (sinch/docs,
+            // `whatsapp-media-provider.md` and the template media sample in
+            // `whatsapp-message.md`).
             "image" => ("image", &["type", "url", "provider"]),
             "video" => ("video", &["type", "url", "provider"]),
             "document" => ("document", &["type", "url", "filename", "provider"]),

@@ -1,10 +1,12 @@
 //! A campaign's status (`wacast status`) for people and for tools: recipients
 //! per journal state, the delivery funnel, failures by reason, numbers still
 //! uncertain or opted out (masked unless asked), reconciled sends, orphan
-//! reports and the last run.
+//! reports, callback entries that could not be read (the latest few with
+//! their reasons) and the last run.
 
 use crate::journal::delivery_summary::{DeliverySummary, Reason};
 use crate::phone::Phone;
+use crate::view::neutralise::neutralise;
 use std::fmt::Write as _;
 
 fn number(phone: &Phone, show: bool) -> String {
@@ -98,7 +100,28 @@ pub fn text(name: &str, summary: &DeliverySummary, show_numbers: bool) -> String
             summary.orphans
         );
     }
+    unreadable(&mut text, summary);
     text
+}
+
+fn unreadable(text: &mut String, summary: &DeliverySummary) {
+    if summary.unreadable == 0 {
+        return;
+    }
+    let _ = writeln!(
+        text,
+        "\nunreadable  {} callback entr{} could not be read; acknowledged and kept in the journal",
+        summary.unreadable,
+        if summary.unreadable == 1 { "y" } else { "ies" }
+    );
+    for seen in &summary.unreadable_latest {
+        let _ = writeln!(text, "  {}  {}", seen.received_at, neutralise(&seen.reason));
+        let _ = writeln!(text, "    {}", neutralise(&seen.json));
+    }
+    let shown = summary.unreadable_latest.len() as u64;
+    if summary.unreadable > shown {
+        let _ = writeln!(text, "  … and {} more", summary.unreadable - shown);
+    }
 }
 
 fn reasons(text: &mut String, title: &str, reasons: &[Reason]) {
@@ -145,6 +168,7 @@ pub fn json(
         "opted_out": {"count": summary.opted_out, "numbers": list(&summary.opted_out_numbers)},
         "reconciled": summary.reconciled,
         "orphans": summary.orphans,
+        "unreadable": {"count": summary.unreadable, "latest": summary.unreadable_latest},
     });
     let mut value = value;
     if let (Some(schedule), Some(object)) = (schedule, value.as_object_mut()) {

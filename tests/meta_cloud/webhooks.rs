@@ -316,10 +316,12 @@ fn a_body_with_unreadable_entries_records_the_readable_ones() {
     let (code, answer) = receiver.post_signed(&body);
     assert_eq!(code, StatusCode::OK, "{answer}");
     assert_eq!(
-        (answer["recorded"].clone(), answer["ignored"].clone()),
+        (answer["recorded"].clone(), answer["unreadable"].clone()),
         (json!(1), json!(2))
     );
-    assert_eq!(status_json(&test)["funnel"]["read"], 1);
+    let status = status_json(&test);
+    assert_eq!(status["funnel"]["read"], 1);
+    assert_eq!(status["unreadable"]["count"], 2, "kept with their reasons");
     let (code, _) = receiver.post_signed("{\"object\":\"page\",\"entry\":[]}");
     assert_eq!(code, StatusCode::BAD_REQUEST, "not a WhatsApp webhook");
 }

@@ -8,7 +8,7 @@
 
 use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, Result};
-use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report};
+use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report, Unreadable};
 use crate::phone::Phone;
 use std::cell::RefCell;
 
@@ -75,6 +75,12 @@ const OPT_OUT: &str = concat!(
 
 const KNOWS_CAMPAIGN: &str = "SELECT EXISTS (SELECT 1 FROM recipients WHERE campaign = $1)
      OR EXISTS (SELECT 1 FROM runs WHERE campaign = $1)";
+
+const UNREADABLE: &str = concat!(
+    "INSERT INTO unreadable (key, campaign, reason, json, received_at) VALUES ($1, $2, $3, $4, ",
+    now_sql!(),
+    ") ON CONFLICT (key) DO NOTHING"
+);
 
 const CAMPAIGNS_OF: &str =
     "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign";
@@ -191,6 +197,15 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
             "cannot read the journal's campaigns",
         )?;
         Ok(rows.first().is_some_and(|row| row.get(0)))
+    }
+
+    fn unreadable(&self, entry: &Unreadable) -> anyhow::Result<bool> {
+        let inserted = self.execute(
+            UNREADABLE,
+            &[&entry.key(), &entry.campaign, &entry.reason, &entry.json],
+            "cannot keep an unreadable callback entry",
+        )?;
+        Ok(inserted == 1)
     }
 
     fn campaigns_of(&self, phone: Phone) -> anyhow::Result<Vec<String>> {

@@ -16,7 +16,7 @@ pub type ReadTable<'a> =
 const PARAMETERS: usize = 30_000;
 
 /// Tables whose rows may already be there for another campaign's sake.
-const SHARED: &[&str] = &["messages", "delivery_events", "inbound"];
+const SHARED: &[&str] = &["messages", "delivery_events", "inbound", "unreadable"];
 
 /// Copies `campaigns` (every table's rows, as `read` gives them) into `to`,
 /// refusing when it already holds any of them. Returns rows per table.

@@ -22,7 +22,11 @@ pub struct Migration {
 }
 
 /// Every migration this wacast knows, in order; the schema it reads is the last.
-pub const MIGRATIONS: &[Migration] = &[Migration { sql: BASE }, Migration { sql: SENDERS }];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration { sql: BASE },
+    Migration { sql: SENDERS },
+    Migration { sql: UNREADABLE },
+];
 
 /// The newest schema version this wacast reads and writes.
 pub fn latest() -> i32 {
@@ -127,6 +131,19 @@ CREATE TABLE senders (
     recorded_at TEXT NOT NULL
 );
 CREATE INDEX recipients_reached ON recipients (campaign, updated_at);
+";
+
+/// Version 3: callback entries that could not be read, kept with their JSON
+/// and the reason, once per (campaign, reason, JSON) digest.
+const UNREADABLE: &str = "
+CREATE TABLE unreadable (
+    key         TEXT PRIMARY KEY,
+    campaign    TEXT,
+    reason      TEXT NOT NULL,
+    json        TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX unreadable_received ON unreadable (campaign, received_at);
 ";
 
 /// Creates or migrates the schema of `location` to the newest version.

@@ -1,13 +1,15 @@
 //! What `status` reads from the PostgreSQL journal, as from SQLite's: counts
 //! per state, the delivery funnel, failures by reason, uncertain and
-//! opted-out numbers, reconciled and orphan reports, and the last run. Reads
+//! opted-out numbers, reconciled and orphan reports, unreadable callback
+//! entries, and the last run. Reads
 //! only. Delivery ranks are [`crate::journal::DeliveryState::rank`].
 
 use super::pg_journal::phone_from_db;
 use super::{Context as _, Result};
-use crate::journal::delivery_summary::NUMBERS_SHOWN;
+use crate::journal::delivery_summary::{NUMBERS_SHOWN, UNREADABLE_SHOWN};
 use crate::journal::{
     CampaignHistory, DeliverySummary, Funnel, Reason, RunSummary, State, StateCounts,
+    UnreadableSeen,
 };
 use crate::phone::Phone;
 use postgres::Client;
@@ -74,6 +76,12 @@ pub fn delivery_summary(client: &mut Client, campaign: &str) -> Result<DeliveryS
             "SELECT COUNT(*) FROM delivery_events
              WHERE outcome = 'orphan' AND (campaign = $1 OR campaign IS NULL)",
         )?,
+        unreadable: count(
+            client,
+            campaign,
+            "SELECT COUNT(*) FROM unreadable WHERE campaign = $1 OR campaign IS NULL",
+        )?,
+        unreadable_latest: unreadable_latest(client, campaign)?,
         last_run: last_run(client, campaign)?,
         states,
     })
@@ -128,6 +136,26 @@ fn count(client: &mut Client, campaign: &str, sql: &str) -> Result<u64> {
         .query_one(sql, &[&campaign])
         .context("cannot count")?;
     Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// The latest unreadable callback entries of the campaign or of none, newest first.
+fn unreadable_latest(client: &mut Client, campaign: &str) -> Result<Vec<UnreadableSeen>> {
+    let rows = client
+        .query(
+            "SELECT received_at, reason, json FROM unreadable
+             WHERE campaign = $1 OR campaign IS NULL
+             ORDER BY received_at DESC, key LIMIT $2",
+            &[&campaign, &(UNREADABLE_SHOWN as i64)],
+        )
+        .context("cannot read unreadable callback entries")?;
+    Ok(rows
+        .iter()
+        .map(|row| UnreadableSeen {
+            received_at: row.get(0),
+            reason: row.get(1),
+            json: row.get(2),
+        })
+        .collect())
 }
 
 /// The campaign's most recent run.

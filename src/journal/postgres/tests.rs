@@ -169,6 +169,37 @@ fn an_older_wacast_refuses_a_newer_schema_and_a_second_open_migrates_nothing() {
 }
 
 #[test]
+fn a_version_1_schema_migrates_to_the_latest_and_keeps_its_rows() {
+    let Some(mut server) = server() else { return };
+    let location = server.location();
+    let mut client = location.connect().unwrap();
+    super::pg_schema::migrate(&mut client, &location, &super::pg_schema::MIGRATIONS[..1]).unwrap();
+    let schema = location.schema().to_owned();
+    server
+        .admin()
+        .batch_execute(&format!(
+            "INSERT INTO \"{schema}\".inbound VALUES ('in1', 447700900123, '2026-01-01T00:00:00Z')"
+        ))
+        .unwrap();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    let journal = open(&state, "c").unwrap();
+    assert_eq!(journal.delivery_summary().unwrap().unreadable, 0);
+    let admin = server.admin();
+    let kept: i64 = admin
+        .query_one(&format!("SELECT COUNT(*) FROM \"{schema}\".inbound"), &[])
+        .unwrap()
+        .get(0);
+    let version: i32 = admin
+        .query_one(
+            &format!("SELECT MAX(version) FROM \"{schema}\".wacast_schema_version"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!((kept, version), (1, super::pg_schema::latest()));
+}
+
+#[test]
 fn the_lock_names_its_holder_and_dies_with_its_session() {
     let Some(mut server) = server() else { return };
     let state = StateLocation::Postgres(Box::new(server.named("wacast_lock_test")));

@@ -1,8 +1,10 @@
 //! The SQLite journal's tables: recipients and their plans, message bodies,
 //! skipped rows and runs; deliveries (one row per recipient with the furthest
 //! state reported), every report processed (keyed by message id and state),
-//! inbound messages seen and opt-outs; the sender each campaign sends as
-//! (for the messaging limit). Every statement is idempotent, so an
+//! inbound messages seen, opt-outs and callback entries that could not be
+//! read (`unreadable`, added later: a journal made before gets it on open);
+//! the sender each campaign sends as (for the messaging limit). Every
+//! statement is idempotent, so an
 //! existing journal opens unchanged.
 //!
 //! - `deliveries.rank` is [`crate::journal::DeliveryState::rank`]; the
@@ -92,4 +94,12 @@ CREATE TABLE IF NOT EXISTS opt_outs (
     opted_at   TEXT NOT NULL,
     PRIMARY KEY (campaign, phone)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unreadable (
+    key         TEXT PRIMARY KEY,
+    campaign    TEXT,
+    reason      TEXT NOT NULL,
+    json        TEXT NOT NULL,
+    received_at TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS unreadable_received ON unreadable (campaign, received_at);
 ";

@@ -6,9 +6,10 @@
 //! - `delivery_events`: every report processed, keyed by (message id, state).
 //! - `inbound` and `opt_outs`: inbound messages seen (by their id) and the
 //!   numbers that opted out by replying, per campaign.
+//! - `unreadable`: callback entries that could not be read, once per key.
 
 use super::connection::{now, phone_to_db};
-use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report};
+use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report, Unreadable};
 use crate::phone::Phone;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -111,6 +112,24 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
             )?
             .query_row(params![campaign], |row| row.get(0))?;
         Ok(known)
+    }
+
+    /// Keeps an entry that could not be read; false when it was kept before.
+    fn unreadable(&self, entry: &Unreadable) -> anyhow::Result<bool> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO unreadable (key, campaign, reason, json, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                entry.key(),
+                entry.campaign,
+                entry.reason,
+                entry.json,
+                now()
+            ])?;
+        Ok(inserted == 1)
     }
 
     /// The campaigns `phone` is a recipient of in this journal.

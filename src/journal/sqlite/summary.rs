@@ -1,12 +1,14 @@
 //! What `status` reads from the SQLite journal: counts per state, the
 //! delivery funnel, failures by reason, uncertain and opted-out numbers,
-//! reconciled and orphan reports, and the last run. Delivery ranks are
+//! reconciled and orphan reports, unreadable callback entries, and the last
+//! run. Delivery ranks are
 //! [`crate::journal::DeliveryState::rank`]: 4 failed, 5 delivered, 6 read.
 
 use super::connection::phone_from_db;
-use crate::journal::delivery_summary::NUMBERS_SHOWN;
+use crate::journal::delivery_summary::{NUMBERS_SHOWN, UNREADABLE_SHOWN};
 use crate::journal::{
     CampaignHistory, DeliverySummary, Funnel, Reason, RunSummary, State, StateCounts,
+    UnreadableSeen,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -77,6 +79,12 @@ pub fn delivery_summary(conn: &Connection, campaign: &str) -> anyhow::Result<Del
             "SELECT COUNT(*) FROM delivery_events
              WHERE outcome = 'orphan' AND (campaign = ?1 OR campaign IS NULL)",
         )?,
+        unreadable: count(
+            conn,
+            campaign,
+            "SELECT COUNT(*) FROM unreadable WHERE campaign = ?1 OR campaign IS NULL",
+        )?,
+        unreadable_latest: unreadable_latest(conn, campaign)?,
         last_run: last_run(conn, campaign)?,
         states,
     })
@@ -135,6 +143,23 @@ fn numbers(
 fn count(conn: &Connection, campaign: &str, sql: &str) -> anyhow::Result<u64> {
     let count: i64 = conn.query_row(sql, params![campaign], |row| row.get(0))?;
     Ok(count as u64)
+}
+
+/// The latest unreadable callback entries of the campaign or of none, newest first.
+fn unreadable_latest(conn: &Connection, campaign: &str) -> anyhow::Result<Vec<UnreadableSeen>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT received_at, reason, json FROM unreadable
+         WHERE campaign = ?1 OR campaign IS NULL
+         ORDER BY received_at DESC, key LIMIT ?2",
+    )?;
+    let rows = statement.query_map(params![campaign, UNREADABLE_SHOWN as i64], |row| {
+        Ok(UnreadableSeen {
+            received_at: row.get(0)?,
+            reason: row.get(1)?,
+            json: row.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// The campaign's most recent run.

@@ -4,22 +4,31 @@
 //! status words are mapped onto the journal's [`DeliveryState`]s. Each user
 //! message carries the texts an opt-out keyword may be, and a failed status
 //! saying the user stopped marketing messages (131050) is an opt-out of the
-//! campaign the message belonged to. Entries that could not be read are
-//! counted as ignored; the rest are recorded.
+//! campaign the message belonged to. Entries that could not be read are kept
+//! with their path, JSON excerpt and reason; the rest are recorded.
 
 use super::delivery_report::{DeliveryReport, DeliveryStatus};
 use super::inbound_message::InboundMessage;
 use super::webhook::WebhookBatch;
-use crate::journal::{DeliveryState, Report};
+use crate::journal::{DeliveryState, Report, Unreadable};
 use crate::listen::callback::Inbound;
 use crate::listen::{Callback, Refusal};
 use crate::phone::Phone;
 use crate::transport::meta_cloud::campaign_of_tag;
+use crate::transport::meta_cloud::excerpt::neutralise;
 
 /// The callback of one webhook body, for no one campaign: Meta sends every
 /// campaign's events to one URL.
 pub fn callback(batch: WebhookBatch) -> Callback {
-    let mut ignored = batch.unreadable.len() as u64;
+    let mut unreadable: Vec<Unreadable> = batch
+        .unreadable
+        .iter()
+        .map(|entry| Unreadable {
+            campaign: None,
+            reason: format!("{}: {}", entry.path, entry.reason),
+            json: entry.excerpt.clone(),
+        })
+        .collect();
     let reports: Vec<Report> = batch.reports.iter().map(report).collect();
     let refusals = batch
         .reports
@@ -40,7 +49,13 @@ pub fn callback(batch: WebhookBatch) -> Callback {
         .iter()
         .filter_map(|message| {
             let inbound = inbound(message);
-            ignored += u64::from(inbound.is_none());
+            if inbound.is_none() {
+                unreadable.push(Unreadable {
+                    campaign: None,
+                    reason: format!("message `{}`: `from` is not a number", message.id),
+                    json: neutralise(&message.from),
+                });
+            }
             inbound
         })
         .collect();
@@ -49,7 +64,8 @@ pub fn callback(batch: WebhookBatch) -> Callback {
         reports,
         inbound,
         refusals,
-        ignored,
+        unreadable,
+        ignored: batch.ignored_changes as u64,
     }
 }
 
@@ -113,7 +129,15 @@ mod tests {
         assert_eq!(report.campaign.as_deref(), Some("spring"));
         assert_eq!(report.progress, DeliveryState::Read);
         assert_eq!(report.timestamp.as_deref(), Some("2025-06-18T16:22:53Z"));
-        assert_eq!(callback.ignored, 1);
+        assert_eq!(callback.unreadable.len(), 1);
+        assert!(
+            callback.unreadable[0]
+                .reason
+                .starts_with("entry[0].changes[0].value.statuses[1]: "),
+            "{:?}",
+            callback.unreadable
+        );
+        assert_eq!(callback.unreadable[0].json, r#"{"status":"sent"}"#);
         assert_eq!(callback.inbound[0].replies, ["stop", "Stop promotions"]);
     }
 }

@@ -46,13 +46,7 @@ pub fn verify(secrets: &[HmacKey], headers: &HeaderMap, body: &[u8]) -> Result<(
 /// Reads a callback body; an error is a body that is not an event.
 pub fn parse(body: &[u8], campaign: Option<CampaignTarget>) -> Result<Callback, String> {
     let name = campaign.as_ref().map(|c| c.name.clone());
-    let mut callback = Callback {
-        campaign,
-        reports: Vec::new(),
-        inbound: Vec::new(),
-        refusals: Vec::new(),
-        ignored: 0,
-    };
+    let mut callback = Callback::empty(campaign);
     match Event::parse(body) {
         Event::Delivery(report) => match self::report(report, name) {
             Some(report) => callback.reports.push(report),
@@ -60,12 +54,23 @@ pub fn parse(body: &[u8], campaign: Option<CampaignTarget>) -> Result<Callback, 
         },
         Event::Inbound(message) => match inbound(message) {
             Some(inbound) => callback.inbound.push(inbound),
-            None => callback.ignored += 1,
+            None => keep_unreadable(&mut callback, body),
         },
         Event::Ignored { .. } => callback.ignored += 1,
         Event::Unreadable { reason, excerpt } => return Err(format!("{reason}: {excerpt}")),
     }
     Ok(callback)
+}
+
+/// Keeps an inbound event without a sender's number as unreadable: the event
+/// is the whole body.
+fn keep_unreadable(callback: &mut Callback, body: &[u8]) {
+    let entry = serde_json::from_slice(body).unwrap_or(serde_json::Value::Null);
+    callback.keep_unreadable(
+        "message",
+        "no contact identity to read a number from",
+        &entry,
+    );
 }
 
 fn report(report: DeliveryReport, campaign: Option<String>) -> Option<Report> {

@@ -173,6 +173,7 @@ fn accept(state: &SandboxState, body: &[u8], checked: CheckedSend) -> Result<Ans
             message_id: message_id.clone(),
             recipient: checked.identity.clone(),
             fails,
+            fate: Default::default(),
         };
         let source = Source {
             app_id: state.conversation.config.app_id.clone(),
