@@ -15,6 +15,7 @@ mod postgres;
 mod review;
 mod sandbox;
 mod schema;
+mod state_files;
 mod status;
 mod support;
 mod transport;

@@ -1,8 +1,10 @@
 //! Connections to a state folder's `journal.sqlite`: the writing one (created
 //! if needed, owner-only, WAL) and read-only ones that never create anything.
+//! Neither follows a symbolic link: the journal, its `-wal` and its `-shm`
+//! must be files of their own.
 
 use super::schema::SCHEMA;
-use crate::fs::{create_private_dir, restrict_to_owner};
+use crate::fs::{create_private_dir, create_state_file, refuse_link};
 use crate::phone::Phone;
 use anyhow::Context as _;
 use rusqlite::{Connection, OpenFlags};
@@ -15,14 +17,19 @@ pub const FILE: &str = "journal.sqlite";
 /// How long a connection waits for another's write lock.
 const BUSY: Duration = Duration::from_secs(5);
 
-/// Opens (creating if needed) the journal in `state_dir`. The folder and the
-/// file are readable by their owner only.
+/// Opens (creating if needed) the journal in `state_dir`. What this creates
+/// (the folder, the file) is readable by its owner only; what exists keeps
+/// its mode. SQLite gives the `-wal` and `-shm` files the journal's mode.
 pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
     create_private_dir(state_dir)?;
     let path = state_dir.join(FILE);
-    let conn = Connection::open(&path)
-        .with_context(|| format!("cannot open the journal `{}`", path.display()))?;
-    restrict_to_owner(&path)?;
+    create_state_file(&path)?;
+    refuse_links_beside(&path)?;
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .with_context(|| format!("cannot open the journal `{}`", path.display()))?;
     conn.busy_timeout(BUSY)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -35,13 +42,27 @@ pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
 /// A read-only connection to the journal at `path`; in WAL mode it reads
 /// committed state while another connection writes.
 pub fn open_reader(path: &Path, verb: &str) -> anyhow::Result<Connection> {
+    refuse_link(path)?;
+    refuse_links_beside(path)?;
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_NOFOLLOW,
     )
     .with_context(|| format!("cannot {verb} the journal `{}`", path.display()))?;
     conn.busy_timeout(BUSY)?;
     Ok(conn)
+}
+
+/// Refuses a `-wal` or `-shm` beside the journal at `path` that is a link.
+fn refuse_links_beside(path: &Path) -> anyhow::Result<()> {
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        refuse_link(Path::new(&name))?;
+    }
+    Ok(())
 }
 
 /// A number as stored: its digits as an integer.
