@@ -76,7 +76,7 @@ impl ApplySession {
         };
         let campaign = loaded.campaign.name.clone();
         let location = StateLocation::for_campaign(campaign_file, settings.state.as_ref());
-        let mut journal = crate::journal::open(&location, &campaign)?;
+        let mut journal = crate::journal::open_with(&location, &campaign, settings.durability)?;
         let lock = journal.lock()?;
         let recovered = journal.recover_in_flight()?;
         let run = journal.begin_run()?;

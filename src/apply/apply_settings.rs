@@ -3,7 +3,7 @@
 //! embedded sandbox) and with which token, and whether unknown or failed
 //! recipients are sent again.
 
-use crate::journal::StateLocation;
+use crate::journal::{Durability, StateLocation};
 use crate::secret::SecretString;
 use crate::transport::sinch_conversation::access_key::AccessKey;
 use std::path::PathBuf;
@@ -29,4 +29,6 @@ pub struct ApplySettings {
     pub resend_unknown: bool,
     /// Send again to recipients that failed earlier.
     pub retry_failed: bool,
+    /// Whether every journal commit is flushed to disk (`--durability`).
+    pub durability: Durability,
 }

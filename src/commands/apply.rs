@@ -6,7 +6,7 @@
 use crate::apply::plan_file_check::{self, PlanFileCheck};
 use crate::apply::{ApplySession, ApplySettings, ApplyStatus, Opened};
 use crate::exit_status::ExitStatus;
-use crate::journal::StateLocation;
+use crate::journal::{Durability, StateLocation};
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::secret::SecretString;
@@ -22,6 +22,8 @@ pub struct Options {
     pub report: Option<PathBuf>,
     /// Where the journal is (default: `.wacast/` beside the campaign).
     pub state: Option<StateLocation>,
+    /// Whether every journal commit is flushed to disk.
+    pub durability: Durability,
     pub token_file: Option<PathBuf>,
     /// The token from `SINCH_TOKEN`, read at the CLI edge.
     pub token: Option<SecretString>,
@@ -74,6 +76,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         auth_endpoint: options.auth_endpoint.clone(),
         resend_unknown: options.resend_unknown,
         retry_failed: options.retry_failed,
+        durability: options.durability,
     };
     let session = match ApplySession::open(loaded, &options.campaign, settings)? {
         Opened::Ready(session) => *session,

@@ -6,7 +6,7 @@
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
-use crate::journal::{StateLocation, state_dir};
+use crate::journal::{Durability, StateLocation, state_dir};
 use crate::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use crate::output::Output;
 use crate::secret::SecretString;
@@ -20,6 +20,8 @@ pub struct Options {
     pub allow_remote: bool,
     /// Where the journal is: `--state`, else `.wacast/` beside the campaigns.
     pub state: Option<StateLocation>,
+    /// Whether each commit is flushed before its callback is answered.
+    pub durability: Durability,
     pub hmac_key_file: Option<PathBuf>,
     pub webhook_secret_files: Vec<PathBuf>,
     pub verify_token_file: Option<PathBuf>,
@@ -44,6 +46,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         listen: options.listen,
         allow_remote: options.allow_remote,
         state: shared_state(&campaigns, options.state.as_ref())?,
+        durability: options.durability,
         hmac_key: options
             .hmac_key_file
             .as_deref()

@@ -2,15 +2,25 @@
 
 use super::postgres::{PgJournal, PgView, off_runtime};
 use super::sqlite::SqliteJournal;
-use super::{Backend, JournalView, StateLocation};
+use super::{Backend, Durability, JournalView, StateLocation};
 
-/// Opens (creating if needed) the journal at `location` for `campaign`.
+/// Opens (creating if needed) the journal at `location` for `campaign`, every
+/// commit flushed to disk ([`Durability::Full`]).
 pub fn open(location: &StateLocation, campaign: &str) -> anyhow::Result<Box<dyn Backend>> {
+    open_with(location, campaign, Durability::Full)
+}
+
+/// [`open`], its commits as durable as `durability` says.
+pub fn open_with(
+    location: &StateLocation,
+    campaign: &str,
+    durability: Durability,
+) -> anyhow::Result<Box<dyn Backend>> {
     match location {
-        StateLocation::Folder(dir) => Ok(Box::new(SqliteJournal::open(dir, campaign)?)),
-        StateLocation::Postgres(url) => {
-            Ok(Box::new(off_runtime(|| PgJournal::open(url, campaign))?))
-        }
+        StateLocation::Folder(dir) => Ok(Box::new(SqliteJournal::open(dir, campaign, durability)?)),
+        StateLocation::Postgres(url) => Ok(Box::new(off_runtime(|| {
+            PgJournal::open(url, campaign, durability)
+        })?)),
     }
 }
 

@@ -10,7 +10,7 @@ use super::{CampaignTarget, Receipt};
 use crate::audience::opt_out_file;
 use crate::campaign::OptOut;
 use crate::journal::{
-    Applied, DeliveryWriter, JournalWriter, OptOutRecord, StateLocation, WriterThread,
+    Applied, DeliveryWriter, Durability, JournalWriter, OptOutRecord, StateLocation, WriterThread,
 };
 use std::sync::Arc;
 
@@ -26,11 +26,12 @@ impl CallbackWriter {
     /// once every handle is dropped and the waiting callbacks are written.
     pub fn start(
         state: &StateLocation,
+        durability: Durability,
         campaigns: Vec<CampaignTarget>,
         batch_max: usize,
     ) -> anyhow::Result<(CallbackWriter, WriterThread)> {
         let name = campaigns.first().map_or("", |c| c.name.as_str());
-        let journal = crate::journal::open(state, name)?;
+        let journal = crate::journal::open_with(state, name, durability)?;
         let (writer, thread) = JournalWriter::spawn_without_reader(journal, batch_max)?;
         let campaigns = Arc::new(campaigns);
         Ok((CallbackWriter { writer, campaigns }, thread))

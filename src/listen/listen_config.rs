@@ -3,7 +3,7 @@
 //! settings. Plain data, so the command line and the tests build it alike.
 
 use crate::campaign::{OptOut, ProviderKind};
-use crate::journal::StateLocation;
+use crate::journal::{Durability, StateLocation};
 use crate::secret::SecretString;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -38,6 +38,8 @@ pub struct ListenConfig {
     pub allow_remote: bool,
     /// Where the journal written is.
     pub state: StateLocation,
+    /// Whether each commit is flushed before its callback is answered.
+    pub durability: Durability,
     /// Callbacks must carry a valid signature under this key.
     pub hmac_key: Option<HmacKey>,
     /// Meta's webhooks must carry a valid `X-Hub-Signature-256` under this app secret.
@@ -63,6 +65,7 @@ impl ListenConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             allow_remote: false,
             state: state.into(),
+            durability: Durability::default(),
             hmac_key: None,
             app_secret: None,
             verify_token: None,

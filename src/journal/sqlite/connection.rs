@@ -5,6 +5,7 @@
 
 use super::schema::SCHEMA;
 use crate::fs::{create_private_dir, create_state_file, refuse_link};
+use crate::journal::Durability;
 use crate::phone::Phone;
 use anyhow::Context as _;
 use rusqlite::{Connection, OpenFlags};
@@ -20,7 +21,10 @@ const BUSY: Duration = Duration::from_secs(5);
 /// Opens (creating if needed) the journal in `state_dir`. What this creates
 /// (the folder, the file) is readable by its owner only; what exists keeps
 /// its mode. SQLite gives the `-wal` and `-shm` files the journal's mode.
-pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
+pub fn open_writer(
+    state_dir: &Path,
+    durability: Durability,
+) -> anyhow::Result<(Connection, PathBuf)> {
     create_private_dir(state_dir)?;
     let path = state_dir.join(FILE);
     create_state_file(&path)?;
@@ -32,7 +36,7 @@ pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
     .with_context(|| format!("cannot open the journal `{}`", path.display()))?;
     conn.busy_timeout(BUSY)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "synchronous", durability.sqlite_synchronous())?;
     conn.pragma_update(None, "cache_size", -16384)?;
     conn.execute_batch(SCHEMA)
         .with_context(|| format!("cannot set up the journal `{}`", path.display()))?;

@@ -9,8 +9,8 @@ use super::sqlite_delivery_batch::SqliteDeliveryBatch;
 use super::sqlite_stage::SqliteStage;
 use super::summary;
 use crate::journal::{
-    ApplyLock, Backend, Change, Delivery, DeliveryBatch, DeliverySummary, Pending, PendingRow,
-    ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, Change, Delivery, DeliveryBatch, DeliverySummary, Durability, Pending,
+    PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -25,8 +25,12 @@ pub struct SqliteJournal {
 
 impl SqliteJournal {
     /// Opens (creating if needed) the journal in `state_dir` for `campaign`.
-    pub fn open(state_dir: &Path, campaign: &str) -> anyhow::Result<SqliteJournal> {
-        let (conn, path) = connection::open_writer(state_dir)?;
+    pub fn open(
+        state_dir: &Path,
+        campaign: &str,
+        durability: Durability,
+    ) -> anyhow::Result<SqliteJournal> {
+        let (conn, path) = connection::open_writer(state_dir, durability)?;
         Ok(SqliteJournal {
             conn,
             path,
