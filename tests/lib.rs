@@ -16,6 +16,7 @@ mod postgres;
 mod review;
 mod sandbox;
 mod schema;
+mod shared_journal;
 mod state_files;
 mod status;
 mod support;

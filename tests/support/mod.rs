@@ -113,6 +113,14 @@ impl Listening {
     }
 }
 
+impl Drop for Listening {
+    /// A listener a failed test left running is stopped with it.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 impl Test {
     /// Starts `wacast listen --listen 127.0.0.1:0 ARGS` and reads its first
     /// line; `base` is empty when it did not start listening.
