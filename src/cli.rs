@@ -126,6 +126,14 @@ struct ListenArgs {
     state: StateArg,
     #[command(flatten)]
     durability: DurabilityArg,
+    /// Connections served at once (lowered to what the open-file limit
+    /// allows); further clients wait to be accepted.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// How long a client may take to send a request's head, or its body, and
+    /// may leave a kept-alive connection idle, before it is cut off.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    read_timeout: Duration,
     /// Refuse callbacks not signed with the HMAC key in this file (401).
     #[arg(long, value_name = "PATH")]
     hmac_key_file: Option<PathBuf>,
@@ -529,6 +537,8 @@ impl Cli {
                 allow_remote: args.allow_remote,
                 state: state_location(args.state)?,
                 durability: args.durability.into(),
+                max_connections: args.max_connections,
+                read_timeout: args.read_timeout,
                 hmac_key_file: args.hmac_key_file,
                 webhook_secret_files: args.webhook_secret_files,
                 verify_token_file: args.verify_token_file,

@@ -10,6 +10,7 @@ mod durability;
 mod examples;
 mod link;
 mod listen;
+mod listener_limits;
 mod meta_cloud;
 mod plan;
 mod postgres;

@@ -22,6 +22,10 @@ pub struct Options {
     pub state: Option<StateLocation>,
     /// Whether each commit is flushed before its callback is answered.
     pub durability: Durability,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// The time a client gets for a request's head, its body, or idling.
+    pub read_timeout: std::time::Duration,
     pub hmac_key_file: Option<PathBuf>,
     pub webhook_secret_files: Vec<PathBuf>,
     pub verify_token_file: Option<PathBuf>,
@@ -42,6 +46,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         output.diagnostics(&problems);
         return Ok(ExitStatus::Invalid);
     }
+    let defaults = ListenConfig::new(PathBuf::new());
     let config = ListenConfig {
         listen: options.listen,
         allow_remote: options.allow_remote,
@@ -79,7 +84,13 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             .iter()
             .map(|(_, campaign)| (campaign.name.clone(), campaign.sender.kind()))
             .collect(),
-        ..ListenConfig::new(PathBuf::new())
+        limits: crate::server::Limits {
+            max_connections: options.max_connections,
+            header_timeout: options.read_timeout,
+            body_timeout: options.read_timeout,
+            ..defaults.limits
+        },
+        ..defaults
     };
     let signed = config.hmac_key.is_some() || !config.webhook_secrets.is_empty();
     let meta = MetaSetup {

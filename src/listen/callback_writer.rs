@@ -37,6 +37,11 @@ impl CallbackWriter {
         Ok((CallbackWriter { writer, campaigns }, thread))
     }
 
+    /// Whether callbacks can still be committed.
+    pub fn is_running(&self) -> bool {
+        self.writer.is_running()
+    }
+
     /// Commits `callback` and says what it changed; an error means nothing of
     /// it was kept.
     pub async fn submit(&self, callback: Callback) -> Result<Receipt, String> {

@@ -16,7 +16,9 @@ pub struct Listener;
 
 impl Listener {
     pub async fn start(config: ListenConfig) -> Result<ListenerHandle, ListenError> {
-        let server = LocalServer::bind(config.listen, config.allow_remote, Role::Listener).await?;
+        let server = LocalServer::bind(config.listen, config.allow_remote, Role::Listener)
+            .await?
+            .with_limits(config.limits);
         let addr = server.addr();
         let (writer, thread) = CallbackWriter::start(
             &config.state,

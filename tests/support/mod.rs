@@ -125,9 +125,14 @@ impl Test {
     /// Starts `wacast listen --listen 127.0.0.1:0 ARGS` and reads its first
     /// line; `base` is empty when it did not start listening.
     pub fn listen(&self, args: &[&str]) -> Listening {
-        let mut child = self
-            .command(&["listen", "--listen", "127.0.0.1:0"])
-            .args(args)
+        let mut command = self.command(&["listen", "--listen", "127.0.0.1:0"]);
+        command.args(args);
+        Test::spawn_listener(command)
+    }
+
+    /// Starts `command`, a `wacast listen`, and reads its first line.
+    pub fn spawn_listener(mut command: Command) -> Listening {
+        let mut child = command
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
