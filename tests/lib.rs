@@ -6,6 +6,7 @@ mod apply;
 mod architecture;
 mod cases;
 mod conversation;
+mod disk_full;
 mod durability;
 mod examples;
 mod link;

@@ -31,7 +31,8 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn sent(journal: &Path) -> i64 {
+/// Recipients the journal at `journal` holds as sent (0 while unreadable).
+pub(crate) fn sent(journal: &Path) -> i64 {
     let Ok(conn) = Connection::open(journal) else {
         return 0;
     };

@@ -121,6 +121,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         Ok(summary) => summary,
         Err(error) => match error.downcast::<crate::apply::JournalLost>() {
             Ok(lost) => {
+                output.message(&view::apply::this_run(&lost.this_run));
                 output.message(&format!("error: {lost}"));
                 return Ok(ExitStatus::Stopped);
             }
@@ -130,6 +131,9 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
     output.messages(view::apply::after(&summary));
     if options.format == Format::Json {
         output.data(&view::apply::json(&summary)?)?;
+    }
+    if summary.report_error.is_some() {
+        return Ok(ExitStatus::Stopped);
     }
     Ok(match summary.status {
         ApplyStatus::Sent => ExitStatus::Ok,

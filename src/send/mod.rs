@@ -62,6 +62,9 @@ pub enum Event {
 pub struct Ended {
     pub tally: Tally,
     pub stopped: Option<StopReason>,
+    /// Outcomes the journal refused while sending (a full disk), still to
+    /// be recorded: each was final, some of them accepted sends.
+    pub unwritten: Vec<crate::journal::Outcome>,
 }
 
 /// Sends every pending recipient of `run` (there are `total`) through
@@ -89,6 +92,7 @@ pub async fn run<T: Transport>(
         campaign: Arc::from(settings.campaign.as_str()),
         file: settings.opt_out_file.clone().map(Arc::from),
     };
+    let unwritten = worker::Unwritten::default();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency {
         let mut worker = worker::Worker {
@@ -100,6 +104,7 @@ pub async fn run<T: Transport>(
             max_attempts: settings.max_attempts,
             events: events.clone(),
             opt_outs: opt_outs.clone(),
+            unwritten: Arc::clone(&unwritten),
         };
         let queue = queue.clone();
         workers.spawn(async move { worker.run(&queue).await });
@@ -139,9 +144,11 @@ pub async fn run<T: Transport>(
     workers.abort_all();
     while workers.join_next().await.is_some() {}
     tally.end();
+    let unwritten = std::mem::take(&mut *unwritten.lock().unwrap_or_else(|e| e.into_inner()));
     Ended {
         tally,
         stopped: stop.reason(),
+        unwritten,
     }
 }
 
