@@ -109,7 +109,11 @@ fn staging_a_large_plan_leaves_the_journal_writable_meanwhile() {
     let test = campaign(20_000, false, "");
     let started = Instant::now();
     // Without `--yes` and a terminal, apply stages the plan and stops there.
-    let mut apply = test.command(&["apply", "campaign.yaml"]).spawn().unwrap();
+    let mut apply = test
+        .command(&["apply", "campaign.yaml"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let journal = test.path().join(".wacast/journal.sqlite");
     let mut longest = Duration::ZERO;
     let mut other: Option<Connection> = None;
