@@ -104,11 +104,7 @@ impl Provider {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let which = args
-        .iter()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map_or("rate", String::as_str);
+    let which = common::chosen(&args, "rate");
     let provider = Provider::of(&args);
     match which {
         "rate" => rate(provider),

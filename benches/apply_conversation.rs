@@ -12,7 +12,6 @@
 
 mod common;
 
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use wacast::sandbox::conversation::ConversationConfig;
@@ -47,12 +46,7 @@ fn write_campaign(dir: &Path, rows: usize, rate: u32, concurrency: u32) {
         ),
     )
     .unwrap();
-    let mut out = BufWriter::new(std::fs::File::create(dir.join("audience.csv")).unwrap());
-    writeln!(out, "phone,name").unwrap();
-    for row in 0..rows {
-        writeln!(out, "0{},Name {row}", 7_400_000_000u64 + row as u64).unwrap();
-    }
-    out.flush().unwrap();
+    common::write_audience(dir, rows);
 }
 
 fn apply(dir: &Path, url: &str) -> Command {

@@ -10,7 +10,7 @@
 mod common;
 
 use common::wait_with_usage;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -21,11 +21,7 @@ const BOT: &str = "bench-bot";
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let which = args
-        .iter()
-        .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map_or("state", String::as_str);
+    let which = common::chosen(&args, "state");
     match which {
         "memory" => memory(&args),
         "state" => state(),
@@ -47,12 +43,7 @@ fn write_campaign(dir: &Path, rows: usize, identical: bool, rate: u32, concurren
         ),
     )
     .unwrap();
-    let mut out = BufWriter::new(std::fs::File::create(dir.join("audience.csv")).unwrap());
-    writeln!(out, "phone,name").unwrap();
-    for row in 0..rows {
-        writeln!(out, "0{},Name {row}", 7_400_000_000u64 + row as u64).unwrap();
-    }
-    out.flush().unwrap();
+    common::write_audience(dir, rows);
 }
 
 fn apply(dir: &Path, url: &str) -> Command {

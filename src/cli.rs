@@ -124,6 +124,16 @@ struct ListenArgs {
     campaigns: Vec<PathBuf>,
     #[command(flatten)]
     state: StateArg,
+    #[command(flatten)]
+    durability: DurabilityArg,
+    /// Connections served at once (lowered to what the open-file limit
+    /// allows); further clients wait to be accepted.
+    #[arg(long, default_value_t = 512, value_name = "N")]
+    max_connections: usize,
+    /// How long a client may take to send a request's head, or its body, and
+    /// may leave a kept-alive connection idle, before it is cut off.
+    #[arg(long, default_value = "10s", value_parser = parse_duration, value_name = "DURATION")]
+    read_timeout: Duration,
     /// Refuse callbacks not signed with the HMAC key in this file (401).
     #[arg(long, value_name = "PATH")]
     hmac_key_file: Option<PathBuf>,
@@ -171,6 +181,37 @@ struct StateArg {
         value_name = "DIR|URL"
     )]
     state: Option<String>,
+}
+
+/// `--durability` or `WACAST_DURABILITY`.
+#[derive(Debug, Args)]
+struct DurabilityArg {
+    /// `full` flushes every journal commit to disk before sending the request
+    /// it records or answering the callback (survives a power loss); `normal`
+    /// only survives wacast crashing, for speed.
+    #[arg(
+        long,
+        value_enum,
+        env = "WACAST_DURABILITY",
+        default_value_t = DurabilityChoice::Full,
+        value_name = "full|normal"
+    )]
+    durability: DurabilityChoice,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum DurabilityChoice {
+    Full,
+    Normal,
+}
+
+impl From<DurabilityArg> for crate::journal::Durability {
+    fn from(arg: DurabilityArg) -> crate::journal::Durability {
+        match arg.durability {
+            DurabilityChoice::Full => crate::journal::Durability::Full,
+            DurabilityChoice::Normal => crate::journal::Durability::Normal,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -236,6 +277,8 @@ struct ApplyArgs {
     report: Option<PathBuf>,
     #[command(flatten)]
     state: StateArg,
+    #[command(flatten)]
+    durability: DurabilityArg,
     /// Read the API token from this file instead of `SINCH_TOKEN` (or
     /// `WHATSAPP_TOKEN` for a `meta-cloud` campaign).
     #[arg(long, value_name = "PATH")]
@@ -547,6 +590,9 @@ impl Cli {
                 listen: args.listen,
                 allow_remote: args.allow_remote,
                 state: state_location(args.state)?,
+                durability: args.durability.into(),
+                max_connections: args.max_connections,
+                read_timeout: args.read_timeout,
                 hmac_key_file: args.hmac_key_file,
                 webhook_secret_files: args.webhook_secret_files,
                 verify_token_file: args.verify_token_file,
@@ -574,6 +620,7 @@ impl Cli {
                     sandbox: args.sandbox,
                     report: args.report,
                     state: state_location(args.state)?,
+                    durability: args.durability.into(),
                     token_file: args.token_file,
                     token: std::env::var("SINCH_TOKEN")
                         .ok()

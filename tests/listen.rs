@@ -583,12 +583,8 @@ fn the_listen_command_records_callbacks_until_interrupted() {
     let test = campaign();
     seed(test.path(), &[(1, State::Sent, Some("m1"))]);
     std::fs::write(test.path().join("key"), "s3cret\n").unwrap();
-    let (mut child, mut stderr, first) = spawn_listen(&test, &["--hmac-key-file", "key"]);
-    let base = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let listener = test.listen(&["--campaign", "campaign.yaml", "--hmac-key-file", "key"]);
+    let base = listener.base.clone();
     let body = report("m1", 1, "read");
     let signature = callback_signature::sign(b"s3cret", body.as_bytes(), "n");
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -601,11 +597,9 @@ fn the_listen_command_records_callbacks_until_interrupted() {
         ],
     ));
     assert_eq!(status, StatusCode::OK);
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert!(child.wait().unwrap().success());
-    let transcript = format!("{first}{rest}").replace(&base, "http://[addr]");
+    let (code, said) = listener.interrupt();
+    assert_eq!(code, 0, "{said}");
+    let transcript = said.replace(&base, "http://[addr]");
     insta::assert_snapshot!(transcript);
     let delivery = journal(test.path()).delivery_of(phone(1)).unwrap().unwrap();
     assert_eq!(delivery.delivery_state, "read");

@@ -323,25 +323,8 @@ fn ended_connections_stop_the_run_with_exit_5_and_a_rerun_sends_nobody_twice() {
 fn a_listener_writes_reports_into_postgres_while_apply_sends() {
     let Some(db) = db() else { return };
     let test = db.campaign(30, "concurrency: 2, rate_per_second: 1000");
-    let mut listener = test
-        .command(&[
-            "listen",
-            "--listen",
-            "127.0.0.1:0",
-            "--campaign",
-            "campaign.yaml",
-        ])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = std::io::BufReader::new(listener.stderr.take().unwrap());
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
-    let base = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
+    let listener = test.listen(&["--campaign", "campaign.yaml"]);
+    let base = listener.base.clone();
     let peer = Peer::start_with(SandboxConfig {
         delivery: Delivery {
             callback_url: Some(format!("{base}/callbacks")),
@@ -368,8 +351,8 @@ fn a_listener_writes_reports_into_postgres_while_apply_sends() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    unsafe { libc::kill(listener.id() as i32, libc::SIGINT) };
-    assert!(listener.wait().unwrap().success());
+    let (code, said) = listener.interrupt();
+    assert_eq!(code, 0, "{said}");
     assert_eq!(funnel["read"], 30, "{funnel}");
     assert_eq!(funnel["sent"], 30, "{funnel}");
 }

@@ -6,6 +6,27 @@
 
 use std::process::Command;
 
+/// The benchmark named on the command line (its first word not starting
+/// with `-`), else `default`.
+pub fn chosen<'a>(args: &'a [String], default: &'a str) -> &'a str {
+    args.iter()
+        .skip(1)
+        .find(|a| !a.starts_with('-'))
+        .map_or(default, String::as_str)
+}
+
+/// Writes `audience.csv` in `dir`: `rows` UK numbers, a name each.
+pub fn write_audience(dir: &std::path::Path, rows: usize) {
+    use std::io::Write as _;
+    let file = std::fs::File::create(dir.join("audience.csv")).unwrap();
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "phone,name").unwrap();
+    for row in 0..rows {
+        writeln!(out, "0{},Name {row}", 7_400_000_000u64 + row as u64).unwrap();
+    }
+    out.flush().unwrap();
+}
+
 /// Waits for `pid`; returns its exit code, peak RSS (KiB) and wall time.
 pub fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
     let started = std::time::Instant::now();

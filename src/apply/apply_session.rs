@@ -10,7 +10,9 @@ use super::apply_summary::{ApplyStatus, ApplySummary, ThisRun};
 use super::{ApplySettings, stage};
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::journal::{ApplyLock, Backend, JournalWriter, StateCounts, StateLocation};
+use crate::journal::{
+    ApplyLock, Backend, Change, JournalWriter, Outcome, StateCounts, StateLocation,
+};
 use crate::pipeline::Loaded;
 use crate::plan::Counts;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
@@ -49,6 +51,7 @@ pub struct ApplySession {
     settings: ApplySettings,
     base_url: String,
     report: PathBuf,
+    location: StateLocation,
     /// Recipients an earlier run left in flight, now unknown.
     pub recovered: u64,
     /// Warnings (and errors, when invalid) of the plan.
@@ -81,7 +84,7 @@ impl ApplySession {
         };
         let campaign = loaded.campaign.name.clone();
         let location = StateLocation::for_campaign(campaign_file, settings.state.as_ref());
-        let mut journal = crate::journal::open(&location, &campaign)?;
+        let mut journal = crate::journal::open_with(&location, &campaign, settings.durability)?;
         let lock = journal.lock()?;
         if let Some(old) = &loaded.campaign.renamed_from {
             journal.carry_over(old)?;
@@ -126,6 +129,7 @@ impl ApplySession {
             settings,
             base_url,
             report,
+            location,
             recovered,
             diagnostics,
             counts,
@@ -190,6 +194,7 @@ impl ApplySession {
             settings,
             base_url,
             report,
+            location,
             to_send,
             deferral,
             ..
@@ -204,16 +209,25 @@ impl ApplySession {
             &loaded.campaign,
             progress,
         )?;
-        let session = Finished {
+        let mut session = Finished {
             _lock,
             journal,
             report,
             deferral,
         };
+        let lost = session.record_unwritten(&ended.unwritten);
+        let location = location.to_string();
         session
             .record_end(run, &ended)
             .and_then(|session| session.summary(Some(&ended), received))
-            .map_err(|error| super::JournalLost::after(ended.stopped.as_ref(), error))
+            .map(|summary| ApplySummary {
+                unrecorded: super::journal_lost::unrecorded(&lost),
+                ..summary
+            })
+            .map_err(|error| {
+                let this_run = ThisRun::of(&ended.tally);
+                super::JournalLost::after(this_run, ended.stopped.as_ref(), error, &location, &lost)
+            })
     }
 }
 
@@ -226,6 +240,18 @@ struct Finished {
 }
 
 impl Finished {
+    /// Records the outcomes the journal refused while sending, now that
+    /// sending has ended; returns them if it still cannot.
+    fn record_unwritten(&mut self, unwritten: &[Outcome]) -> Vec<Outcome> {
+        if unwritten.is_empty() {
+            return Vec::new();
+        }
+        match self.journal.write(&[Change::Outcomes(unwritten.to_vec())]) {
+            Ok(()) => Vec::new(),
+            Err(_) => unwritten.to_vec(),
+        }
+    }
+
     /// Turns what is still in flight into `unknown` and records how the run ended.
     fn record_end(mut self, run: i64, ended: &Ended) -> anyhow::Result<Finished> {
         self.journal.recover_in_flight()?;
@@ -242,7 +268,13 @@ impl Finished {
         ended: Option<&Ended>,
         sandbox_messages: Option<usize>,
     ) -> anyhow::Result<ApplySummary> {
-        let report_rows = super::report::write(self.journal.as_ref(), &self.report)?;
+        // A report that cannot be written (a full disk) still leaves the
+        // run's summary to show.
+        let (report_rows, report_error) =
+            match super::report::write(self.journal.as_ref(), &self.report) {
+                Ok(rows) => (rows, None),
+                Err(error) => (0, Some(format!("{error:#}"))),
+            };
         let counts = self.journal.counts()?;
         let stopped = ended.and_then(|e| e.stopped.clone());
         let schedule = self.deferral.as_ref().map(|d| d.gate().summary());
@@ -256,6 +288,8 @@ impl Finished {
             this_run: ended.map(|e| ThisRun::of(&e.tally)),
             report: self.report.display().to_string(),
             report_rows,
+            report_error,
+            unrecorded: None,
             sandbox_messages,
         })
     }

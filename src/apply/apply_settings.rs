@@ -3,7 +3,7 @@
 //! embedded sandbox) and with which token, and whether unknown or failed
 //! recipients are sent again.
 
-use crate::journal::StateLocation;
+use crate::journal::{Durability, StateLocation};
 use crate::secret::SecretString;
 use crate::transport::sinch_conversation::access_key::AccessKey;
 use std::path::PathBuf;
@@ -33,4 +33,6 @@ pub struct ApplySettings {
     pub now: Option<jiff::Timestamp>,
     /// Keep running until recipients the schedule defers are sent.
     pub wait: bool,
+    /// Whether every journal commit is flushed to disk (`--durability`).
+    pub durability: Durability,
 }

@@ -70,6 +70,12 @@ pub struct ApplySummary {
     /// Rows in the report.
     #[serde(skip)]
     pub report_rows: u64,
+    /// Why the report could not be written, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_error: Option<String>,
+    /// Accepted sends whose outcome could not be recorded, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unrecorded: Option<String>,
     /// Messages the embedded sandbox received, when apply started one.
     #[serde(skip)]
     pub sandbox_messages: Option<usize>,

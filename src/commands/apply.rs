@@ -6,7 +6,7 @@
 use crate::apply::plan_file_check::{self, PlanFileCheck};
 use crate::apply::{ApplySession, ApplySettings, ApplyStatus, Opened};
 use crate::exit_status::ExitStatus;
-use crate::journal::StateLocation;
+use crate::journal::{Durability, StateLocation};
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::secret::SecretString;
@@ -22,6 +22,8 @@ pub struct Options {
     pub report: Option<PathBuf>,
     /// Where the journal is (default: `.wacast/` beside the campaign).
     pub state: Option<StateLocation>,
+    /// Whether every journal commit is flushed to disk.
+    pub durability: Durability,
     pub token_file: Option<PathBuf>,
     /// The token from `SINCH_TOKEN`, read at the CLI edge.
     pub token: Option<SecretString>,
@@ -80,6 +82,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         retry_failed: options.retry_failed,
         now: options.now,
         wait: options.wait,
+        durability: options.durability,
     };
     let session = match ApplySession::open(loaded, &options.campaign, settings)? {
         Opened::Ready(session) => *session,
@@ -124,6 +127,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         Ok(summary) => summary,
         Err(error) => match error.downcast::<crate::apply::JournalLost>() {
             Ok(lost) => {
+                output.message(&view::apply::this_run(&lost.this_run));
                 output.message(&format!("error: {lost}"));
                 return Ok(ExitStatus::Stopped);
             }
@@ -133,6 +137,9 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
     output.messages(view::apply::after(&summary));
     if options.format == Format::Json {
         output.data(&view::apply::json(&summary)?)?;
+    }
+    if summary.report_error.is_some() {
+        return Ok(ExitStatus::Stopped);
     }
     Ok(match summary.status {
         ApplyStatus::Sent => ExitStatus::Ok,

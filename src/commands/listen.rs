@@ -6,7 +6,7 @@
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::exit_status::ExitStatus;
-use crate::journal::{StateLocation, state_dir};
+use crate::journal::{Durability, StateLocation, state_dir};
 use crate::listen::{CampaignTarget, HmacKey, ListenConfig, ListenError, Listener, ListenerHandle};
 use crate::output::Output;
 use crate::secret::SecretString;
@@ -20,6 +20,12 @@ pub struct Options {
     pub allow_remote: bool,
     /// Where the journal is: `--state`, else `.wacast/` beside the campaigns.
     pub state: Option<StateLocation>,
+    /// Whether each commit is flushed before its callback is answered.
+    pub durability: Durability,
+    /// Connections served at once.
+    pub max_connections: usize,
+    /// The time a client gets for a request's head, its body, or idling.
+    pub read_timeout: std::time::Duration,
     pub hmac_key_file: Option<PathBuf>,
     pub webhook_secret_files: Vec<PathBuf>,
     pub verify_token_file: Option<PathBuf>,
@@ -40,10 +46,12 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         output.diagnostics(&problems);
         return Ok(ExitStatus::Invalid);
     }
+    let defaults = ListenConfig::new(PathBuf::new());
     let config = ListenConfig {
         listen: options.listen,
         allow_remote: options.allow_remote,
         state: shared_state(&campaigns, options.state.as_ref())?,
+        durability: options.durability,
         hmac_key: options
             .hmac_key_file
             .as_deref()
@@ -76,7 +84,13 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             .iter()
             .map(|(_, campaign)| (campaign.name.clone(), campaign.sender.kind()))
             .collect(),
-        ..ListenConfig::new(PathBuf::new())
+        limits: crate::server::Limits {
+            max_connections: options.max_connections,
+            header_timeout: options.read_timeout,
+            body_timeout: options.read_timeout,
+            ..defaults.limits
+        },
+        ..defaults
     };
     let signed = config.hmac_key.is_some() || !config.webhook_secrets.is_empty();
     let meta = MetaSetup {

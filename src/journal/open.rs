@@ -4,20 +4,30 @@
 
 use super::postgres::{PgJournal, PgView, off_runtime};
 use super::sqlite::{JournalFile, SqliteJournal};
-use super::{Backend, CampaignHistory, JournalView, LostJournal, StateLocation};
+use super::{Backend, CampaignHistory, Durability, JournalView, LostJournal, StateLocation};
 
-/// Opens (creating if needed) the journal at `location` for `campaign`.
+/// Opens (creating if needed) the journal at `location` for `campaign`, every
+/// commit flushed to disk ([`Durability::Full`]).
 pub fn open(location: &StateLocation, campaign: &str) -> anyhow::Result<Box<dyn Backend>> {
+    open_with(location, campaign, Durability::Full)
+}
+
+/// [`open`], its commits as durable as `durability` says.
+pub fn open_with(
+    location: &StateLocation,
+    campaign: &str,
+    durability: Durability,
+) -> anyhow::Result<Box<dyn Backend>> {
     match location {
         StateLocation::Folder(dir) => {
             super::sqlite::inspect(dir, campaign)?;
-            let backend = SqliteJournal::open(dir, campaign)?;
+            let backend = SqliteJournal::open(dir, campaign, durability)?;
             check_history(location, campaign, backend.history()?)?;
             Ok(Box::new(backend))
         }
         // The listener opens its journal from a runtime's thread.
         StateLocation::Postgres(url) => off_runtime(|| {
-            let backend = PgJournal::open(url, campaign)?;
+            let backend = PgJournal::open(url, campaign, durability)?;
             check_history(location, campaign, backend.history()?)?;
             Ok(Box::new(backend) as Box<dyn Backend>)
         }),
@@ -29,6 +39,7 @@ pub fn open(location: &StateLocation, campaign: &str) -> anyhow::Result<Box<dyn 
 pub fn open_existing(
     location: &StateLocation,
     campaign: &str,
+    durability: Durability,
 ) -> anyhow::Result<Option<Box<dyn Backend>>> {
     let exists = match location {
         StateLocation::Folder(dir) => {
@@ -36,7 +47,9 @@ pub fn open_existing(
         }
         StateLocation::Postgres(url) => off_runtime(|| PgView::open(url, ""))?.is_some(),
     };
-    exists.then(|| open(location, campaign)).transpose()
+    exists
+        .then(|| open_with(location, campaign, durability))
+        .transpose()
 }
 
 /// Checks, reading only, that the journal at `location` has not lost

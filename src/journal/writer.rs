@@ -122,6 +122,11 @@ impl<R: Send + 'static> JournalWriter<R> {
         }
     }
 
+    /// Whether the writer thread still takes jobs.
+    pub fn is_running(&self) -> bool {
+        !self.jobs.is_closed()
+    }
+
     /// Commits `changes` in one transaction; returns once they are durable.
     pub async fn write(&self, changes: Vec<Change>) -> Result<(), String> {
         let (reply, answer) = oneshot::channel();

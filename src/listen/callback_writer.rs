@@ -20,7 +20,7 @@ use super::{CampaignTarget, ListenError, Receipt};
 use crate::audience::opt_out_file;
 use crate::campaign::OptOut;
 use crate::journal::{
-    Applied, DeliveryWriter, JournalWriter, OptOutRecord, StateLocation, WriterThread,
+    Applied, DeliveryWriter, Durability, JournalWriter, OptOutRecord, StateLocation, WriterThread,
 };
 use crate::phone::Phone;
 use std::sync::Arc;
@@ -49,6 +49,7 @@ impl CallbackWriter {
     /// with none, it is [`ListenError::NoJournal`].
     pub fn start(
         state: &StateLocation,
+        durability: Durability,
         campaigns: Vec<CampaignTarget>,
         batch_max: usize,
     ) -> Result<(CallbackWriter, WriterThread), ListenError> {
@@ -56,16 +57,21 @@ impl CallbackWriter {
             crate::journal::check(state, &campaign.name)?;
         }
         let journal = match campaigns.first() {
-            Some(first) => crate::journal::open(state, &first.name)?,
-            None => {
-                crate::journal::open_existing(state, "")?.ok_or_else(|| ListenError::NoJournal {
+            Some(first) => crate::journal::open_with(state, &first.name, durability)?,
+            None => crate::journal::open_existing(state, "", durability)?.ok_or_else(|| {
+                ListenError::NoJournal {
                     location: state.to_string(),
-                })?
-            }
+                }
+            })?,
         };
         let (writer, thread) = JournalWriter::spawn_without_reader(journal, batch_max)?;
         let campaigns = Arc::new(campaigns);
         Ok((CallbackWriter { writer, campaigns }, thread))
+    }
+
+    /// Whether callbacks can still be committed.
+    pub fn is_running(&self) -> bool {
+        self.writer.is_running()
     }
 
     /// Commits `callback` and says what it changed; an error means nothing of

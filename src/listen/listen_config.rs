@@ -3,8 +3,9 @@
 //! settings. Plain data, so the command line and the tests build it alike.
 
 use crate::campaign::{OptOut, ProviderKind};
-use crate::journal::StateLocation;
+use crate::journal::{Durability, StateLocation};
 use crate::secret::SecretString;
+use crate::server::Limits;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 
@@ -38,6 +39,10 @@ pub struct ListenConfig {
     pub allow_remote: bool,
     /// Where the journal written is.
     pub state: StateLocation,
+    /// Whether each commit is flushed before its callback is answered.
+    pub durability: Durability,
+    /// Timeouts and caps on clients (the body limit is [`BODY_LIMIT`]).
+    pub limits: Limits,
     /// Callbacks must carry a valid signature under this key.
     pub hmac_key: Option<HmacKey>,
     /// Meta's webhooks must carry a valid `X-Hub-Signature-256` under this app secret.
@@ -63,6 +68,11 @@ impl ListenConfig {
             listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             allow_remote: false,
             state: state.into(),
+            durability: Durability::default(),
+            limits: Limits {
+                body_limit: BODY_LIMIT,
+                ..Limits::default()
+            },
             hmac_key: None,
             app_secret: None,
             verify_token: None,

@@ -16,10 +16,16 @@ pub struct Listener;
 
 impl Listener {
     pub async fn start(config: ListenConfig) -> Result<ListenerHandle, ListenError> {
-        let server = LocalServer::bind(config.listen, config.allow_remote, Role::Listener).await?;
+        let server = LocalServer::bind(config.listen, config.allow_remote, Role::Listener)
+            .await?
+            .with_limits(config.limits);
         let addr = server.addr();
-        let (writer, thread) =
-            CallbackWriter::start(&config.state, config.campaigns.clone(), config.batch_max)?;
+        let (writer, thread) = CallbackWriter::start(
+            &config.state,
+            config.durability,
+            config.campaigns.clone(),
+            config.batch_max,
+        )?;
         let router = routes::router(Arc::new(ListenState { config, writer }));
         let (stop, stopped) = watch::channel(false);
         // Open callbacks are let finish: each is answered only once committed.

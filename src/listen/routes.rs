@@ -1,10 +1,12 @@
 //! The receiver's endpoints. Each callback is checked in order (size, signature,
 //! campaign, JSON) and only then handed to the journal writer; the answer is
 //! 200 with what changed once it is committed, or a JSON error:
-//! 401 unsigned or badly signed, 400 not the envelope, 413 too large, 503
-//! the journal could not be written or the campaign is one this listener
-//! neither serves nor finds in its journal (both retryable: Sinch and Meta
-//! retry non-2xx answers, so nothing acknowledged is lost).
+//! 401 unsigned or badly signed, 400 not the envelope, 408 a body too slow,
+//! 413 too large, 503 the journal could not be written or the campaign is one
+//! this listener neither serves nor finds in its journal (both retryable:
+//! Sinch and Meta retry non-2xx answers, so nothing acknowledged is lost).
+//! `GET /healthz` answers 200 while the journal writer runs, 503 once it has
+//! stopped, for load balancers.
 
 use super::listen_config::BODY_LIMIT;
 use super::sinch_conversation;
@@ -30,6 +32,7 @@ pub struct ListenState {
 
 pub fn router(state: Arc<ListenState>) -> Router {
     Router::new()
+        .route("/healthz", get(health))
         .route("/callbacks", post(without_campaign))
         .route("/callbacks/{campaign}", post(for_campaign))
         .route(
@@ -104,15 +107,35 @@ async fn receive(
     commit(state, callback).await
 }
 
-/// The body, or the answer refusing it when it cannot be read.
+/// The body, or the answer refusing it when it cannot be read (408 when it
+/// did not arrive in time).
 pub(super) fn readable(body: Result<Bytes, BytesRejection>) -> Result<Bytes, Response> {
     body.map_err(|rejection| {
+        if let Some(refused) = crate::server::body_refused(&rejection) {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "the body cannot be read",
+                refused.to_string(),
+            );
+        }
         error(
             rejection.status(),
             "the body cannot be read",
             rejection.body_text(),
         )
     })
+}
+
+/// 200 while callbacks can be committed, else 503.
+async fn health(State(state): State<Arc<ListenState>>) -> Response {
+    match state.writer.is_running() {
+        true => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        false => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the journal writer has stopped",
+            "callbacks cannot be committed; restart the listener",
+        ),
+    }
 }
 
 /// Commits `callback` and answers: 200 with what changed, or 503 when the

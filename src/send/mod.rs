@@ -69,6 +69,9 @@ pub enum Event {
 pub struct Ended {
     pub tally: Tally,
     pub stopped: Option<StopReason>,
+    /// Outcomes the journal refused while sending (a full disk), still to
+    /// be recorded: each was final, some of them accepted sends.
+    pub unwritten: Vec<crate::journal::Outcome>,
 }
 
 /// Sends every pending recipient of `run` (there are `total`) through
@@ -97,6 +100,7 @@ pub async fn run<T: Transport>(
         file: settings.opt_out_file.clone().map(Arc::from),
     };
     let outstanding = Outstanding::default();
+    let unwritten = worker::Unwritten::default();
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..settings.concurrency {
         let mut worker = worker::Worker {
@@ -109,6 +113,7 @@ pub async fn run<T: Transport>(
             events: events.clone(),
             opt_outs: opt_outs.clone(),
             outstanding: outstanding.clone(),
+            unwritten: Arc::clone(&unwritten),
         };
         let queue = queue.clone();
         workers.spawn(async move { worker.run(&queue).await });
@@ -157,9 +162,11 @@ pub async fn run<T: Transport>(
     workers.abort_all();
     while workers.join_next().await.is_some() {}
     tally.end();
+    let unwritten = std::mem::take(&mut *unwritten.lock().unwrap_or_else(|e| e.into_inner()));
     Ended {
         tally,
         stopped: stop.reason(),
+        unwritten,
     }
 }
 

@@ -36,7 +36,14 @@ pub struct Worker<S: Session> {
     pub opt_outs: OptOuts,
     /// Counts the batches this worker finishes.
     pub outstanding: super::deferral::Outstanding,
+    /// Outcomes in hand that the journal refused to commit.
+    pub unwritten: Unwritten,
 }
+
+/// Outcomes workers had in hand when the journal could not be written (a
+/// full disk): kept so apply can try once more when sending has ended, and
+/// name the ones it still cannot record.
+pub type Unwritten = Arc<std::sync::Mutex<Vec<Outcome>>>;
 
 /// Where the opt-outs a provider reports while sending are recorded.
 #[derive(Clone)]
@@ -108,13 +115,14 @@ impl<S: Session> Worker<S> {
                 return None;
             }
             let mut changes = Vec::with_capacity(2);
-            let recorded = earlier.take().map(|earlier| {
-                let event = earlier.event();
-                changes.push(Change::Outcomes(earlier.outcomes));
-                event
+            let earlier = earlier.take();
+            let recorded = earlier.as_ref().map(|earlier| {
+                changes.push(Change::Outcomes(earlier.outcomes.clone()));
+                earlier.event()
             });
             changes.push(Change::InFlight(batch.phones.clone()));
             if let Err(error) = self.journal.write(changes).await {
+                self.keep(earlier.map(|earlier| earlier.outcomes));
                 self.stop.set(StopReason::Journal(error));
                 return None;
             }
@@ -335,12 +343,25 @@ impl<S: Session> Worker<S> {
     }
 
     async fn commit(&self, outcomes: Vec<Outcome>) -> bool {
-        match self.journal.write(vec![Change::Outcomes(outcomes)]).await {
+        match self
+            .journal
+            .write(vec![Change::Outcomes(outcomes.clone())])
+            .await
+        {
             Ok(()) => true,
             Err(error) => {
+                self.keep(Some(outcomes));
                 self.stop.set(StopReason::Journal(error));
                 false
             }
+        }
+    }
+
+    /// Keeps `outcomes` the journal refused, for apply to record later.
+    fn keep(&self, outcomes: Option<Vec<Outcome>>) {
+        if let Some(outcomes) = outcomes {
+            let mut kept = self.unwritten.lock().unwrap_or_else(|e| e.into_inner());
+            kept.extend(outcomes);
         }
     }
 }

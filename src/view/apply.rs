@@ -2,7 +2,7 @@
 //! sent where, the audience and the journal), the lines after (this run, the
 //! sandbox, a stop, the campaign and its report), and the JSON summary.
 
-use crate::apply::{ApplySession, ApplyStatus, ApplySummary};
+use crate::apply::{ApplySession, ApplyStatus, ApplySummary, ThisRun};
 
 /// The line printed before confirming and sending.
 pub fn before(session: &ApplySession) -> String {
@@ -31,6 +31,14 @@ pub fn recovered(recovered: u64) -> Option<String> {
     })
 }
 
+/// What one run did, in one line.
+pub fn this_run(t: &ThisRun) -> String {
+    format!(
+        "this run: {} sent, {} failed, {} unknown, {} left pending ({} request(s), {} retr(ies), {:.0} recipients/s)",
+        t.sent, t.failed, t.unknown, t.left_pending, t.requests, t.retries, t.recipients_per_second
+    )
+}
+
 /// The lines printed after an apply, in order.
 /// Said once when sending stops (Ctrl-C, or a stop reason): what it is
 /// waiting for, and how to stop waiting.
@@ -43,12 +51,7 @@ pub fn stopping(wait: std::time::Duration) -> String {
 
 pub fn after(summary: &ApplySummary) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(t) = &summary.this_run {
-        lines.push(format!(
-            "this run: {} sent, {} failed, {} unknown, {} left pending ({} request(s), {} retr(ies), {:.0} recipients/s)",
-            t.sent, t.failed, t.unknown, t.left_pending, t.requests, t.retries, t.recipients_per_second
-        ));
-    }
+    lines.extend(summary.this_run.as_ref().map(this_run));
     if let Some(received) = summary.sandbox_messages {
         lines.push(format!(
             "the embedded sandbox received {received} message(s)"
@@ -73,16 +76,20 @@ pub fn after(summary: &ApplySummary) -> Vec<String> {
             ));
         }
     }
+    if let Some(unrecorded) = &summary.unrecorded {
+        lines.push(format!("warning: {unrecorded}"));
+    }
     let counts = &summary.counts;
+    let report = match &summary.report_error {
+        None => format!("{} ({} row(s))", summary.report, summary.report_rows),
+        Some(error) => format!(
+            "{} could not be written ({error}); apply again to write it, nobody is sent twice",
+            summary.report
+        ),
+    };
     lines.push(format!(
-        "campaign: {} sent, {} failed, {} unknown, {} pending, {} skipped; report: {} ({} row(s))",
-        counts.sent,
-        counts.failed,
-        counts.unknown,
-        counts.pending,
-        counts.skipped,
-        summary.report,
-        summary.report_rows
+        "campaign: {} sent, {} failed, {} unknown, {} pending, {} skipped; report: {report}",
+        counts.sent, counts.failed, counts.unknown, counts.pending, counts.skipped,
     ));
     lines
 }

@@ -88,6 +88,71 @@ impl Test {
     }
 }
 
+/// A `wacast listen` running in a test's folder.
+pub struct Listening {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, from its first line.
+    pub base: String,
+    /// Its first line, as written.
+    pub first: String,
+    pub stderr: std::io::BufReader<std::process::ChildStderr>,
+}
+
+impl Listening {
+    /// Interrupts it once it watches for Ctrl-C; returns its exit code and
+    /// everything it wrote to stderr.
+    pub fn interrupt(mut self) -> (i32, String) {
+        if !self.base.is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        }
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut self.stderr, &mut rest).unwrap();
+        let code = self.child.wait().unwrap().code().unwrap_or(-1);
+        (code, format!("{}{rest}", self.first))
+    }
+}
+
+impl Drop for Listening {
+    /// A listener a failed test left running is stopped with it.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Test {
+    /// Starts `wacast listen --listen 127.0.0.1:0 ARGS` and reads its first
+    /// line; `base` is empty when it did not start listening.
+    pub fn listen(&self, args: &[&str]) -> Listening {
+        let mut command = self.command(&["listen", "--listen", "127.0.0.1:0"]);
+        command.args(args);
+        Test::spawn_listener(command)
+    }
+
+    /// Starts `command`, a `wacast listen`, and reads its first line.
+    pub fn spawn_listener(mut command: Command) -> Listening {
+        let mut child = command
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        std::io::BufRead::read_line(&mut stderr, &mut first).unwrap();
+        let base = first
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_default()
+            .to_owned();
+        Listening {
+            child,
+            base,
+            first,
+            stderr,
+        }
+    }
+}
+
 /// The name of the state folder wacast writes beside a campaign.
 const STATE_FOLDER: &str = ".wacast";
 

@@ -20,8 +20,8 @@ use super::pg_statements::Statements;
 use super::{Context as _, JournalError, PgLocation, Result, pg_schema, pg_summary};
 use crate::journal::carried_over;
 use crate::journal::{
-    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome,
-    Pending, PendingRow, ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
+    Durability, Outcome, Pending, PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use postgres::fallible_iterator::FallibleIterator as _;
@@ -95,9 +95,20 @@ const REPORT_ROWS: &str =
 
 impl PgJournal {
     /// Connects to `location` for `campaign`, creating or migrating the schema.
-    pub fn open(location: &PgLocation, campaign: &str) -> Result<PgJournal> {
+    /// Its commits wait for the WAL flush unless `durability` is `Normal`.
+    pub fn open(
+        location: &PgLocation,
+        campaign: &str,
+        durability: Durability,
+    ) -> Result<PgJournal> {
         let mut client = location.connect()?;
         pg_schema::ensure(&mut client, location)?;
+        client
+            .batch_execute(&format!(
+                "SET synchronous_commit TO {}",
+                durability.postgres_synchronous_commit()
+            ))
+            .context("cannot set the session's durability")?;
         Ok(PgJournal {
             conn: Arc::new(Mutex::new(Session::new(client))),
             location: location.clone(),
@@ -107,6 +118,17 @@ impl PgJournal {
 
     fn session(&self) -> MutexGuard<'_, Session> {
         lock_client(&self.conn)
+    }
+
+    /// A setting of the writing session, as `SHOW` gives it.
+    #[cfg(test)]
+    pub fn setting(&self, name: &str) -> String {
+        let row = self
+            .session()
+            .client
+            .query_one(&format!("SHOW {name}"), &[])
+            .unwrap();
+        row.get(0)
     }
 }
 

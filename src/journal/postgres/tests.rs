@@ -6,7 +6,7 @@
 
 use super::{JournalError, PgFailure, PgLocation};
 use crate::journal::conformance::{self, Factory};
-use crate::journal::{Backend, Change, StateLocation, open};
+use crate::journal::{Backend, Change, Durability, StateLocation, open};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use std::cell::RefCell;
@@ -108,6 +108,16 @@ fn phone(n: u64) -> Phone {
 fn postgres_passes_the_conformance_suite() {
     let Some(server) = server() else { return };
     conformance::run_all(&server);
+}
+
+#[test]
+fn commits_wait_for_the_flush_unless_durability_is_normal() {
+    let Some(server) = server() else { return };
+    let location = server.location();
+    let full = super::PgJournal::open(&location, "c", Durability::Full).unwrap();
+    assert_eq!(full.setting("synchronous_commit"), "on");
+    let normal = super::PgJournal::open(&location, "c", Durability::Normal).unwrap();
+    assert_eq!(normal.setting("synchronous_commit"), "off");
 }
 
 #[test]

@@ -1,33 +1,58 @@
 //! Connections to a state folder's `journal.sqlite`: the writing one (created
 //! if needed, owner-only, WAL) and read-only ones that never create anything.
+//! Neither follows a symbolic link: the journal, its `-wal` and its `-shm`
+//! must be files of their own.
+//!
+//! Other processes write the same journal (apply and `listen`, a second
+//! campaign's apply), so every write transaction starts IMMEDIATE: it takes
+//! the write lock when it begins, where SQLite's busy handler waits for it,
+//! instead of upgrading a read later, which SQLite refuses at once with
+//! "database is locked" when another connection wrote in between
+//! (<https://www.sqlite.org/lang_transaction.html>, "Read transactions";
+//! <https://www.sqlite.org/c3ref/busy_handler.html>: the handler is not
+//! called for such a deadlock). A busy journal is waited out: each try waits
+//! [`BUSY`] in the busy handler, and [`patiently`] tries again for up to
+//! [`PATIENCE`] in all.
 
 use super::schema::SCHEMA;
-use crate::fs::{create_private_dir, restrict_to_owner};
+use crate::fs::{create_private_dir, create_state_file, refuse_link};
+use crate::journal::Durability;
 use crate::phone::Phone;
 use anyhow::Context as _;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The journal's file name inside a state folder.
 pub const FILE: &str = "journal.sqlite";
 
-/// How long a connection waits for another's write lock.
+/// How long one try waits for another connection's write lock.
 const BUSY: Duration = Duration::from_secs(5);
+/// How long a writer waits in all for the write lock before it gives up.
+pub const PATIENCE: Duration = Duration::from_secs(600);
 
-/// Opens (creating if needed) the journal in `state_dir`. The folder and the
-/// file are readable by their owner only.
-pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
+/// Opens (creating if needed) the journal in `state_dir`. What this creates
+/// (the folder, the file) is readable by its owner only; what exists keeps
+/// its mode. SQLite gives the `-wal` and `-shm` files the journal's mode.
+pub fn open_writer(
+    state_dir: &Path,
+    durability: Durability,
+) -> anyhow::Result<(Connection, PathBuf)> {
     create_private_dir(state_dir)?;
     let path = state_dir.join(FILE);
-    let conn = Connection::open(&path)
-        .with_context(|| format!("cannot open the journal `{}`", path.display()))?;
-    restrict_to_owner(&path)?;
+    create_state_file(&path)?;
+    refuse_links_beside(&path)?;
+    let mut conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+    )
+    .with_context(|| format!("cannot open the journal `{}`", path.display()))?;
     conn.busy_timeout(BUSY)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    patiently(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
+    conn.pragma_update(None, "synchronous", durability.sqlite_synchronous())?;
     conn.pragma_update(None, "cache_size", -16384)?;
-    conn.execute_batch(SCHEMA)
+    patiently(|| conn.execute_batch(SCHEMA))
         .with_context(|| format!("cannot set up the journal `{}`", path.display()))?;
     Ok((conn, path))
 }
@@ -43,7 +68,11 @@ pub fn open_writer(state_dir: &Path) -> anyhow::Result<(Connection, PathBuf)> {
 /// (sqlite.org/wal.html, "Read-Only Databases"; sqlite.org/uri.html).
 pub fn open_reader(path: &Path, verb: &str) -> anyhow::Result<Connection> {
     let context = || format!("cannot {verb} the journal `{}`", path.display());
-    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    refuse_link(path)?;
+    refuse_links_beside(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_NOFOLLOW;
     let conn = Connection::open_with_flags(path, flags).with_context(context)?;
     conn.busy_timeout(BUSY)?;
     let Err(error) = probe(&conn) else {
@@ -75,6 +104,57 @@ fn uri_path(path: &Path) -> String {
         .replace('%', "%25")
         .replace('?', "%3f")
         .replace('#', "%23")
+}
+
+/// Runs `write` until it is not refused for a busy journal: each try waits
+/// in the busy handler, then it tries again, for up to [`PATIENCE`] in all.
+pub fn patiently<T>(mut write: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Result<T> {
+    let started = Instant::now();
+    loop {
+        match write() {
+            Err(error) if is_busy(&error) && started.elapsed() < PATIENCE => {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// A write transaction holding the write lock from its start, waited for
+/// patiently.
+pub fn begin_write(conn: &Connection) -> anyhow::Result<Transaction<'_>> {
+    patiently(|| Transaction::new_unchecked(conn, TransactionBehavior::Immediate))
+        .map_err(|error| busy_for_long(error, conn))
+}
+
+/// Whether `error` says another connection holds the lock.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
+/// `error`, said plainly when the journal stayed locked for all of [`PATIENCE`].
+fn busy_for_long(error: rusqlite::Error, conn: &Connection) -> anyhow::Error {
+    if !is_busy(&error) {
+        return error.into();
+    }
+    let path = conn.path().unwrap_or_default().to_owned();
+    anyhow::anyhow!(
+        "another process has held the journal `{path}` locked for {} minutes; it is still running or hung: stop it, then apply again",
+        PATIENCE.as_secs() / 60
+    )
+}
+
+/// Refuses a `-wal` or `-shm` beside the journal at `path` that is a link.
+fn refuse_links_beside(path: &Path) -> anyhow::Result<()> {
+    for suffix in ["-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        refuse_link(Path::new(&name))?;
+    }
+    Ok(())
 }
 
 /// A number as stored: its digits as an integer.

@@ -2,9 +2,10 @@
 //! folder, holding the owner's pid for the message a second apply gets. The
 //! operating system releases the lock when its process dies, however it dies,
 //! so a stale lock from a dead process is recovered without any cleanup.
+//! The file is created owner-only and never opened through a link, so a link
+//! planted in its place cannot make the lock truncate another file.
 
-use anyhow::Context as _;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
@@ -21,13 +22,7 @@ impl FileLock {
     /// Takes the lock for `campaign` in `state_dir`, or says who holds it.
     pub fn acquire(state_dir: &Path, campaign: &str) -> anyhow::Result<FileLock> {
         let path = FileLock::path(state_dir, campaign);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| format!("cannot open the lock file `{}`", path.display()))?;
+        let mut file = crate::fs::open_state_file(&path)?;
         if file.try_lock().is_err() {
             let mut owner = String::new();
             let _ = file.read_to_string(&mut owner);

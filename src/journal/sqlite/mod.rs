@@ -1,5 +1,5 @@
 //! The SQLite backend: a `journal.sqlite` in a state folder (WAL,
-//! `synchronous=NORMAL`, owner-only), the apply lock as a file lock beside
+//! `synchronous=FULL` unless `--durability normal`, owner-only), the apply lock as a file lock beside
 //! it. Every SQL statement of the journal lives in this folder, and nothing
 //! outside it sees a connection.
 

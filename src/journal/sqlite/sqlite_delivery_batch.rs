@@ -1,6 +1,7 @@
 //! Delivery reports and opt-outs in one SQLite transaction, each callback in
 //! its own savepoint.
 
+use super::connection::begin_write;
 use super::sqlite_delivery_writer::SqliteDeliveryWriter;
 use crate::journal::{DeliveryBatch, DeliveryWriter};
 use rusqlite::Connection;
@@ -10,9 +11,10 @@ pub struct SqliteDeliveryBatch<'a> {
 }
 
 impl<'a> SqliteDeliveryBatch<'a> {
-    pub fn begin(conn: &'a mut Connection) -> anyhow::Result<SqliteDeliveryBatch<'a>> {
+    /// Takes the journal's write lock (waiting for it) for the batch.
+    pub fn begin(conn: &'a Connection) -> anyhow::Result<SqliteDeliveryBatch<'a>> {
         Ok(SqliteDeliveryBatch {
-            tx: conn.transaction()?,
+            tx: begin_write(conn)?,
         })
     }
 }

@@ -2,7 +2,7 @@
 //! number), written through one connection and read beside it through
 //! read-only ones.
 
-use super::connection::{self, now, phone_from_db, phone_to_db};
+use super::connection::{self, begin_write, now, patiently, phone_from_db, phone_to_db};
 use super::file_lock::FileLock;
 use super::pending_pages::{self, SqlitePending};
 use super::sqlite_delivery_batch::SqliteDeliveryBatch;
@@ -10,8 +10,8 @@ use super::sqlite_stage::SqliteStage;
 use super::summary;
 use crate::journal::carried_over;
 use crate::journal::{
-    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Pending,
-    PendingRow, ReportRow, Stage, State, StateCounts,
+    ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
+    Durability, Pending, PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -26,8 +26,12 @@ pub struct SqliteJournal {
 
 impl SqliteJournal {
     /// Opens (creating if needed) the journal in `state_dir` for `campaign`.
-    pub fn open(state_dir: &Path, campaign: &str) -> anyhow::Result<SqliteJournal> {
-        let (conn, path) = connection::open_writer(state_dir)?;
+    pub fn open(
+        state_dir: &Path,
+        campaign: &str,
+        durability: Durability,
+    ) -> anyhow::Result<SqliteJournal> {
+        let (conn, path) = connection::open_writer(state_dir, durability)?;
         Ok(SqliteJournal {
             conn,
             path,
@@ -79,28 +83,34 @@ impl Backend for SqliteJournal {
     }
 
     fn begin_run(&mut self) -> anyhow::Result<i64> {
-        self.conn.execute(
-            "INSERT INTO runs (campaign, pid, started_at) VALUES (?1, ?2, ?3)",
-            params![self.campaign, std::process::id(), now()],
-        )?;
+        patiently(|| {
+            self.conn.execute(
+                "INSERT INTO runs (campaign, pid, started_at) VALUES (?1, ?2, ?3)",
+                params![self.campaign, std::process::id(), now()],
+            )
+        })?;
         Ok(self.conn.last_insert_rowid())
     }
 
     fn finish_run(&mut self, run: i64, outcome: &str) -> anyhow::Result<()> {
-        self.conn.execute(
-            "UPDATE runs SET finished_at = ?1, outcome = ?2 WHERE id = ?3",
-            params![now(), outcome, run],
-        )?;
+        patiently(|| {
+            self.conn.execute(
+                "UPDATE runs SET finished_at = ?1, outcome = ?2 WHERE id = ?3",
+                params![now(), outcome, run],
+            )
+        })?;
         Ok(())
     }
 
     fn recover_in_flight(&mut self) -> anyhow::Result<u64> {
-        let changed = self.conn.execute(
-            "UPDATE recipients SET state = 'unknown', updated_at = ?2,
-                 error = COALESCE(error, 'the run sending it stopped before its answer was recorded')
-             WHERE campaign = ?1 AND state = 'in_flight'",
-            params![self.campaign, now()],
-        )?;
+        let changed = patiently(|| {
+            self.conn.execute(
+                "UPDATE recipients SET state = 'unknown', updated_at = ?2,
+                     error = COALESCE(error, 'the run sending it stopped before its answer was recorded')
+                 WHERE campaign = ?1 AND state = 'in_flight'",
+                params![self.campaign, now()],
+            )
+        })?;
         Ok(changed as u64)
     }
 
@@ -108,11 +118,13 @@ impl Backend for SqliteJournal {
         let mut total = 0;
         for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
             if wanted {
-                total += self.conn.execute(
-                    "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2
-                         AND phone NOT IN (SELECT phone FROM opt_outs)",
-                    params![self.campaign, state, now()],
-                )? as u64;
+                total += patiently(|| {
+                    self.conn.execute(
+                        "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2
+                             AND phone NOT IN (SELECT phone FROM opt_outs)",
+                        params![self.campaign, state, now()],
+                    )
+                })? as u64;
             }
         }
         Ok(total)
@@ -120,7 +132,7 @@ impl Backend for SqliteJournal {
 
     fn stage(&mut self, run: i64) -> anyhow::Result<Box<dyn Stage + '_>> {
         Ok(Box::new(SqliteStage::begin(
-            &mut self.conn,
+            &self.conn,
             &self.campaign,
             run,
         )?))
@@ -131,7 +143,7 @@ impl Backend for SqliteJournal {
     }
 
     fn write(&mut self, changes: &[Change]) -> anyhow::Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = begin_write(&self.conn)?;
         {
             let mut in_flight = tx.prepare_cached(
                 "UPDATE recipients SET state = 'in_flight', attempts = attempts + 1, updated_at = ?3
@@ -178,7 +190,7 @@ impl Backend for SqliteJournal {
     }
 
     fn delivery_batch(&mut self) -> anyhow::Result<Box<dyn DeliveryBatch + '_>> {
-        Ok(Box::new(SqliteDeliveryBatch::begin(&mut self.conn)?))
+        Ok(Box::new(SqliteDeliveryBatch::begin(&self.conn)?))
     }
 
     fn pending_count(&self, run: i64) -> anyhow::Result<u64> {
