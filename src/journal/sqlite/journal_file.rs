@@ -34,6 +34,11 @@ pub fn inspect(state_dir: &Path, campaign: &str) -> anyhow::Result<JournalFile> 
         Err(error) => anyhow::bail!("cannot read the journal `{}`: {error}", path.display()),
     };
     match ran_before(state_dir, campaign) {
+        // A link where wacast keeps a state file is refused as such: it is
+        // no evidence of a run, and wacast never follows it.
+        Some(evidence) if crate::fs::refuse_link(&evidence).is_err() => {
+            crate::fs::refuse_link(&evidence).map(|()| JournalFile::Absent)
+        }
         Some(evidence) => Err(LostJournal {
             location: state_dir.display().to_string(),
             campaign: campaign.to_owned(),
