@@ -164,24 +164,30 @@ fn refused(
     };
     let mut count = 0;
     for name in names {
-        let target = campaigns
-            .iter()
-            .find(|c| c.name == name)
-            .cloned()
-            .unwrap_or_else(|| CampaignTarget {
-                name,
-                opt_out: OptOut::default(),
-            });
-        let (phone, message_id) = (refusal.phone, &refusal.message_id);
+        let target = target_named(campaigns, name);
+        let (phone, reason) = (refusal.phone, &refusal.reason);
         count += u64::from(record_opt_out(
             writer,
             &target,
             phone,
-            &refusal.reason,
-            message_id,
+            reason,
+            &refusal.message_id,
         )?);
     }
     Ok(count)
+}
+
+/// The campaign the listener serves by `name`, with its opt-out settings, or
+/// one it does not serve, with the defaults.
+fn target_named(campaigns: &[CampaignTarget], name: String) -> CampaignTarget {
+    campaigns
+        .iter()
+        .find(|c| c.name == name)
+        .cloned()
+        .unwrap_or_else(|| CampaignTarget {
+            name,
+            opt_out: OptOut::default(),
+        })
 }
 
 /// Records `phone`'s opt-out of `target` once, carried by `message_id`, and
@@ -227,10 +233,7 @@ fn opt_outs(
         None => writer
             .campaigns_of(inbound.from)?
             .into_iter()
-            .map(|name| CampaignTarget {
-                name,
-                opt_out: OptOut::default(),
-            })
+            .map(|name| target_named(campaigns, name))
             .collect(),
     };
     let mut count = 0;
