@@ -11,7 +11,7 @@ use super::batch::Batch;
 use super::pause::Pause;
 use super::stop::{Stop, StopReason};
 use super::{Event, backoff};
-use crate::journal::{Change, DeliveryState, OptOutRecord, Outcome, Report, State};
+use crate::journal::{Change, DeliveryJob, DeliveryState, OptOutRecord, Outcome, Report, State};
 use crate::phone::Phone;
 use crate::transport::{RecipientResult, SendError, Session, Verdict};
 use governor::DefaultDirectRateLimiter;
@@ -293,37 +293,35 @@ impl<S: Session> Worker<S> {
             return;
         }
         let file = self.opt_outs.file.clone();
-        let written = self
-            .journal
-            .deliveries(Box::new(move |writer| {
-                for record in &opted_out {
-                    if writer.opt_out(record)?
-                        && let Some(file) = &file
-                    {
-                        crate::audience::opt_out_file::append(file, record.phone)?;
-                    }
+        self.deliveries(Box::new(move |writer| {
+            for record in &opted_out {
+                if writer.opt_out(record)?
+                    && let Some(file) = &file
+                {
+                    crate::audience::opt_out_file::append(file, record.phone)?;
                 }
-                Ok(())
-            }))
-            .await;
-        if let Err(error) = written {
-            self.stop.set(StopReason::Journal(error));
-        }
+            }
+            Ok(())
+        }))
+        .await;
     }
 
     /// Records, after their outcomes, the provider's word for messages it
     /// holds before sending, as their first delivery state.
     async fn keep_held(&self, held: Vec<Report>) {
-        let written = self
-            .journal
-            .deliveries(Box::new(move |writer| {
-                for report in &held {
-                    writer.report(report)?;
-                }
-                Ok(())
-            }))
-            .await;
-        if let Err(error) = written {
+        self.deliveries(Box::new(move |writer| {
+            for report in &held {
+                writer.report(report)?;
+            }
+            Ok(())
+        }))
+        .await;
+    }
+
+    /// Runs `job` in the journal's delivery batch; a journal that cannot be
+    /// written stops sending.
+    async fn deliveries(&self, job: DeliveryJob<()>) {
+        if let Err(error) = self.journal.deliveries(job).await {
             self.stop.set(StopReason::Journal(error));
         }
     }
