@@ -299,10 +299,14 @@ struct ApplyArgs {
     /// `json` prints a machine summary on stdout.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// When the campaign's window defers recipients, keep running and send
-    /// each one as their window opens (Ctrl-C stops; apply again resumes).
+    /// When the campaign's window or messaging limit defers recipients, keep
+    /// running and send each one as it may go (Ctrl-C stops; apply again resumes).
     #[arg(long)]
     wait: bool,
+    /// Under `delivery.waves`, end after a wave (exit 6) instead of waiting
+    /// out its `wait`; a later apply checks its gate and sends the next.
+    #[arg(long, conflicts_with = "wait")]
+    no_wait: bool,
 }
 
 #[derive(Debug, Args)]
@@ -639,6 +643,7 @@ impl Cli {
                     format: args.format.into(),
                     now: wacast_now()?,
                     wait: args.wait,
+                    no_wait: args.no_wait,
                 }))
             }
             CliCommand::Diff {

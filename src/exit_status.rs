@@ -17,9 +17,10 @@ pub enum ExitStatus {
     Stopped,
     /// `plan --detailed-exitcode`: the plan would send something.
     Changes,
-    /// `apply` finished for now: the schedule defers recipients until later
-    /// (apply again, or use `--wait`). A stop (5) or failures (4) take
-    /// precedence.
+    /// `apply` finished for now: the schedule (a window, the messaging
+    /// limit, the next wave) defers recipients until later (apply again, or
+    /// use `--wait`). A stop (5) takes precedence; failures so far are in
+    /// the summary, and the apply that finishes the campaign exits 4.
     Deferred,
 }
 

@@ -27,3 +27,4 @@ mod state_files;
 mod status;
 mod support;
 mod transport;
+mod waves;

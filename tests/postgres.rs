@@ -404,3 +404,52 @@ fn state_push_copies_a_sqlite_journal_and_plan_sees_the_same_classes() {
     assert!(resumed.stderr.contains("1 to send"), "{}", resumed.stderr);
     nobody_twice(&peer);
 }
+
+#[test]
+fn waves_with_postgres_state_stop_at_a_failed_gate_and_go_on_across_runs() {
+    let Some(db) = db() else { return };
+    let peer = Peer::start(Faults::default());
+    let test = db.campaign(
+        5,
+        "rate_per_second: 1000, waves: [{size: 2, wait: 15m, max_failed_percent: 5}]",
+    );
+    let first = apply(&test, &peer, &["--no-wait", "--format", "json"]);
+    assert_eq!(first.code, 6, "{}", first.transcript());
+    assert_eq!(peer.received().len(), 2);
+    let summary: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
+    assert_eq!(summary["schedule"]["deferred_by"]["wave"], 3, "{summary}");
+    let early = apply(&test, &peer, &["--no-wait"]);
+    assert_eq!(early.code, 6, "{}", early.transcript());
+    assert_eq!(peer.received().len(), 2, "the wait has not passed");
+    let later = jiff::Timestamp::now()
+        .checked_add(jiff::SignedDuration::from_mins(20))
+        .unwrap()
+        .to_string();
+    let done = apply(&test.env("WACAST_NOW", &later), &peer, &[]);
+    assert_eq!(done.code, 0, "{}", done.transcript());
+    assert_eq!(peer.received().len(), 5);
+    nobody_twice(&peer);
+
+    let refusing = Peer::start(Faults {
+        fates: wacast::sandbox::Fates {
+            refused: 1.0,
+            ..Default::default()
+        },
+        ..Faults::default()
+    });
+    let gated = db.campaign(6, "").write(
+        "campaign.yaml",
+        "version: 1\nname: gated\nsender: {bot_id: acme-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{{ name }}\"]\naudience: {file: audience.csv, default_country: GB}\ndelivery: {rate_per_second: 1000, waves: [{size: 3, max_failed_percent: 10}]}\n",
+    );
+    let stopped = apply(&gated, &refusing, &["--format", "json"]);
+    assert_eq!(stopped.code, 5, "{}", stopped.transcript());
+    assert_eq!(refusing.received().len(), 3);
+    let summary: serde_json::Value = serde_json::from_str(&stopped.stdout).unwrap();
+    assert!(
+        summary["stopped"]
+            .as_str()
+            .unwrap()
+            .starts_with("wave 1's gate `max_failed_percent: 10` failed: 3 of 3"),
+        "{summary}"
+    );
+}

@@ -15,11 +15,12 @@ use crate::journal::{
 };
 use crate::pipeline::Loaded;
 use crate::plan::Counts;
+use crate::plan::wave_figures;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use crate::schedule::{Clock, ColumnZones, Gate, Scheduler};
+use crate::schedule::{Clock, ColumnZones, Gate, Rollout, Scheduler};
 use crate::send::stop::{Stop, StopReason};
 use crate::send::tally::Tally;
-use crate::send::{self, Deferral, Ended, Settings};
+use crate::send::{self, Deferral, Ended, ReadFigures, Settings};
 use crate::transport::{Credentials, Provider};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -116,9 +117,13 @@ impl ApplySession {
             + again(settings.retry_failed, before.failed);
         let clock = Clock::at_or_system(settings.now);
         let reached = reached(journal.as_mut(), &loaded.campaign, clock)?;
+        let rollout = rollout(journal.as_ref(), &loaded.campaign, &before, clock)?;
+        let figures = rollout.as_ref().map(|_| read_figures(&location, &campaign));
         let deferral = Scheduler::of(&loaded.campaign, reached).map(|scheduler| Deferral {
-            gate: Arc::new(Mutex::new(Gate::new(scheduler, zones, clock))),
+            gate: Arc::new(Mutex::new(Gate::new(scheduler, zones, clock, rollout))),
             wait: settings.wait,
+            wave_wait: !settings.no_wait,
+            figures,
         });
         Ok(Opened::Ready(Box::new(ApplySession {
             _lock: lock,
@@ -311,6 +316,41 @@ fn reached(
     Ok(crate::schedule::capacity::times(
         &journal.reached(&sender, &since)?,
     ))
+}
+
+/// The campaign's staged rollout, where the journal says it stands; `None`
+/// without waves.
+fn rollout(
+    journal: &dyn Backend,
+    campaign: &Campaign,
+    before: &StateCounts,
+    clock: Clock,
+) -> anyhow::Result<Option<Rollout>> {
+    if campaign.waves.is_empty() {
+        return Ok(None);
+    }
+    let tried = before.sent + before.failed + before.unknown;
+    let total = tried + before.pending + before.in_flight;
+    let summary = journal.delivery_summary()?;
+    Ok(wave_figures::rollout(
+        &campaign.waves,
+        total,
+        tried,
+        Some(&summary),
+        clock.now(),
+    ))
+}
+
+/// Reads the campaign's figures for a wave's gate, on a connection of its
+/// own, so reports a listener committed since are counted.
+fn read_figures(location: &StateLocation, campaign: &str) -> ReadFigures {
+    let location = location.clone();
+    let campaign = campaign.to_owned();
+    Arc::new(move || {
+        let summary = crate::journal::read_summary(&location, &campaign)?
+            .ok_or_else(|| anyhow::anyhow!("the journal is gone"))?;
+        Ok(wave_figures::of(&summary))
+    })
 }
 
 fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {

@@ -33,6 +33,9 @@ pub struct ApplySettings {
     pub now: Option<jiff::Timestamp>,
     /// Keep running until recipients the schedule defers are sent.
     pub wait: bool,
+    /// End after a wave of a staged rollout instead of waiting out its
+    /// `wait` (a later apply checks its gate).
+    pub no_wait: bool,
     /// Whether every journal commit is flushed to disk (`--durability`).
     pub durability: Durability,
 }

@@ -86,15 +86,13 @@ pub struct ApplySummary {
 
 impl ApplyStatus {
     /// The status the journal's counts, a stop and the recipients the
-    /// schedule still defers give. A stop comes first, then failures, then
-    /// deferral.
+    /// schedule still defers give. A stop comes first, then deferral (the
+    /// campaign is not finished: a scheduled job driving a rollout wave by
+    /// wave must see "apply again later", and the summary counts the
+    /// failures so far), then failures.
     pub fn of(counts: &StateCounts, stopped: Option<&StopReason>, deferred: u64) -> ApplyStatus {
         if stopped.is_none() && deferred > 0 {
-            return if counts.failed > 0 || counts.unknown > 0 {
-                ApplyStatus::Failures
-            } else {
-                ApplyStatus::Deferred
-            };
+            return ApplyStatus::Deferred;
         }
         if stopped.is_some() || counts.pending > 0 {
             ApplyStatus::Stopped

@@ -214,6 +214,11 @@ pub struct DeliveryFile {
     #[serde(default)]
     #[schemars(with = "Option<u32>")]
     pub messaging_limit: Option<Spanned<u32>>,
+    /// A staged rollout: each wave is sent, then its gates are checked
+    /// after `wait` before the next goes; recipients after the last wave go
+    /// without further gates.
+    #[serde(default)]
+    pub waves: Option<Vec<super::waves::WaveFile>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -370,6 +375,8 @@ pub struct Campaign {
     pub window: Option<Window>,
     /// `delivery.messaging_limit`: unique recipients per rolling 24 hours.
     pub messaging_limit: Option<u32>,
+    /// `delivery.waves`: the staged rollout, empty when there is none.
+    pub waves: Vec<super::waves::Wave>,
     pub opt_out: OptOut,
     /// Problems of the file that do not stop it from being used.
     pub warnings: Diagnostics,
@@ -481,6 +488,11 @@ impl<'a> Checker<'a> {
             .as_mut()
             .and_then(|d| d.messaging_limit.take())
             .map(|limit| self.bounded(Some(limit), "messaging_limit", 1, 100_000_000, 0));
+        let waves = delivery_file
+            .as_mut()
+            .and_then(|d| d.waves.take())
+            .map(|waves| super::waves::check(waves, &mut self))
+            .unwrap_or_default();
         let delivery = self.delivery(delivery_file);
         if window.is_some() || !written {
             self.time_zone_column(&mut audience, window.as_ref());
@@ -514,6 +526,7 @@ impl<'a> Checker<'a> {
             callback_url,
             window,
             messaging_limit,
+            waves,
             opt_out,
             warnings,
         })

@@ -11,6 +11,7 @@ pub mod schema;
 pub mod sender;
 mod sinch_conversation_sender;
 pub mod template_catalog;
+mod waves;
 mod window;
 pub mod yaml;
 
@@ -19,3 +20,4 @@ pub use sender::{
     ConversationRegion, MetaCloudSender, ProviderKind, Region, Sender, SinchConversationSender,
     SinchV1Sender,
 };
+pub use waves::{Wave, WaveSize};

@@ -42,6 +42,8 @@ pub struct Options {
     pub now: Option<jiff::Timestamp>,
     /// Keep running until deferred recipients are sent (`--wait`).
     pub wait: bool,
+    /// End after a wave instead of waiting out its `wait` (`--no-wait`).
+    pub no_wait: bool,
 }
 
 pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> {
@@ -82,6 +84,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         retry_failed: options.retry_failed,
         now: options.now,
         wait: options.wait,
+        no_wait: options.no_wait,
         durability: options.durability,
     };
     let session = match ApplySession::open(loaded, &options.campaign, settings)? {

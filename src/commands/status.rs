@@ -39,7 +39,10 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         );
     };
     let summary = journal.delivery_summary()?;
-    let schedule = match campaign.window.is_some() || campaign.messaging_limit.is_some() {
+    let scheduled = campaign.window.is_some()
+        || campaign.messaging_limit.is_some()
+        || !campaign.waves.is_empty();
+    let schedule = match scheduled {
         true => schedule(&options, &location)?,
         false => None,
     };

@@ -35,7 +35,14 @@ pub struct DeliverySummary {
     /// The latest [`UNREADABLE_SHOWN`] of them, newest first.
     pub unreadable_latest: Vec<UnreadableSeen>,
     pub last_run: Option<RunSummary>,
+    /// When the latest of the campaign's sends was tried (RFC 3339 UTC): the
+    /// end of a staged rollout's latest wave.
+    pub last_tried_at: Option<String>,
 }
+
+/// The query of [`DeliverySummary::last_tried_at`], `?1` the campaign.
+pub const LAST_TRIED_SQL: &str = "SELECT MAX(updated_at) FROM recipients
+     WHERE campaign = ?1 AND state IN ('sent', 'failed', 'unknown')";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Funnel {

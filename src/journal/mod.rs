@@ -58,7 +58,7 @@ pub use delivery_writer::DeliveryWriter;
 pub use durability::Durability;
 pub use journal_view::JournalView;
 pub use lost_journal::LostJournal;
-pub use open::{check, open, open_existing, open_view, open_view_renamed, open_with};
+pub use open::{check, open, open_existing, open_view, open_view_renamed, open_with, read_summary};
 pub use opt_out_record::OptOutRecord;
 pub use outcome::Outcome;
 pub use pending::Pending;

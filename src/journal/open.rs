@@ -58,6 +58,19 @@ pub fn check(location: &StateLocation, campaign: &str) -> anyhow::Result<()> {
     off_runtime(|| open_view(location, campaign)).map(|_| ())
 }
 
+/// Where `campaign` stands in the journal at `location` (`None` without a
+/// journal), read-only, from any thread.
+pub fn read_summary(
+    location: &StateLocation,
+    campaign: &str,
+) -> anyhow::Result<Option<super::DeliverySummary>> {
+    off_runtime(|| {
+        open_view(location, campaign)?
+            .map(|view| view.delivery_summary())
+            .transpose()
+    })
+}
+
 /// Opens the journal at `location` read-only, if there is one; creates
 /// nothing. `None` means no journal: every recipient is new.
 pub fn open_view(

@@ -120,6 +120,14 @@ impl JournalClasses {
         })
     }
 
+    /// Where the campaign stands in the journal, if there is one.
+    pub fn delivery_summary(&self) -> anyhow::Result<Option<crate::journal::DeliverySummary>> {
+        self.view
+            .as_ref()
+            .map(|view| view.delivery_summary())
+            .transpose()
+    }
+
     /// The times the journal's campaigns of `sender` reached each number
     /// since `since` (none without a journal), for the messaging limit.
     pub fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>> {

@@ -13,6 +13,7 @@ pub mod plan_diff;
 pub mod plan_file;
 pub mod recipient_class;
 pub mod saved_plan;
+pub mod wave_figures;
 
 pub use counts::Counts;
 pub use plan::*;

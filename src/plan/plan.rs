@@ -179,6 +179,23 @@ impl Plan {
         for warning in reached_elsewhere(&journal, &seen, &loaded.campaign, recipients)? {
             diagnostics.push(warning);
         }
+        let schedule = match schedule {
+            Some((scheduler, now)) => {
+                tally.limit = scheduler.limit();
+                let tried = builder
+                    .counts
+                    .recipients
+                    .saturating_sub(builder.classes.to_send);
+                Some(schedule_summary(
+                    tally,
+                    &loaded.campaign.waves,
+                    &journal,
+                    (builder.counts.recipients, tried),
+                    now,
+                )?)
+            }
+            None => None,
+        };
         let mut counts = builder.counts;
         counts.distinct_messages = seen.distinct_messages();
         counts.distinct_media_urls = distinct(builder.url_hashes);
@@ -205,10 +222,7 @@ impl Plan {
                 digest: hex::encode(builder.state_sequence.finalize()),
             },
             param_labels: builder.param_labels.unwrap_or_default(),
-            schedule: schedule.map(|(scheduler, now)| {
-                tally.limit = scheduler.limit();
-                tally.summary(now)
-            }),
+            schedule,
         })
     }
 
@@ -236,6 +250,30 @@ impl Plan {
             state: self.state.clone(),
         }
     }
+}
+
+/// The `schedule` object of a plan read at `now`: `tally` of every recipient
+/// to send, with those past the current wave of a staged rollout deferred
+/// to the next (`total` recipients, `tried` of them already tried).
+fn schedule_summary(
+    mut tally: ScheduleTally,
+    waves: &[crate::campaign::Wave],
+    journal: &JournalClasses,
+    (total, tried): (u64, u64),
+    now: Timestamp,
+) -> anyhow::Result<ScheduleSummary> {
+    if waves.is_empty() {
+        return Ok(tally.summary(now));
+    }
+    let summary = journal.delivery_summary()?;
+    let rollout = crate::plan::wave_figures::rollout(waves, total, tried, summary.as_ref(), now);
+    let Some(rollout) = rollout else {
+        return Ok(tally.summary(now));
+    };
+    tally.defer_to_next_wave(rollout.quota(), rollout.next_gate(now));
+    let mut schedule = tally.summary(now);
+    schedule.waves = Some(rollout.summary());
+    Ok(schedule)
 }
 
 /// A warning for each other campaign of the journal that already sent most

@@ -12,6 +12,7 @@ pub struct ScheduleTally {
     pub send_now: u64,
     pub deferred_window: u64,
     pub deferred_limit: u64,
+    pub deferred_wave: u64,
     /// The messaging limit and how many the sender reached in the 24 hours
     /// before, when the campaign declares a limit.
     pub limit: Option<(u64, u64)>,
@@ -33,6 +34,7 @@ impl ScheduleTally {
                 match reason {
                     DeferReason::Window => self.deferred_window += 1,
                     DeferReason::MessagingLimit => self.deferred_limit += 1,
+                    DeferReason::Wave => self.deferred_wave += 1,
                 }
                 match at {
                     Some(at) => self.next = Some(self.next.map_or(at, |next| next.min(at))),
@@ -50,7 +52,22 @@ impl ScheduleTally {
     }
 
     pub fn deferred(&self) -> u64 {
-        self.deferred_window + self.deferred_limit
+        self.deferred_window + self.deferred_limit + self.deferred_wave
+    }
+
+    /// Defers those counted to send now past `quota` (the rest of the
+    /// current wave) to the next wave, which can go at `at` at the earliest.
+    pub fn defer_to_next_wave(&mut self, quota: Option<u64>, at: Option<Timestamp>) {
+        let Some(quota) = quota else { return };
+        let moved = self.send_now.saturating_sub(quota);
+        if moved == 0 {
+            return;
+        }
+        self.send_now -= moved;
+        self.deferred_wave += moved;
+        if let Some(at) = at {
+            self.next = Some(self.next.map_or(at, |next| next.min(at)));
+        }
     }
 
     /// The `schedule` object as of `now`.
@@ -62,13 +79,14 @@ impl ScheduleTally {
             next_send_at: self.next.map(|at| at.to_string()),
             deferred_by: DeferredBy {
                 window: self.deferred_window,
-                wave: 0,
+                wave: self.deferred_wave,
                 messaging_limit: self.deferred_limit,
             },
             forecast: self.limit.map(|(limit, reached)| {
                 Forecast::of(limit, reached, self.send_now + self.deferred())
             }),
             never_in_window: self.never,
+            waves: None,
             time_zones: ZoneCounts {
                 from_column: self.from_column,
                 from_number: self.from_number,
@@ -93,6 +111,9 @@ pub struct ScheduleSummary {
     /// Deferred recipients whose zones never share the window in a week.
     pub never_in_window: u64,
     pub time_zones: ZoneCounts,
+    /// Where a staged rollout stands, when the campaign declares waves.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waves: Option<super::rollout::WavesSummary>,
     /// Under a messaging limit: how many days sending everyone takes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forecast: Option<Forecast>,

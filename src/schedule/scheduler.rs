@@ -17,6 +17,8 @@ pub enum DeferReason {
     Window,
     /// The sender reached its messaging limit for the last 24 hours.
     MessagingLimit,
+    /// A wave of the staged rollout was sent; the next goes once its gate passes.
+    Wave,
 }
 
 /// What may happen to a recipient now.
@@ -54,7 +56,10 @@ impl Scheduler {
     /// are the times (oldest first) of the recipients the campaign's sender
     /// reached in the last 24 hours, for the messaging limit.
     pub fn of(campaign: &Campaign, reached: Vec<Timestamp>) -> Option<Scheduler> {
-        if campaign.window.is_none() && campaign.messaging_limit.is_none() {
+        if campaign.window.is_none()
+            && campaign.messaging_limit.is_none()
+            && campaign.waves.is_empty()
+        {
             return None;
         }
         Some(Scheduler {

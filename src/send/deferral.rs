@@ -2,24 +2,36 @@
 //! recipients the [`Gate`] admits now; the others stay pending. With `wait`,
 //! once a pass is done and every batch of it has finished (so nothing in
 //! the journal is still on its way), the dispatcher sleeps until the next
-//! opening and passes over the pending recipients again.
+//! opening and passes over the pending recipients again. Under a staged
+//! rollout, once a wave is handed out and every answer is in, the dispatcher
+//! waits the wave's `wait` (unless told not to), reads the campaign's figures
+//! and checks the wave's gate: passing opens the next wave, failing stops.
 
-use crate::schedule::Gate;
+use crate::schedule::{Gate, WaveFigures};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
+
+/// Reads the campaign's figures so far, for a wave's gate.
+pub type ReadFigures = Arc<dyn Fn() -> anyhow::Result<WaveFigures> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct Deferral {
     pub gate: Arc<Mutex<Gate>>,
     /// Keep running until every deferred recipient is sent (`apply --wait`).
     pub wait: bool,
+    /// Wait out a sent wave's `wait` and check its gate in this run (not
+    /// with `apply --no-wait`).
+    pub wave_wait: bool,
+    /// The campaign's figures, for the gates of a staged rollout.
+    pub figures: Option<ReadFigures>,
 }
 
 impl std::fmt::Debug for Deferral {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Deferral")
             .field("wait", &self.wait)
+            .field("wave_wait", &self.wave_wait)
             .finish()
     }
 }

@@ -21,8 +21,8 @@ use crate::journal::JournalWriter;
 use crate::journal::State;
 use crate::transport::Transport;
 use batch::Batch;
-pub use deferral::Deferral;
 use deferral::Outstanding;
+pub use deferral::{Deferral, ReadFigures};
 use governor::{Quota, RateLimiter};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
@@ -234,6 +234,11 @@ async fn dispatch(dispatch: Dispatch, transport: impl Transport, deferral: Optio
         if !pass(&dispatch, &transport, deferral.as_ref()).await {
             return;
         }
+        match wave_gate(&dispatch, deferral.as_ref()).await {
+            WaveGate::Passed => continue,
+            WaveGate::Stop => return,
+            WaveGate::None => {}
+        }
         let Some(deferral) = deferral.as_ref().filter(|d| d.wait) else {
             return;
         };
@@ -252,6 +257,72 @@ async fn dispatch(dispatch: Dispatch, transport: impl Transport, deferral: Optio
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = wait_for_stop(&dispatch.stop) => return,
+        }
+    }
+}
+
+/// What became of a sent wave's gate after a pass.
+enum WaveGate {
+    /// No wave waits on its gate, or nobody is left for the next wave.
+    None,
+    /// The gate passed: the next wave is open.
+    Passed,
+    /// The gate failed (sending stops), or is not due and this run does not
+    /// wait for it, or sending stopped while waiting.
+    Stop,
+}
+
+/// After a pass that left recipients for the next wave: once every answer
+/// of the wave is in, waits the wave's `wait` (when this run waits) and
+/// checks its gate against the campaign's figures.
+async fn wave_gate(dispatch: &Dispatch, deferral: Option<&Deferral>) -> WaveGate {
+    let Some(deferral) = deferral else {
+        return WaveGate::None;
+    };
+    let deferred = deferral.gate().deferred_by_wave();
+    if deferred == 0 || deferral.gate().wave_gate().is_none() {
+        return WaveGate::None;
+    }
+    dispatch.outstanding.settled().await;
+    deferral.gate().wave_answers_in();
+    let Some((until, wait)) = deferral.gate().wave_gate() else {
+        return WaveGate::None;
+    };
+    if !wait.is_zero() {
+        if !deferral.wave_wait {
+            return WaveGate::Stop;
+        }
+        let _ = dispatch.events.send(Event::Waiting {
+            until: until.to_string(),
+            deferred,
+        });
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = wait_for_stop(&dispatch.stop) => return WaveGate::Stop,
+        }
+    }
+    let Some(read) = deferral.figures.clone() else {
+        return WaveGate::None;
+    };
+    let figures = match tokio::task::spawn_blocking(move || read()).await {
+        Ok(Ok(figures)) => figures,
+        Ok(Err(error)) => {
+            let error = format!("the wave's gate could not be checked ({error:#})");
+            dispatch.stop.set(StopReason::WaveGate(error));
+            return WaveGate::Stop;
+        }
+        Err(_) => {
+            let error = "the wave's gate could not be checked".to_owned();
+            dispatch.stop.set(StopReason::WaveGate(error));
+            return WaveGate::Stop;
+        }
+    };
+    let checked = deferral.gate().check_wave_gate(&figures);
+    match checked {
+        Ok(()) => WaveGate::Passed,
+        Err(failure) => {
+            dispatch.stop.set(StopReason::WaveGate(failure.to_string()));
+            WaveGate::Stop
         }
     }
 }

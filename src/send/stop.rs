@@ -23,6 +23,8 @@ pub enum StopReason {
     Suspended { message: String, hint: &'static str },
     /// The provider refused the template itself: every recipient would fail alike.
     TemplateRefused { reason: String },
+    /// A staged rollout's gate did not pass: which, with its figures.
+    WaveGate(String),
 }
 
 impl std::fmt::Display for StopReason {
@@ -49,6 +51,7 @@ impl std::fmt::Display for StopReason {
                 f,
                 "the template is the problem ({reason}): every recipient would fail alike, so sending stopped; fix the template, then apply again to resume"
             ),
+            StopReason::WaveGate(failure) => write!(f, "{failure}, so the next wave was not sent"),
         }
     }
 }

@@ -255,6 +255,9 @@ pub fn markdown(plan: &Plan, show_numbers: bool) -> String {
             "Schedule {}.",
             crate::view::schedule::verdict(schedule)
         );
+        if let Some(waves) = &schedule.waves {
+            let _ = writeln!(out, "Waves: {}.", crate::view::schedule::waves(waves));
+        }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "<details><summary>Plan</summary>");

@@ -2,7 +2,7 @@
 //! window, who goes now, who waits and why, and when the next can go.
 
 use crate::campaign::{Window, WindowZone};
-use crate::schedule::ScheduleSummary;
+use crate::schedule::{ScheduleSummary, WavesSummary};
 use std::fmt::Write as _;
 
 /// `09:00-20:00 in each recipient's time zone, mon, tue`.
@@ -21,6 +21,9 @@ pub fn lines(window: Option<&Window>, summary: &ScheduleSummary) -> String {
         let _ = writeln!(out, "window    {}", self::window(w));
     }
     let _ = writeln!(out, "schedule  {}", verdict(summary));
+    if let Some(waves) = &summary.waves {
+        let _ = writeln!(out, "waves     {}", self::waves(waves));
+    }
     let zones = &summary.time_zones;
     if zones.from_number + zones.from_column > 0 {
         let _ = writeln!(
@@ -44,6 +47,24 @@ pub fn lines(window: Option<&Window>, summary: &ScheduleSummary) -> String {
         );
     }
     out
+}
+
+/// `wave 1 of 2: sending, 2 left in the wave`, or where the rollout waits.
+pub fn waves(waves: &WavesSummary) -> String {
+    let of = waves.waves;
+    match (waves.wave, &waves.gate_failed) {
+        (Some(_), Some(failed)) => format!("{failed}: nothing more goes until it passes"),
+        (Some(wave), None) if waves.state == "sending" => format!(
+            "wave {wave} of {of}: sending, {} left in the wave",
+            waves.left_in_wave
+        ),
+        (Some(wave), None) => format!(
+            "wave {wave} of {of} was sent: the recipients after it wait for its gate, checked once its wait has passed"
+        ),
+        (None, _) => {
+            format!("all {of} wave(s) passed their gates: the rest go without further gates")
+        }
+    }
 }
 
 /// `at T: 5 to send now, 3 deferred (window 3, wave 0, messaging limit 0); next at T2`.

@@ -83,6 +83,13 @@ pub fn delivery_summary(client: &mut Client, campaign: &str) -> Result<DeliveryS
         )?,
         unreadable_latest: unreadable_latest(client, campaign)?,
         last_run: last_run(client, campaign)?,
+        last_tried_at: client
+            .query_one(
+                &crate::journal::delivery_summary::LAST_TRIED_SQL.replace("?1", "$1"),
+                &[&campaign],
+            )
+            .context("cannot read when the campaign last sent")?
+            .get(0),
         states,
     })
 }

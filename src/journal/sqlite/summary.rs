@@ -86,6 +86,11 @@ pub fn delivery_summary(conn: &Connection, campaign: &str) -> anyhow::Result<Del
         )?,
         unreadable_latest: unreadable_latest(conn, campaign)?,
         last_run: last_run(conn, campaign)?,
+        last_tried_at: conn.query_row(
+            crate::journal::delivery_summary::LAST_TRIED_SQL,
+            params![campaign],
+            |row| row.get(0),
+        )?,
         states,
     })
 }
