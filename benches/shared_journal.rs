@@ -21,7 +21,7 @@ use wacast::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 const TOKEN: &str = "bench-token";
 const BOT: &str = "bench-bot";
-const ROWS: usize = 20_000;
+const ROWS: usize = 100_000;
 /// Runs of each measurement, interleaved.
 const RUNS: usize = 3;
 /// Connections posting callbacks to the listener at once.
@@ -158,9 +158,37 @@ fn start_listener(dir: &Path) -> (std::process::Child, String) {
     (child, base)
 }
 
+/// apply's send rate in `dir` with the state `state` while the listener
+/// serving the journal in `dir/shared` takes callbacks at full speed; adds
+/// the listener's rate to `listened` and its refusals to `refused`.
+fn apply_under_listener(
+    runtime: &tokio::runtime::Runtime,
+    dir: &Path,
+    url: &str,
+    state: &str,
+    listened: &mut Vec<f64>,
+    refused: &mut usize,
+) -> f64 {
+    let (mut listener, base) = start_listener(dir);
+    let stop = Arc::new(AtomicBool::new(false));
+    let posting = runtime.spawn(post_until(
+        format!("{base}/callbacks/other"),
+        Arc::clone(&stop),
+    ));
+    let rate = apply_rate(dir, url, &["--state", state]);
+    stop.store(true, Ordering::Relaxed);
+    let posted = runtime.block_on(posting).unwrap();
+    *refused += posted.refused;
+    listened.push(posted.ok as f64 / posted.seconds);
+    unsafe { libc::kill(listener.id() as i32, libc::SIGINT) };
+    let _ = listener.wait();
+    rate
+}
+
 fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
     let url = sandbox.base_url();
     let (mut alone, mut shared, mut listened) = (Vec::new(), Vec::new(), Vec::new());
+    let mut beside = Vec::new();
     let mut refused = 0;
     for _ in 0..RUNS {
         let dir = tempfile::tempdir().unwrap();
@@ -189,26 +217,51 @@ fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
         .status()
         .unwrap();
         assert!(made.success(), "the other campaign is applied");
-        let (mut listener, base) = start_listener(dir.path());
-        let stop = Arc::new(AtomicBool::new(false));
-        let posting = runtime.spawn(post_until(
-            format!("{base}/callbacks/other"),
-            Arc::clone(&stop),
+        // The same load on the machine, with apply's journal elsewhere:
+        // what sharing the CPU alone costs.
+        beside.push(apply_under_listener(
+            runtime,
+            dir.path(),
+            &url,
+            "beside",
+            &mut listened,
+            &mut refused,
         ));
-        shared.push(apply_rate(dir.path(), &url, &["--state", "shared"]));
-        stop.store(true, Ordering::Relaxed);
-        let posted = runtime.block_on(posting).unwrap();
-        refused += posted.refused;
-        listened.push(posted.ok as f64 / posted.seconds);
-        unsafe { libc::kill(listener.id() as i32, libc::SIGINT) };
-        let _ = listener.wait();
+        shared.push(apply_under_listener(
+            runtime,
+            dir.path(),
+            &url,
+            "shared",
+            &mut listened,
+            &mut refused,
+        ));
     }
-    let (alone, shared, listened) = (
+    let spread = |rates: &[f64]| {
+        let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = rates.iter().copied().fold(0.0, f64::max);
+        format!("{low:.0} to {high:.0}")
+    };
+    let spreads = (spread(&alone), spread(&beside), spread(&shared));
+    let (alone, beside, shared, listened) = (
         median(&mut alone),
+        median(&mut beside),
         median(&mut shared),
         median(&mut listened),
     );
-    println!("apply alone, {ROWS} recipients: median {alone:.0} recipients/s");
+    println!(
+        "apply alone, {ROWS} recipients: median {alone:.0} recipients/s ({})",
+        spreads.0
+    );
+    println!(
+        "apply with listen at full speed on another journal: median {beside:.0} recipients/s ({}; {:+.1}% against alone)",
+        spreads.1,
+        (beside / alone - 1.0) * 100.0
+    );
+    println!(
+        "apply with listen at full speed on the same journal: median {shared:.0} recipients/s ({}; {:+.1}% against another journal)",
+        spreads.2,
+        (shared / beside - 1.0) * 100.0
+    );
     println!(
         "apply with listen at full speed on the same journal: median {shared:.0} recipients/s ({:+.1}% against alone)",
         (shared / alone - 1.0) * 100.0
