@@ -236,11 +236,6 @@ fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
             &mut refused,
         ));
     }
-    let spread = |rates: &[f64]| {
-        let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
-        let high = rates.iter().copied().fold(0.0, f64::max);
-        format!("{low:.0} to {high:.0}")
-    };
     let spreads = (spread(&alone), spread(&beside), spread(&shared));
     let (alone, beside, shared, listened) = (
         median(&mut alone),
@@ -258,17 +253,21 @@ fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
         (beside / alone - 1.0) * 100.0
     );
     println!(
-        "apply with listen at full speed on the same journal: median {shared:.0} recipients/s ({}; {:+.1}% against another journal)",
+        "apply with listen at full speed on the same journal: median {shared:.0} recipients/s ({}; {:+.1}% against alone, {:+.1}% against another journal)",
         spreads.2,
+        (shared / alone - 1.0) * 100.0,
         (shared / beside - 1.0) * 100.0
-    );
-    println!(
-        "apply with listen at full speed on the same journal: median {shared:.0} recipients/s ({:+.1}% against alone)",
-        (shared / alone - 1.0) * 100.0
     );
     println!(
         "listen meanwhile, {POSTERS} connections: median {listened:.0} callbacks/s, {refused} non-2xx answer(s) in {RUNS} runs"
     );
+}
+
+/// `low to high` of `rates`.
+fn spread(rates: &[f64]) -> String {
+    let low = rates.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = rates.iter().copied().fold(0.0, f64::max);
+    format!("{low:.0} to {high:.0}")
 }
 
 fn durability(sandbox: &SandboxHandle) {
@@ -292,9 +291,12 @@ fn durability(sandbox: &SandboxHandle) {
                 rates.push(apply_rate(dir.path(), &url, &extra));
             }
         }
+        let spreads = (spread(&full), spread(&normal));
         let (full, normal) = (median(&mut full), median(&mut normal));
         println!(
-            "{name}, {ROWS} recipients: durability full {full:.0} recipients/s, normal {normal:.0} recipients/s (full is {:+.1}%)",
+            "{name}, {ROWS} recipients, {RUNS} runs each: durability full median {full:.0} recipients/s ({}), normal median {normal:.0} recipients/s ({}); full is {:+.1}%",
+            spreads.0,
+            spreads.1,
             (full / normal - 1.0) * 100.0
         );
     }
