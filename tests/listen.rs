@@ -86,6 +86,7 @@ pub async fn listen(dir: &Path, key: Option<&str>) -> ListenerHandle {
         campaigns: vec![CampaignTarget {
             name: campaign.name,
             opt_out: campaign.opt_out,
+            renamed_from: None,
         }],
         ..ListenConfig::new(dir.join(".wacast"))
     };

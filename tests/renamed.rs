@@ -79,3 +79,72 @@ fn renamed_from_must_be_another_valid_campaign_name() {
         assert!(run.stderr.contains("campaign.yaml:3:"), "{}", run.stderr);
     }
 }
+
+/// POSTs a `delivered` report for `message_id` (sent to `phone`) to `url`.
+async fn delivered(url: &str, message_id: &str, phone: &str) -> (reqwest::StatusCode, String) {
+    let body = serde_json::json!({"type": "whatsapp", "statuses": [{
+        "status": "success", "state": "delivered", "message_id": message_id,
+        "recipient": format!("+{phone}"), "timestamp": "2026-11-28T10:00:00Z",
+    }]});
+    let answer = reqwest::Client::new()
+        .post(url)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    (answer.status(), answer.text().await.unwrap())
+}
+
+#[test]
+fn callbacks_under_the_old_name_wait_for_the_carry_over_then_are_recorded() {
+    use wacast::listen::{CampaignTarget, ListenConfig, Listener};
+    let test = sent_then_renamed("renamed_from: promo\n");
+    let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
+    let (message_id, phone): (String, i64) = db
+        .query_row(
+            "SELECT message_id, phone FROM recipients ORDER BY line LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    drop(db);
+    let campaign = wacast::campaign::Campaign::load(&test.path().join("campaign.yaml")).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime
+        .block_on(Listener::start(ListenConfig {
+            campaigns: vec![CampaignTarget {
+                name: campaign.name,
+                opt_out: campaign.opt_out,
+                renamed_from: campaign.renamed_from,
+            }],
+            ..ListenConfig::new(test.path().join(".wacast"))
+        }))
+        .unwrap();
+    // Messages sent before the rename ask for callbacks under the old name.
+    let url = format!("{}/promo", listener.callback_url());
+    let phone = phone.to_string();
+    let (status, body) = runtime.block_on(delivered(&url, &message_id, &phone));
+    assert_eq!(
+        status, 503,
+        "retried until the journal is carried over: {body}"
+    );
+    insta::assert_snapshot!("not_carried_over_yet", body);
+
+    let apply = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
+    let (status, body) = runtime.block_on(delivered(&url, &message_id, &phone));
+    assert_eq!(status, 200, "{body}");
+    let receipt: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        receipt["orphans"], 0,
+        "matched to the renamed campaign: {receipt}"
+    );
+    runtime.block_on(listener.shutdown());
+    let status = test.run(&["status", "campaign.yaml", "--format", "json"]);
+    assert_eq!(status.code, 0, "{}", status.transcript());
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert!(
+        status["funnel"]["delivered"].as_u64() >= Some(1),
+        "the report counts for the renamed campaign: {status}"
+    );
+}

@@ -73,6 +73,7 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
             .map(|(_, campaign)| CampaignTarget {
                 name: campaign.name.clone(),
                 opt_out: campaign.opt_out.clone(),
+                renamed_from: campaign.renamed_from.clone(),
             })
             .collect(),
         webhook_secrets: options

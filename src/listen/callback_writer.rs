@@ -33,6 +33,12 @@ pub enum Written {
     /// Nothing written: the callback is for this campaign, which neither the
     /// listener serves nor its journal knows.
     UnknownCampaign(String),
+    /// Nothing written: the campaign was renamed from `renamed_from`, which
+    /// the journal still holds it under until the renamed campaign is applied.
+    NotCarriedOver {
+        campaign: String,
+        renamed_from: String,
+    },
 }
 
 /// The handle requests submit callbacks through.
@@ -91,8 +97,8 @@ fn write_callback(
     callback: &Callback,
     campaigns: &[CampaignTarget],
 ) -> anyhow::Result<Written> {
-    if let Some(campaign) = unknown_campaign(writer, callback, campaigns)? {
-        return Ok(Written::UnknownCampaign(campaign));
+    if let Some(refused) = unknown_campaign(writer, callback, campaigns)? {
+        return Ok(refused);
     }
     let mut receipt = Receipt {
         ignored: callback.ignored,
@@ -120,20 +126,35 @@ fn write_callback(
     Ok(Written::Receipt(receipt))
 }
 
-/// The campaign `callback` is for that neither the listener serves nor the
-/// journal knows, when nothing of it could be recorded otherwise: the
-/// campaign in its URL, or (for a body of no one campaign) the one every
-/// report names when it carries no user message.
+/// Why `callback` cannot be recorded yet, if it cannot: it is for a
+/// campaign neither the listener serves nor the journal knows, and nothing
+/// of it could be recorded otherwise (the campaign in its URL, or, for a
+/// body of no one campaign, the one every report names when it carries no
+/// user message); or for a renamed campaign the journal still holds under
+/// its old name.
 fn unknown_campaign(
     writer: &dyn DeliveryWriter,
     callback: &Callback,
     campaigns: &[CampaignTarget],
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<Option<Written>> {
     let unknown = |name: &str| -> anyhow::Result<bool> {
         Ok(!campaigns.iter().any(|c| c.name == name) && !writer.knows_campaign(name)?)
     };
     if let Some(target) = &callback.campaign {
-        return Ok(unknown(&target.name)?.then(|| target.name.clone()));
+        // Renamed, but the journal still holds it under its old name: the
+        // renamed campaign's first apply has not carried it over yet, and
+        // what is recorded now would miss its recipients. Refused retryably,
+        // the provider retries until it has.
+        if let Some(old) = &target.renamed_from
+            && writer.knows_campaign(old)?
+        {
+            return Ok(Some(Written::NotCarriedOver {
+                campaign: target.name.clone(),
+                renamed_from: old.clone(),
+            }));
+        }
+        let name = &target.name;
+        return Ok(unknown(name)?.then(|| Written::UnknownCampaign(name.clone())));
     }
     if !callback.inbound.is_empty() {
         return Ok(None);
@@ -145,7 +166,7 @@ fn unknown_campaign(
             _ => return Ok(None),
         }
     }
-    Ok(found)
+    Ok(found.map(Written::UnknownCampaign))
 }
 
 /// Records the opt-out a provider reported for a refused message: for the
@@ -182,11 +203,12 @@ fn refused(
 fn target_named(campaigns: &[CampaignTarget], name: String) -> CampaignTarget {
     campaigns
         .iter()
-        .find(|c| c.name == name)
+        .find(|c| c.answers_to(&name))
         .cloned()
         .unwrap_or_else(|| CampaignTarget {
             name,
             opt_out: OptOut::default(),
+            renamed_from: None,
         })
 }
 

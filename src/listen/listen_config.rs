@@ -29,6 +29,17 @@ impl fmt::Debug for HmacKey {
 pub struct CampaignTarget {
     pub name: String,
     pub opt_out: OptOut,
+    /// The name it had before it was renamed (`renamed_from`): messages sent
+    /// before the rename still ask for callbacks under that name, for as long
+    /// as the provider retries them.
+    pub renamed_from: Option<String>,
+}
+
+impl CampaignTarget {
+    /// Whether callbacks naming `name` are this campaign's.
+    pub fn answers_to(&self, name: &str) -> bool {
+        self.name == name || self.renamed_from.as_deref() == Some(name)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -83,8 +94,14 @@ impl ListenConfig {
         }
     }
 
-    /// The provider of campaign `name`, if named.
+    /// The provider of campaign `name` (or of the campaign renamed from
+    /// `name`), if named.
     pub fn provider(&self, name: &str) -> Option<ProviderKind> {
+        let name = self
+            .campaigns
+            .iter()
+            .find(|c| c.answers_to(name))
+            .map_or(name, |c| c.name.as_str());
         self.providers
             .iter()
             .find(|(campaign, _)| campaign == name)
@@ -97,8 +114,9 @@ impl ListenConfig {
             return crate::campaign::is_campaign_name(name).then(|| CampaignTarget {
                 name: name.to_owned(),
                 opt_out: OptOut::default(),
+                renamed_from: None,
             });
         }
-        self.campaigns.iter().find(|c| c.name == name).cloned()
+        self.campaigns.iter().find(|c| c.answers_to(name)).cloned()
     }
 }

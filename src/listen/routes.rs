@@ -145,6 +145,17 @@ pub(super) async fn commit(state: &ListenState, callback: Callback) -> Response 
     match state.writer.submit(callback).await {
         Ok(Written::Receipt(receipt)) => (StatusCode::OK, Json(receipt)).into_response(),
         Ok(Written::UnknownCampaign(name)) => unknown_campaign(&name),
+        Ok(Written::NotCarriedOver {
+            campaign,
+            renamed_from,
+        }) => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "renamed campaign not applied yet; retry later",
+            format!(
+                "`{campaign}` was renamed from `{renamed_from}`, and the journal still holds it as \
+                 `{renamed_from}`: apply `{campaign}` once to carry its journal over; nothing was recorded"
+            ),
+        ),
         Err(problem) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             "the journal could not be written; retry later",

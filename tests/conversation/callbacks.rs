@@ -33,6 +33,7 @@ async fn listen(dir: &Path, secrets: &[&str]) -> ListenerHandle {
         campaigns: vec![CampaignTarget {
             name: campaign.name,
             opt_out: campaign.opt_out,
+            renamed_from: None,
         }],
         ..ListenConfig::new(dir.join(".wacast"))
     };
@@ -275,6 +276,7 @@ async fn one_listener_serves_v1_and_conversation_callbacks() {
         campaigns: vec![CampaignTarget {
             name: campaign.name,
             opt_out: campaign.opt_out,
+            renamed_from: None,
         }],
         ..ListenConfig::new(test.path().join(".wacast"))
     };
@@ -307,6 +309,7 @@ fn listen_to_spring(
         campaigns: vec![CampaignTarget {
             name: "spring".into(),
             opt_out: wacast::campaign::OptOut::default(),
+            renamed_from: None,
         }],
         ..ListenConfig::new(test.path().join(".wacast"))
     };

@@ -33,6 +33,7 @@ impl Receiver {
             campaigns: vec![CampaignTarget {
                 name: campaign.name,
                 opt_out: campaign.opt_out,
+                renamed_from: None,
             }],
             ..ListenConfig::new(test.path().join(".wacast"))
         };
