@@ -269,9 +269,15 @@ struct ApplyArgs {
     /// The API base URL, overriding `sender.endpoint` and `sender.region`.
     #[arg(long, value_name = "URL")]
     endpoint: Option<String>,
-    /// Send to an embedded local sandbox instead of Sinch.
+    /// Send to an embedded local sandbox instead of Sinch. It simulates each
+    /// message's delivery reports (sent, delivered, read) into the journal,
+    /// so `wacast status` shows the funnel afterwards.
     #[arg(long, conflicts_with_all = ["endpoint", "token_file"])]
     sandbox: bool,
+    /// With `--sandbox`: record no simulated delivery reports (recipients
+    /// stay `sent`, with nothing reported past it).
+    #[arg(long, requires = "sandbox")]
+    no_delivery_reports: bool,
     /// Where to write the results report (default: the state folder).
     #[arg(long, value_name = "PATH")]
     report: Option<PathBuf>,
@@ -622,6 +628,7 @@ impl Cli {
                     yes: args.yes,
                     endpoint: args.endpoint,
                     sandbox: args.sandbox,
+                    delivery_reports: !args.no_delivery_reports,
                     report: args.report,
                     state: state_location(args.state)?,
                     durability: args.durability.into(),

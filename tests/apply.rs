@@ -578,7 +578,8 @@ fn a_second_ctrl_c_stops_at_once_and_leaves_the_requests_in_flight_unknown() {
         second.elapsed()
     );
     assert_eq!(status.code(), Some(5), "stopped, resumable");
-    let rest: Vec<String> = read.try_iter().collect();
+    // Every line to the end: the reader may not have passed the last ones on yet.
+    let rest: Vec<String> = read.iter().collect();
     assert!(
         rest.iter().any(|line| line.contains("interrupted")),
         "{rest:#?}"

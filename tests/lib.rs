@@ -20,6 +20,7 @@ mod postgres;
 mod renamed;
 mod review;
 mod sandbox;
+mod sandbox_reports;
 mod schedule;
 mod schema;
 mod shared_journal;

@@ -271,3 +271,36 @@ fn bad_waves_are_errors_at_their_line() {
     assert_eq!(run.code, 3, "{}", run.transcript());
     insta::assert_snapshot!("bad_waves", run.stderr);
 }
+
+#[test]
+fn the_embedded_sandboxs_delivery_reports_open_a_delivery_gate() {
+    let test = campaign(
+        4,
+        "[{size: 2, wait: 2s, max_failed_percent: 0, min_delivered_percent: 100}]",
+        "",
+    );
+    let run = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let summary = json(&run);
+    assert_eq!(summary["counts"]["sent"], 4, "{summary}");
+    assert_eq!(summary["schedule"]["waves"]["state"], "done", "{summary}");
+    let status = test.run(&["status", "campaign.yaml", "--format", "json"]);
+    assert_eq!(json(&status)["funnel"]["delivered"], 4);
+
+    let refused = campaign(
+        4,
+        "[{size: 2, wait: 2s, min_delivered_percent: 100}]",
+        "",
+    );
+    let run = refused.run(&[
+        "apply",
+        "campaign.yaml",
+        "--sandbox",
+        "--no-delivery-reports",
+        "--yes",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 5, "without reports nothing is delivered: {}", run.transcript());
+    assert_eq!(json(&run)["counts"]["sent"], 2);
+}

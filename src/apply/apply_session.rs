@@ -5,8 +5,14 @@
 //!
 //! The state lock is taken before the journal is opened and held until the
 //! session ends, so a second apply of the same campaign is refused at once.
+//!
+//! With `--sandbox`, the embedded sandbox simulates each message's delivery
+//! reports to the URL [`ApplySettings::sandbox_reports_to`] names (never the
+//! campaign's own callback URL); sending ends once they are all out, so the
+//! report file and the counts read after it include them.
 
 use super::apply_summary::{ApplyStatus, ApplySummary, ThisRun};
+use super::sandbox_reports::{ReportsWait, SandboxReports};
 use super::{ApplySettings, stage};
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
@@ -30,6 +36,8 @@ use std::time::Duration;
 const STOP_DEADLINE: Duration = Duration::from_secs(20);
 /// Most journal writes committed in one transaction.
 const JOURNAL_GROUP: usize = 256;
+/// The longest apply waits for the embedded sandbox's delivery reports.
+const REPORTS_WAIT: Duration = Duration::from_secs(30);
 
 /// What opening and staging found.
 pub enum Opened {
@@ -156,6 +164,12 @@ impl ApplySession {
         }
     }
 
+    /// Has the embedded sandbox simulate each message's delivery reports to
+    /// `url` (a listener writing this campaign's journal).
+    pub fn report_deliveries_to(&mut self, url: String) {
+        self.settings.sandbox_reports_to = Some(url);
+    }
+
     /// The confirmation was declined: the run ends having sent nothing.
     pub fn decline(mut self) -> anyhow::Result<()> {
         self.journal.finish_run(self.run, "declined")
@@ -172,7 +186,7 @@ impl ApplySession {
                 report: self.report,
                 deferral: self.deferral,
             };
-            return finished.summary(None, None);
+            return finished.summary(None, None, None);
         }
         let settings = &self.settings;
         if (settings.resend_unknown && self.before.unknown > 0)
@@ -204,7 +218,7 @@ impl ApplySession {
             deferral,
             ..
         } = self;
-        let (ended, journal, received) = send_all(
+        let (sent, journal) = send_all(
             journal,
             run,
             to_send,
@@ -220,11 +234,16 @@ impl ApplySession {
             report,
             deferral,
         };
+        let Sent {
+            ended,
+            received,
+            reports,
+        } = sent;
         let lost = session.record_unwritten(&ended.unwritten);
         let location = location.to_string();
         session
             .record_end(run, &ended)
-            .and_then(|session| session.summary(Some(&ended), received))
+            .and_then(|session| session.summary(Some(&ended), received, reports))
             .map(|summary| ApplySummary {
                 unrecorded: super::journal_lost::unrecorded(&lost),
                 ..summary
@@ -272,6 +291,7 @@ impl Finished {
         self,
         ended: Option<&Ended>,
         sandbox_messages: Option<usize>,
+        sandbox_reports: Option<SandboxReports>,
     ) -> anyhow::Result<ApplySummary> {
         // A report that cannot be written (a full disk) still leaves the
         // run's summary to show.
@@ -296,6 +316,7 @@ impl Finished {
             report_error,
             unrecorded: None,
             sandbox_messages,
+            sandbox_reports,
         })
     }
 }
@@ -360,6 +381,15 @@ fn base_url(settings: &ApplySettings, loaded: &Loaded) -> Option<String> {
     Provider::base_url(&loaded.campaign.sender, settings.endpoint.as_deref())
 }
 
+/// What sending left besides the journal.
+struct Sent {
+    ended: Ended,
+    /// Messages the embedded sandbox received, when apply started one.
+    received: Option<usize>,
+    /// Its delivery reports, when it simulated them.
+    reports: Option<SandboxReports>,
+}
+
 /// Sends on a tokio runtime, with the sandbox started there if asked for.
 #[allow(clippy::too_many_arguments)]
 fn send_all(
@@ -371,7 +401,7 @@ fn send_all(
     base_url: &str,
     campaign: &Campaign,
     progress: &mut dyn FnMut(&Tally),
-) -> anyhow::Result<(Ended, Box<dyn Backend>, Option<usize>)> {
+) -> anyhow::Result<(Sent, Box<dyn Backend>)> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -381,9 +411,13 @@ fn send_all(
         access_key: settings.access_key.clone(),
         auth_endpoint: settings.auth_endpoint.clone(),
     };
-    let ended = runtime.block_on(async {
+    let reports_to = settings
+        .sandbox_reports_to
+        .as_deref()
+        .filter(|_| settings.sandbox);
+    let sent = runtime.block_on(async {
         let sandbox = match settings.sandbox {
-            true => Some(start_sandbox(&campaign.sender, &credentials).await?),
+            true => Some(start_sandbox(&campaign.sender, &credentials, reports_to).await?),
             false => None,
         };
         let url = sandbox
@@ -392,7 +426,12 @@ fn send_all(
         if sandbox.is_some() {
             credentials.auth_endpoint = Some(url.clone());
         }
-        let callback = campaign.message_callback();
+        // What the sandbox reports on goes to its listener, never to the
+        // campaign's own callback URL: that host would get test data.
+        let callback = match settings.sandbox {
+            true => reports_to.map(str::to_owned),
+            false => campaign.message_callback(),
+        };
         let provider = Provider::new(
             &campaign.sender,
             &url,
@@ -402,37 +441,93 @@ fn send_all(
         )?;
         let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
-        let ended = match provider {
-            Provider::SinchV1(transport) => {
-                send::run(writer, run, total, transport, send_settings, stop, progress).await
-            }
-            Provider::SinchConversation(transport) => {
-                send::run(writer, run, total, transport, send_settings, stop, progress).await
-            }
-            Provider::MetaCloud(transport) => {
-                send::run(writer, run, total, transport, send_settings, stop, progress).await
-            }
+        let ended =
+            send_through(provider, writer, run, total, send_settings, &stop, progress).await;
+        let mut sent = Sent {
+            ended,
+            received: None,
+            reports: None,
         };
-        let received = sandbox.as_ref().map(|s| s.messages().len());
         if let Some(sandbox) = sandbox {
+            sent.received = Some(sandbox.messages().len());
+            if reports_to.is_some() {
+                sent.reports = Some(settle_reports(&sandbox, &stop).await);
+            }
             sandbox.shutdown().await;
         }
-        anyhow::Ok((ended, received))
+        anyhow::Ok(sent)
     })?;
     let journal = thread
         .join()
         .map_err(|_| anyhow::anyhow!("the journal thread panicked"))?;
-    Ok((ended.0, journal, ended.1))
+    Ok((sent, journal))
+}
+
+/// Runs the sender with the transport `provider` holds.
+async fn send_through(
+    provider: Provider,
+    writer: JournalWriter,
+    run: i64,
+    total: u64,
+    settings: &Settings,
+    stop: &Stop,
+    progress: &mut dyn FnMut(&Tally),
+) -> Ended {
+    let stop = stop.clone();
+    match provider {
+        Provider::SinchV1(transport) => {
+            send::run(writer, run, total, transport, settings, stop, progress).await
+        }
+        Provider::SinchConversation(transport) => {
+            send::run(writer, run, total, transport, settings, stop, progress).await
+        }
+        Provider::MetaCloud(transport) => {
+            send::run(writer, run, total, transport, settings, stop, progress).await
+        }
+    }
+}
+
+/// Waits until the sandbox has POSTed every message's delivery reports, for
+/// at most [`REPORTS_WAIT`], and not at all once Ctrl-C was pressed.
+async fn settle_reports(sandbox: &SandboxHandle, stop: &Stop) -> SandboxReports {
+    let wait = tokio::select! {
+        settled = sandbox.reports_settled(REPORTS_WAIT) => match settled {
+            true => ReportsWait::Settled,
+            false => ReportsWait::timed_out(REPORTS_WAIT),
+        },
+        () = interrupted() => ReportsWait::Interrupted,
+        () = stopped_by_a_signal(stop) => ReportsWait::Interrupted,
+    };
+    SandboxReports {
+        recorded: sandbox.stats().callbacks_delivered,
+        unreported: sandbox.reports_outstanding(),
+        wait,
+    }
+}
+
+/// Resolves once a Ctrl-C or SIGTERM has stopped `stop`, before or now.
+async fn stopped_by_a_signal(stop: &Stop) {
+    let interrupted = || stop.reason() == Some(StopReason::Interrupted);
+    tokio::select! {
+        () = stop.forced() => {}
+        () = async {
+            while !interrupted() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        } => {}
+    }
 }
 
 async fn start_sandbox(
     sender: &crate::campaign::Sender,
     credentials: &Credentials,
+    reports_to: Option<&str>,
 ) -> anyhow::Result<SandboxHandle> {
     let mut config = SandboxConfig {
         bot_id: sender.account().to_owned(),
         ..SandboxConfig::default()
     };
+    config.delivery.callback_url = reports_to.map(str::to_owned);
     if !credentials.token.is_empty() {
         config.token = credentials.token.expose().to_owned();
     }

@@ -20,6 +20,9 @@ pub struct ApplySettings {
     pub endpoint: Option<String>,
     /// Send to a sandbox started in-process instead of the provider.
     pub sandbox: bool,
+    /// Where that sandbox POSTs each message's simulated delivery reports
+    /// (a listener's URL for the campaign's provider); none simulates none.
+    pub sandbox_reports_to: Option<String>,
     pub token: SecretString,
     /// The access key that buys tokens (Sinch Conversation API).
     pub access_key: Option<AccessKey>,

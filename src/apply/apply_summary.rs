@@ -3,6 +3,7 @@
 //! renders it for people and as JSON; the command maps its status to an exit
 //! code.
 
+use super::sandbox_reports::SandboxReports;
 use crate::journal::StateCounts;
 use crate::schedule::ScheduleSummary;
 use crate::send::stop::StopReason;
@@ -79,6 +80,9 @@ pub struct ApplySummary {
     /// Messages the embedded sandbox received, when apply started one.
     #[serde(skip)]
     pub sandbox_messages: Option<usize>,
+    /// The delivery reports it simulated, when it did.
+    #[serde(skip)]
+    pub sandbox_reports: Option<SandboxReports>,
     /// Who went now and who waits, when the campaign declares a schedule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleSummary>,

@@ -11,9 +11,11 @@ pub mod credentials;
 mod journal_lost;
 pub mod plan_file_check;
 pub mod report;
+mod sandbox_reports;
 pub mod stage;
 
 pub use apply_session::{ApplySession, Opened};
 pub use apply_settings::ApplySettings;
 pub use apply_summary::{ApplyStatus, ApplySummary, ThisRun};
 pub use journal_lost::JournalLost;
+pub use sandbox_reports::{ReportsWait, SandboxReports};

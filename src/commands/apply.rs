@@ -1,12 +1,16 @@
 //! `wacast apply CAMPAIGN|PLAN_FILE`: check a saved plan still holds, stage
 //! the campaign into the journal (the same pipeline as `plan`), confirm, send
 //! and report. The sequence is library code ([`crate::apply`]); this command
-//! shows what it returns and asks for confirmation.
+//! shows what it returns and asks for confirmation. With `--sandbox` it also
+//! starts a listener on the campaign's journal for the embedded sandbox's
+//! simulated delivery reports, so `status` shows the funnel after it.
 
 use crate::apply::plan_file_check::{self, PlanFileCheck};
 use crate::apply::{ApplySession, ApplySettings, ApplyStatus, Opened};
+use crate::campaign::ProviderKind;
 use crate::exit_status::ExitStatus;
 use crate::journal::{Durability, StateLocation};
+use crate::listen::{CampaignTarget, ListenConfig, ListenerHandle, ListenerThread};
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::secret::SecretString;
@@ -19,6 +23,9 @@ pub struct Options {
     pub yes: bool,
     pub endpoint: Option<String>,
     pub sandbox: bool,
+    /// With `sandbox`: record its simulated delivery reports (unless
+    /// `--no-delivery-reports`).
+    pub delivery_reports: bool,
     pub report: Option<PathBuf>,
     /// Where the journal is (default: `.wacast/` beside the campaign).
     pub state: Option<StateLocation>,
@@ -77,6 +84,7 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         report: options.report.clone(),
         endpoint: options.endpoint.clone(),
         sandbox: options.sandbox,
+        sandbox_reports_to: None,
         token,
         access_key,
         auth_endpoint: options.auth_endpoint.clone(),
@@ -87,7 +95,17 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         no_wait: options.no_wait,
         durability: options.durability,
     };
-    let session = match ApplySession::open(loaded, &options.campaign, settings)? {
+    let reported = (options.sandbox && options.delivery_reports).then(|| Reported {
+        target: CampaignTarget {
+            name: loaded.campaign.name.clone(),
+            opt_out: loaded.campaign.opt_out.clone(),
+            // The embedded sandbox reports only on this run's messages,
+            // sent under the campaign's current name.
+            renamed_from: None,
+        },
+        kind: loaded.campaign.sender.kind(),
+    });
+    let mut session = match ApplySession::open(loaded, &options.campaign, settings)? {
         Opened::Ready(session) => *session,
         Opened::Invalid {
             recovered,
@@ -117,6 +135,9 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         output.message("nothing was sent");
         return Ok(ExitStatus::Ok);
     }
+    let listener = reported
+        .filter(|_| to_send > 0)
+        .and_then(|reported| report_listener(&options, reported, &mut session, output));
     let mut progress = (to_send > 0).then(|| output.progress(to_send));
     let summary = session.send(&mut |tally| {
         if let Some(progress) = progress.as_mut() {
@@ -125,6 +146,9 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
     });
     if let Some(progress) = progress {
         progress.finish();
+    }
+    if let Some(listener) = listener {
+        listener.shutdown();
     }
     let summary = match summary {
         Ok(summary) => summary,
@@ -150,6 +174,56 @@ pub fn run(mut options: Options, output: &mut Output) -> anyhow::Result<ExitStat
         ApplyStatus::Stopped => ExitStatus::Stopped,
         ApplyStatus::Deferred => ExitStatus::Deferred,
     })
+}
+
+/// The campaign whose simulated delivery reports a listener records.
+struct Reported {
+    target: CampaignTarget,
+    kind: ProviderKind,
+}
+
+/// Starts a listener on the campaign's journal and has the embedded sandbox
+/// report to it; one that cannot start leaves the reports unrecorded, with a
+/// warning, and sending goes on.
+fn report_listener(
+    options: &Options,
+    reported: Reported,
+    session: &mut ApplySession,
+    output: &mut Output,
+) -> Option<ListenerThread> {
+    let state = StateLocation::for_campaign(&options.campaign, options.state.as_ref());
+    let (name, kind) = (reported.target.name.clone(), reported.kind);
+    let mut config = ListenConfig::new(state);
+    config.durability = options.durability;
+    config.providers = vec![(name.clone(), kind)];
+    config.campaigns = vec![reported.target];
+    match ListenerThread::start(config) {
+        Ok(listener) => {
+            session.report_deliveries_to(reports_url(listener.handle(), &name, kind));
+            Some(listener)
+        }
+        Err(error) => {
+            output.message(&format!(
+                "warning: the sandbox's delivery reports will not be recorded: {error:#}"
+            ));
+            None
+        }
+    }
+}
+
+/// Where a listener takes a campaign's reports: Sinch's at the campaign's
+/// callback URL, Meta's at its one webhook URL.
+fn reports_url(listener: &ListenerHandle, campaign: &str, kind: ProviderKind) -> String {
+    match kind {
+        ProviderKind::MetaCloud => format!(
+            "{}{}",
+            listener.base_url(),
+            crate::listen::meta_cloud::WEBHOOK_PATH
+        ),
+        ProviderKind::SinchWhatsappV1 | ProviderKind::SinchConversation => {
+            format!("{}/{campaign}", listener.callback_url())
+        }
+    }
 }
 
 /// Turns `options` for a plan file into options for its campaign. `Some`

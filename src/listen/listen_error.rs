@@ -15,4 +15,7 @@ pub enum ListenError {
     NoJournal { location: String },
     #[error(transparent)]
     Journal(#[from] anyhow::Error),
+    /// The runtime of a [`super::ListenerThread`] could not be built.
+    #[error("cannot start the listener's runtime: {0}")]
+    Runtime(std::io::Error),
 }

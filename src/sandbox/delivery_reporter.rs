@@ -2,8 +2,11 @@
 //! reports Sinch would (`queued → dispatched → sent → delivered → read`, or
 //! `failed` part-way for a configured fraction) to the message's callback URL or
 //! the configured one, in the documented envelope, signed when a key is set,
-//! retrying non-2xx answers with doubling pauses as Sinch does.
+//! retrying non-2xx answers with doubling pauses as Sinch does. Each
+//! message's reports hold a ticket of [`OutstandingReports`] until they are
+//! all out, so the sandbox can tell when nothing is left to report.
 
+use super::outstanding_reports::OutstandingReports;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
 use super::stats::{Counter, Stats};
 use super::{Delivery, InboundReply, RecipientFate};
@@ -51,6 +54,8 @@ pub struct DeliveryReporter {
     shutdown: watch::Receiver<bool>,
     /// The bot users' replies are addressed to.
     bot_id: Arc<str>,
+    /// Messages whose reports are not all out yet.
+    outstanding: Arc<OutstandingReports>,
 }
 
 impl DeliveryReporter {
@@ -70,7 +75,13 @@ impl DeliveryReporter {
             stats,
             shutdown,
             bot_id: bot_id.into(),
+            outstanding: Arc::default(),
         }
+    }
+
+    /// Messages whose reports are not all out yet.
+    pub fn outstanding(&self) -> &OutstandingReports {
+        &self.outstanding
     }
 
     pub fn delivery(&self) -> &Delivery {
@@ -103,7 +114,9 @@ impl DeliveryReporter {
             let url = url.clone();
             let render = render.clone();
             let mut shutdown = self.shutdown.clone();
+            let ticket = self.outstanding.ticket();
             tokio::spawn(async move {
+                let _ticket = ticket;
                 tokio::select! {
                     () = reporter.report_one(&url, &message, &*render) => {}
                     () = until_stopped(&mut shutdown) => {}
@@ -147,7 +160,9 @@ impl DeliveryReporter {
     ) {
         let reporter = self.clone();
         let mut shutdown = self.shutdown.clone();
+        let ticket = self.outstanding.ticket();
         tokio::spawn(async move {
+            let _ticket = ticket;
             let posting = async {
                 for body in bodies {
                     tokio::time::sleep(reporter.delivery.step_delay).await;

@@ -10,7 +10,8 @@
 //!   Lines file; `GET /_sandbox/messages` and `GET /_sandbox/stats` show the
 //!   record and the counters (with the high-water mark of requests in flight).
 //! - Delivery reports are POSTed to a callback URL when one is configured or
-//!   named by the message, signed with HMAC-SHA256 when a key is set.
+//!   named by the message, signed with HMAC-SHA256 when a key is set;
+//!   [`SandboxHandle::reports_settled`] waits until none is left to POST.
 //! - Replies from users ([`InboundReply`]) are POSTed to the configured
 //!   callback URL (the bot's, as Sinch sends inbound messages), for tests
 //!   through [`SandboxHandle::send_reply`].
@@ -27,6 +28,7 @@ mod delivery_reporter;
 mod fault_injector;
 mod inbound_reply;
 pub mod meta_cloud;
+mod outstanding_reports;
 mod recipient_fate;
 mod recorder;
 mod routes;

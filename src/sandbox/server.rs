@@ -196,6 +196,19 @@ impl SandboxHandle {
         }
     }
 
+    /// Messages whose delivery reports are not all POSTed yet.
+    pub fn reports_outstanding(&self) -> usize {
+        self.state.reporter.outstanding().count()
+    }
+
+    /// Waits until every accepted message's delivery reports are POSTed
+    /// (answered 2xx, or given up on after their attempts), for at most
+    /// `within`; whether they all were.
+    pub async fn reports_settled(&self, within: Duration) -> bool {
+        let settled = self.state.reporter.outstanding().settled();
+        tokio::time::timeout(within, settled).await.is_ok()
+    }
+
     /// Stops accepting, lets open requests finish briefly, then closes
     /// everything, hung requests and pending delivery reports included.
     pub async fn shutdown(mut self) {

@@ -2,7 +2,7 @@
 //! sent where, the audience and the journal), the lines after (this run, the
 //! sandbox, a stop, the campaign and its report), and the JSON summary.
 
-use crate::apply::{ApplySession, ApplyStatus, ApplySummary, ThisRun};
+use crate::apply::{ApplySession, ApplyStatus, ApplySummary, ReportsWait, SandboxReports, ThisRun};
 
 /// The line printed before confirming and sending.
 pub fn before(session: &ApplySession) -> String {
@@ -57,6 +57,7 @@ pub fn after(summary: &ApplySummary) -> Vec<String> {
             "the embedded sandbox received {received} message(s)"
         ));
     }
+    lines.extend(summary.sandbox_reports.as_ref().map(sandbox_reports));
     if let Some(reason) = &summary.stopped {
         lines.push(format!("stopped: {reason}; run apply again to continue"));
     }
@@ -94,6 +95,24 @@ pub fn after(summary: &ApplySummary) -> Vec<String> {
     lines
 }
 
+/// What became of the sandbox's simulated delivery reports, in one line.
+pub fn sandbox_reports(reports: &SandboxReports) -> String {
+    let recorded = format!(
+        "recorded {} delivery report(s) from the embedded sandbox",
+        reports.recorded
+    );
+    let left = reports.unreported;
+    match reports.wait {
+        ReportsWait::Settled => format!("{recorded}; `wacast status` shows the funnel"),
+        ReportsWait::TimedOut { seconds } => format!(
+            "{recorded}; stopped waiting after {seconds} s with {left} message(s) still to report on"
+        ),
+        ReportsWait::Interrupted => {
+            format!("{recorded}; interrupted while waiting, {left} message(s) still to report on")
+        }
+    }
+}
+
 /// The summary as one JSON document, keys in alphabetical order.
 pub fn json(summary: &ApplySummary) -> anyhow::Result<String> {
     let value = serde_json::to_value(summary)?;
@@ -105,4 +124,34 @@ pub fn waiting(until: &str, deferred: u64) -> String {
     format!(
         "waiting until {until} for {deferred} deferred recipient(s) (Ctrl-C stops; apply again resumes)"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reports(wait: ReportsWait, unreported: usize) -> String {
+        sandbox_reports(&SandboxReports {
+            recorded: 7,
+            unreported,
+            wait,
+        })
+    }
+
+    #[test]
+    fn the_sandbox_s_reports_in_one_line_however_the_wait_ended() {
+        let lines = [
+            reports(ReportsWait::Settled, 0),
+            reports(
+                ReportsWait::timed_out(std::time::Duration::from_secs(30)),
+                2,
+            ),
+            reports(ReportsWait::Interrupted, 3),
+        ];
+        insta::assert_snapshot!(lines.join("\n"), @r"
+        recorded 7 delivery report(s) from the embedded sandbox; `wacast status` shows the funnel
+        recorded 7 delivery report(s) from the embedded sandbox; stopped waiting after 30 s with 2 message(s) still to report on
+        recorded 7 delivery report(s) from the embedded sandbox; interrupted while waiting, 3 message(s) still to report on
+        ");
+    }
 }

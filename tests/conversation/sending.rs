@@ -173,7 +173,11 @@ fn access_denied_stops_at_once_naming_the_cause() {
         "stopped at the first 403"
     );
     assert_eq!(statuses(&test).get("pending"), Some(&5));
-    let stopped = run.stderr.lines().find(|l| l.contains("403")).unwrap();
+    let stopped = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("stopped:"))
+        .unwrap();
     insta::assert_snapshot!(stopped);
 }
 

@@ -192,3 +192,20 @@ async fn refused_reports_are_retried() {
     }
     assert_eq!((stats.callbacks_failed, stats.callbacks_delivered), (2, 5));
 }
+
+#[tokio::test]
+async fn reports_settle_once_every_report_is_out_and_not_before() {
+    let receiver = Receiver::start(2).await;
+    let sandbox = start(reporting_to(Some(&receiver.url), None, 0.0)).await;
+    send(&sandbox, &valid_body()).await;
+    send(&sandbox, &valid_body()).await;
+    assert_eq!(sandbox.reports_outstanding(), 2);
+    assert!(
+        !sandbox.reports_settled(Duration::from_millis(1)).await,
+        "ten reports, two of them retried, are not out in a millisecond"
+    );
+    assert!(sandbox.reports_settled(Duration::from_secs(5)).await);
+    assert_eq!(sandbox.reports_outstanding(), 0);
+    assert_eq!(receiver.received.lock().unwrap().len(), 10);
+    assert_eq!(sandbox.stats().callbacks_delivered, 10);
+}
