@@ -279,7 +279,14 @@ fn the_embedded_sandboxs_delivery_reports_open_a_delivery_gate() {
         "[{size: 2, wait: 2s, max_failed_percent: 0, min_delivered_percent: 100}]",
         "",
     );
-    let run = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes", "--format", "json"]);
+    let run = test.run(&[
+        "apply",
+        "campaign.yaml",
+        "--sandbox",
+        "--yes",
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 0, "{}", run.transcript());
     let summary = json(&run);
     assert_eq!(summary["counts"]["sent"], 4, "{summary}");
@@ -287,11 +294,7 @@ fn the_embedded_sandboxs_delivery_reports_open_a_delivery_gate() {
     let status = test.run(&["status", "campaign.yaml", "--format", "json"]);
     assert_eq!(json(&status)["funnel"]["delivered"], 4);
 
-    let refused = campaign(
-        4,
-        "[{size: 2, wait: 2s, min_delivered_percent: 100}]",
-        "",
-    );
+    let refused = campaign(4, "[{size: 2, wait: 2s, min_delivered_percent: 100}]", "");
     let run = refused.run(&[
         "apply",
         "campaign.yaml",
@@ -301,6 +304,11 @@ fn the_embedded_sandboxs_delivery_reports_open_a_delivery_gate() {
         "--format",
         "json",
     ]);
-    assert_eq!(run.code, 5, "without reports nothing is delivered: {}", run.transcript());
+    assert_eq!(
+        run.code,
+        5,
+        "without reports nothing is delivered: {}",
+        run.transcript()
+    );
     assert_eq!(json(&run)["counts"]["sent"], 2);
 }
