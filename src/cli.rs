@@ -511,9 +511,11 @@ fn parse_time(text: &str) -> Result<jiff::Timestamp, String> {
 /// a schedule.
 fn wacast_now() -> Result<Option<jiff::Timestamp>, clap::Error> {
     match std::env::var("WACAST_NOW") {
-        Ok(text) if !text.trim().is_empty() => parse_time(&text)
-            .map(Some)
-            .map_err(|error| usage(&format!("WACAST_NOW: {error}"))),
+        Ok(text) if !text.trim().is_empty() => {
+            let at = parse_time(&text).map_err(|error| usage(&format!("WACAST_NOW: {error}")))?;
+            crate::timestamp::set_clock(at.as_second());
+            Ok(Some(at))
+        }
         _ => Ok(None),
     }
 }
@@ -596,19 +598,23 @@ impl Cli {
                     }
                 }),
             }),
-            CliCommand::Listen(args) => Command::Listen(crate::commands::listen::Options {
-                listen: args.listen,
-                allow_remote: args.allow_remote,
-                state: state_location(args.state)?,
-                durability: args.durability.into(),
-                max_connections: args.max_connections,
-                read_timeout: args.read_timeout,
-                hmac_key_file: args.hmac_key_file,
-                webhook_secret_files: args.webhook_secret_files,
-                verify_token_file: args.verify_token_file,
-                app_secret_file: args.app_secret_file,
-                campaigns: args.campaigns,
-            }),
+            CliCommand::Listen(args) => {
+                // What the listener records is timed on the one clock too.
+                wacast_now()?;
+                Command::Listen(crate::commands::listen::Options {
+                    listen: args.listen,
+                    allow_remote: args.allow_remote,
+                    state: state_location(args.state)?,
+                    durability: args.durability.into(),
+                    max_connections: args.max_connections,
+                    read_timeout: args.read_timeout,
+                    hmac_key_file: args.hmac_key_file,
+                    webhook_secret_files: args.webhook_secret_files,
+                    verify_token_file: args.verify_token_file,
+                    app_secret_file: args.app_secret_file,
+                    campaigns: args.campaigns,
+                })
+            }
             CliCommand::Status {
                 campaign,
                 state,

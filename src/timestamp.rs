@@ -2,7 +2,40 @@
 //! (`2020-05-02T18:40:42Z`), for the sandbox's reports and the journal's
 //! columns alike, without pulling in a date library for one format.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Seconds the one clock runs ahead of the system's (behind when negative).
+static CLOCK_OFFSET: AtomicI64 = AtomicI64::new(0);
+
+/// Sets the one clock to read `unix_seconds` now and run on from there, for
+/// every time wacast records (the journal's columns on either backend) as
+/// for schedules: `WACAST_NOW`, set once by the command line's edge, so a
+/// schedule rehearsed across runs reads the times it wrote on the same
+/// clock.
+pub fn set_clock(unix_seconds: i64) {
+    let system = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64);
+    CLOCK_OFFSET.store(unix_seconds - system, Ordering::Relaxed);
+}
+
+/// How many seconds the one clock runs ahead of the system's.
+pub fn clock_offset() -> i64 {
+    CLOCK_OFFSET.load(Ordering::Relaxed)
+}
+
+/// The time on the one clock.
+pub fn now() -> SystemTime {
+    let offset = clock_offset();
+    let system = SystemTime::now();
+    let magnitude = Duration::from_secs(offset.unsigned_abs());
+    match offset {
+        0 => system,
+        o if o > 0 => system + magnitude,
+        _ => system.checked_sub(magnitude).unwrap_or(UNIX_EPOCH),
+    }
+}
 
 /// `time` as `YYYY-MM-DDTHH:MM:SSZ`; times before 1970 read as 1970.
 pub fn rfc3339(time: SystemTime) -> String {

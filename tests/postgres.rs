@@ -413,19 +413,36 @@ fn waves_with_postgres_state_stop_at_a_failed_gate_and_go_on_across_runs() {
         5,
         "rate_per_second: 1000, waves: [{size: 2, wait: 15m, max_failed_percent: 5}]",
     );
-    let first = apply(&test, &peer, &["--no-wait", "--format", "json"]);
+    // Rehearsed on a set clock: the journal's times are on it too.
+    let url = peer.url();
+    let apply_at = |now: &str| {
+        let args = [
+            "apply",
+            "campaign.yaml",
+            "--yes",
+            "--no-wait",
+            "--format",
+            "json",
+        ];
+        let mut args = args.to_vec();
+        args.extend(["--endpoint", url.as_str()]);
+        test.run_with(&args, &[("WACAST_NOW", now)])
+    };
+    let first = apply_at("2026-01-15T10:00:00Z");
     assert_eq!(first.code, 6, "{}", first.transcript());
     assert_eq!(peer.received().len(), 2);
     let summary: serde_json::Value = serde_json::from_str(&first.stdout).unwrap();
     assert_eq!(summary["schedule"]["deferred_by"]["wave"], 3, "{summary}");
-    let early = apply(&test, &peer, &["--no-wait"]);
+    let early = apply_at("2026-01-15T10:05:00Z");
     assert_eq!(early.code, 6, "{}", early.transcript());
     assert_eq!(peer.received().len(), 2, "the wait has not passed");
-    let later = jiff::Timestamp::now()
-        .checked_add(jiff::SignedDuration::from_mins(20))
+    let summary: serde_json::Value = serde_json::from_str(&early.stdout).unwrap();
+    let next = summary["schedule"]["next_send_at"]
+        .as_str()
         .unwrap()
-        .to_string();
-    let done = apply(&test.env("WACAST_NOW", &later), &peer, &[]);
+        .to_owned();
+    assert!(next.starts_with("2026-01-15T10:15:0"), "{next}");
+    let done = apply_at("2026-01-15T10:20:00Z");
     assert_eq!(done.code, 0, "{}", done.transcript());
     assert_eq!(peer.received().len(), 5);
     nobody_twice(&peer);

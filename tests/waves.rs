@@ -312,3 +312,37 @@ fn the_embedded_sandboxs_delivery_reports_open_a_delivery_gate() {
     );
     assert_eq!(json(&run)["counts"]["sent"], 2);
 }
+
+/// `apply --no-wait` against `peer` with the clock set to `now`.
+fn apply_at(test: &Test, peer: &Peer, now: &str, extra: &[&str]) -> crate::support::Run {
+    let url = peer.url();
+    let mut args = vec![
+        "apply",
+        "campaign.yaml",
+        "--yes",
+        "--no-wait",
+        "--endpoint",
+        &url,
+    ];
+    args.extend_from_slice(extra);
+    test.run_with(&args, &[("WACAST_NOW", now)])
+}
+
+#[test]
+fn a_rollout_rehearsed_on_a_set_clock_reads_its_own_times_back() {
+    let peer = Peer::start(Faults::default());
+    let test = campaign(5, "[{size: 2, wait: 15m, max_failed_percent: 5}]", "");
+    let first = apply_at(&test, &peer, "2026-01-15T10:00:00Z", &[]);
+    assert_eq!(first.code, 6, "{}", first.transcript());
+    let early = apply_at(&test, &peer, "2026-01-15T10:05:00Z", &["--format", "json"]);
+    assert_eq!(early.code, 6, "{}", early.transcript());
+    let next = json(&early)["schedule"]["next_send_at"].clone();
+    assert!(
+        next.as_str().unwrap().starts_with("2026-01-15T10:15:0"),
+        "15 minutes after the first wave on the rehearsal's clock, not the system's: {next}"
+    );
+    assert_eq!(received(&peer), 2);
+    let done = apply_at(&test, &peer, "2026-01-15T10:20:00Z", &[]);
+    assert_eq!(done.code, 0, "{}", done.transcript());
+    assert_eq!(received(&peer), 5);
+}

@@ -79,7 +79,16 @@ impl Test {
 
     /// Runs `wacast ARGS` in the test's folder.
     pub fn run(&self, args: &[&str]) -> Run {
-        let output = self.command(args).output().expect("wacast runs");
+        self.run_with(args, &[])
+    }
+
+    /// Runs `wacast ARGS` in the test's folder with `env` set besides.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let output = self
+            .command(args)
+            .envs(env.iter().copied())
+            .output()
+            .expect("wacast runs");
         Run {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -14,10 +14,13 @@
 //!   the journal's own connection.
 //! - `pg_failure` tells a lost connection from a refused write.
 
-/// SQL for "now" in the journal's timestamp form, RFC 3339 UTC to the second.
+/// SQL for "now" in the journal's timestamp form, RFC 3339 UTC to the
+/// second, on the one clock: the server's, moved by the session's
+/// `wacast.clock_offset` when `WACAST_NOW` set it (see
+/// [`crate::timestamp::set_clock`]).
 macro_rules! now_sql {
     () => {
-        "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+        "to_char((now() + COALESCE(NULLIF(current_setting('wacast.clock_offset', true), ''), '0 seconds')::interval) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     };
 }
 

@@ -168,8 +168,9 @@ impl PgLocation {
         let mut client = self.config.connect(tls).map_err(failed)?;
         client
             .batch_execute(&format!(
-                "SET search_path TO {}",
-                quote_identifier(&self.schema)
+                "SET search_path TO {}; SET wacast.clock_offset = '{} seconds'",
+                quote_identifier(&self.schema),
+                crate::timestamp::clock_offset()
             ))
             .map_err(failed)?;
         Ok(client)

@@ -194,7 +194,8 @@ pub fn phone_from_db(value: i64) -> anyhow::Result<Phone> {
         .ok_or_else(|| anyhow::anyhow!("the journal holds a malformed number"))
 }
 
-/// The current time as RFC 3339 UTC, for the journal's time columns.
+/// The current time on the one clock as RFC 3339 UTC, for the journal's
+/// time columns.
 pub fn now() -> String {
-    crate::timestamp::rfc3339(std::time::SystemTime::now())
+    crate::timestamp::rfc3339(crate::timestamp::now())
 }
