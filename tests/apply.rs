@@ -616,3 +616,50 @@ fn media_behind_authentication_names_its_provider_in_the_v1_body() {
     );
     assert_eq!(media.len(), 2);
 }
+
+#[test]
+fn resend_unknown_leaves_a_suppressed_number_unknown_and_says_so_up_front() {
+    let peer = Peer::start(Faults {
+        lost_answer_fraction: 1.0,
+        ..Faults::default()
+    });
+    let test = campaign(3, false, "concurrency: 1, rate_per_second: 1000");
+    let run = apply(&test, &peer, &[]);
+    assert_eq!(run.code, 4, "{}", run.transcript());
+    assert_eq!(statuses(&test).get("unknown"), Some(&3));
+    peer.set_faults(Faults::default());
+    // The second number asks not to be messaged again before anyone knows
+    // whether its message went out.
+    let yaml = test.read("campaign.yaml").replace(
+        "default_country: GB}",
+        "default_country: GB, suppress: [stop.csv]}",
+    );
+    let test = test
+        .write("campaign.yaml", yaml)
+        .write("stop.csv", "phone\n07400 100001\n");
+    let resent = apply(&test, &peer, &["--resend-unknown"]);
+    assert!(
+        resent.stderr.contains("2 to send"),
+        "the first line counts only who will be sent: {}",
+        resent.transcript()
+    );
+    assert_eq!(peer.received().get("447400100001"), Some(&1), "never again");
+    assert_eq!(peer.received().values().filter(|n| **n == 2).count(), 2);
+    let counts = statuses(&test);
+    assert_eq!(
+        (
+            counts.get("sent"),
+            counts.get("unknown"),
+            counts.get("pending")
+        ),
+        (Some(&2), Some(&1), None),
+        "{}",
+        resent.transcript()
+    );
+    assert_eq!(
+        resent.code,
+        4,
+        "one is still unknown: {}",
+        resent.transcript()
+    );
+}

@@ -119,10 +119,8 @@ impl ApplySession {
                 .join(crate::journal::state_dir::report_name(&campaign))
         });
         let before = journal.counts()?;
-        let again = |wanted: bool, count: u64| if wanted { count } else { 0 };
         let to_send = journal.pending_count(run)?
-            + again(settings.resend_unknown, before.unknown)
-            + again(settings.retry_failed, before.failed);
+            + journal.requeueable(run, settings.resend_unknown, settings.retry_failed)?;
         let clock = Clock::at_or_system(settings.now);
         let reached = reached(journal.as_mut(), &loaded.campaign, clock)?;
         let rollout = rollout(journal.as_ref(), &loaded.campaign, &before, clock)?;
@@ -193,7 +191,7 @@ impl ApplySession {
             || (settings.retry_failed && self.before.failed > 0)
         {
             self.journal
-                .requeue(settings.resend_unknown, settings.retry_failed)?;
+                .requeue(self.run, settings.resend_unknown, settings.retry_failed)?;
         }
         let delivery = self.loaded.campaign.delivery;
         let send_settings = Settings {

@@ -39,9 +39,16 @@ pub trait Backend: Pending {
     /// that may have been sent: they become `unknown`. Returns how many.
     fn recover_in_flight(&mut self) -> anyhow::Result<u64>;
 
-    /// Puts `unknown` (and with `failed`, also failed) recipients back to
-    /// pending, except numbers that opted out of any campaign of the journal.
-    fn requeue(&mut self, unknown: bool, failed: bool) -> anyhow::Result<u64>;
+    /// Puts `unknown` (and with `failed`, also failed) recipients of the
+    /// plan staged as `run` back to pending, except numbers that opted out of
+    /// any campaign of the journal. A recipient the plan left out (a
+    /// suppression list, the audience changed) keeps its state: it is not
+    /// this run's to send.
+    fn requeue(&mut self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64>;
+
+    /// How many recipients [`Backend::requeue`] with the same arguments
+    /// would put back to pending, changing nothing.
+    fn requeueable(&self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64>;
 
     /// Starts staging a plan: one transaction, committed only when the plan
     /// is valid. The campaign's skipped rows of earlier plans are dropped.

@@ -85,7 +85,12 @@ fn planned_as(
 
 /// Recipients 1 (sent as `m1`) and 2 (`unknown`).
 fn sent_and_unknown(location: &StateLocation) -> Box<dyn Backend> {
-    let (mut journal, _) = planned(location, &[1, 2]);
+    sent_and_unknown_in_run(location).0
+}
+
+/// As [`sent_and_unknown`], with the run that planned them.
+fn sent_and_unknown_in_run(location: &StateLocation) -> (Box<dyn Backend>, i64) {
+    let (mut journal, run) = planned(location, &[1, 2]);
     journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
     journal
         .record(&[
@@ -93,7 +98,7 @@ fn sent_and_unknown(location: &StateLocation) -> Box<dyn Backend> {
             outcome(2, State::Unknown, None),
         ])
         .unwrap();
-    journal
+    (journal, run)
 }
 
 /// Plans recipients 1–4: 1 is sent as `m1`, 2 failed, 3 in flight, 4 pending.
@@ -252,7 +257,7 @@ pub fn a_write_commits_its_changes_together(factory: &dyn Factory) {
 
 pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &dyn Factory) {
     let location = factory.fresh();
-    let (mut journal, _) = planned(&location, &[1, 2]);
+    let (mut journal, run) = planned(&location, &[1, 2]);
     journal.mark_in_flight(&[phone(1), phone(2)]).unwrap();
     journal.record(&[outcome(2, State::Failed, None)]).unwrap();
     drop(journal);
@@ -260,7 +265,16 @@ pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &d
     assert_eq!(journal.recover_in_flight().unwrap(), 1);
     assert_eq!(journal.recover_in_flight().unwrap(), 0);
     assert_eq!(journal.counts().unwrap().unknown, 1);
-    assert_eq!(journal.requeue(true, false).unwrap(), 1);
+    assert_eq!(
+        (
+            journal.requeueable(run + 1, true, true).unwrap(),
+            journal.requeue(run + 1, true, true).unwrap()
+        ),
+        (0, 0),
+        "a run's plan that left them out does not send them"
+    );
+    assert_eq!(journal.requeueable(run, true, false).unwrap(), 1);
+    assert_eq!(journal.requeue(run, true, false).unwrap(), 1);
     assert_eq!(
         (
             journal.counts().unwrap().pending,
@@ -268,7 +282,7 @@ pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &d
         ),
         (1, 1)
     );
-    assert_eq!(journal.requeue(false, true).unwrap(), 1);
+    assert_eq!(journal.requeue(run, false, true).unwrap(), 1);
     assert_eq!(journal.counts().unwrap().pending, 2);
     let other = open(&location, "d").unwrap();
     assert_eq!(other.counts().unwrap(), Default::default(), "per campaign");
@@ -494,8 +508,9 @@ pub fn opt_outs_and_inbound_messages_are_recorded_once(factory: &dyn Factory) {
 /// staging, and never put back to pending by `--resend-unknown`.
 pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
     let location = factory.fresh();
-    let mut journal = sent_and_unknown(&location);
+    let (mut journal, run) = sent_and_unknown_in_run(&location);
     assert_eq!(journal.opted_out_numbers().unwrap(), []);
+    assert_eq!(journal.requeueable(run, true, true).unwrap(), 1, "before");
     let record = OptOutRecord {
         campaign: "another".into(),
         phone: phone(2),
@@ -509,7 +524,8 @@ pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
     assert_eq!(journal.opted_out_numbers().unwrap(), [phone(2)]);
     let view = open_view(&location, "c").unwrap().unwrap();
     assert_eq!(view.opted_out_numbers().unwrap(), [phone(2)]);
-    assert_eq!(journal.requeue(true, true).unwrap(), 0);
+    assert_eq!(journal.requeueable(run, true, true).unwrap(), 0);
+    assert_eq!(journal.requeue(run, true, true).unwrap(), 0);
     assert_eq!(journal.counts().unwrap().unknown, 1, "still unknown");
 }
 

@@ -242,11 +242,8 @@ impl Backend for PgJournal {
             .context("cannot recover interrupted sends")?)
     }
 
-    fn requeue(&mut self, unknown: bool, failed: bool) -> anyhow::Result<u64> {
-        let states: Vec<&str> = [(unknown, "unknown"), (failed, "failed")]
-            .into_iter()
-            .filter_map(|(wanted, state)| wanted.then_some(state))
-            .collect();
+    fn requeue(&mut self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
+        let states = requeued_states(unknown, failed);
         if states.is_empty() {
             return Ok(0);
         }
@@ -257,12 +254,31 @@ impl Backend for PgJournal {
                 concat!(
                     "UPDATE recipients SET state = 'pending', updated_at = ",
                     now_sql!(),
-                    " WHERE campaign = $1 AND state = ANY($2)
+                    " WHERE campaign = $1 AND state = ANY($2) AND planned_run = $3
                      AND phone NOT IN (SELECT phone FROM opt_outs)"
                 ),
-                &[&self.campaign, &states],
+                &[&self.campaign, &states, &run],
             )
             .context("cannot requeue recipients")?)
+    }
+
+    fn requeueable(&self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
+        let states = requeued_states(unknown, failed);
+        if states.is_empty() {
+            return Ok(0);
+        }
+        let count: i64 = self
+            .session()
+            .client
+            .query_one(
+                "SELECT COUNT(*) FROM recipients
+                 WHERE campaign = $1 AND state = ANY($2) AND planned_run = $3
+                     AND phone NOT IN (SELECT phone FROM opt_outs)",
+                &[&self.campaign, &states, &run],
+            )
+            .context("cannot count the recipients to requeue")?
+            .get(0);
+        Ok(count as u64)
     }
 
     fn stage(&mut self, run: i64) -> anyhow::Result<Box<dyn Stage + '_>> {
@@ -499,4 +515,12 @@ impl<'a> OutcomeColumns<'a> {
             errors: outcomes.iter().map(|o| o.error.as_deref()).collect(),
         }
     }
+}
+
+/// The states `requeue` puts back to pending.
+fn requeued_states(unknown: bool, failed: bool) -> Vec<&'static str> {
+    [(unknown, "unknown"), (failed, "failed")]
+        .into_iter()
+        .filter_map(|(wanted, state)| wanted.then_some(state))
+        .collect()
 }

@@ -114,17 +114,34 @@ impl Backend for SqliteJournal {
         Ok(changed as u64)
     }
 
-    fn requeue(&mut self, unknown: bool, failed: bool) -> anyhow::Result<u64> {
+    fn requeue(&mut self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
         let mut total = 0;
         for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
             if wanted {
                 total += patiently(|| {
                     self.conn.execute(
-                        "UPDATE recipients SET state = 'pending', updated_at = ?3 WHERE campaign = ?1 AND state = ?2
+                        "UPDATE recipients SET state = 'pending', updated_at = ?4
+                         WHERE campaign = ?1 AND state = ?2 AND planned_run = ?3
                              AND phone NOT IN (SELECT phone FROM opt_outs)",
-                        params![self.campaign, state, now()],
+                        params![self.campaign, state, run, now()],
                     )
                 })? as u64;
+            }
+        }
+        Ok(total)
+    }
+
+    fn requeueable(&self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
+        let mut total = 0;
+        for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
+            if wanted {
+                total += self.conn.query_row(
+                    "SELECT COUNT(*) FROM recipients
+                     WHERE campaign = ?1 AND state = ?2 AND planned_run = ?3
+                         AND phone NOT IN (SELECT phone FROM opt_outs)",
+                    params![self.campaign, state, run],
+                    |row| row.get::<_, i64>(0),
+                )? as u64;
             }
         }
         Ok(total)
