@@ -11,6 +11,8 @@ pub mod output_path;
 mod plan;
 pub mod plan_diff;
 pub mod plan_file;
+pub mod plan_line;
+pub mod recipient_block;
 pub mod recipient_class;
 pub mod saved_plan;
 pub mod wave_figures;
