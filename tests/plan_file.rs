@@ -1,6 +1,6 @@
 //! Plan files: version 3 (compressed) as `plan --out` writes it, read back by
-//! `apply PLAN_FILE` and `diff`; version 2 still read; a damaged file named in
-//! an error, never a panic.
+//! `show`, `apply PLAN_FILE` and `diff`; version 2 still read; a damaged file
+//! named in an error, never a panic.
 
 use crate::support::{Test, as_version_2, promo};
 
@@ -25,6 +25,49 @@ fn a_plan_file_is_a_header_line_then_compressed_recipients() {
     assert_eq!(header["format"], "wacast-plan");
     assert_eq!(header["version"], 3);
     assert_eq!(&bytes[end + 1..end + 3], [0x1f, 0x8b], "a gzip stream");
+}
+
+#[test]
+fn show_prints_a_saved_plan_as_plan_printed_it() {
+    let test = promo();
+    apply(&test, "promo/campaign.yaml");
+    edit(&test, "promo/audience.csv", "SPRING-BOB", "SPRING-BOB2");
+    for format in ["text", "json", "markdown"] {
+        for numbers in [&[][..], &["--show-numbers"][..]] {
+            let mut args = vec!["plan", "promo/campaign.yaml", "--format", format];
+            args.extend(["--out", "saved.plan"]);
+            args.extend(numbers);
+            let plan = test.run(&args);
+            assert_eq!(plan.code, 0, "{}", plan.transcript());
+            let shown = test.run(&["show", "saved.plan", "--format", format]);
+            assert_eq!(shown.code, 0, "{}", shown.transcript());
+            assert_eq!(shown.stdout, plan.stdout, "{format} {numbers:?}");
+            assert_eq!(shown.stderr, "");
+        }
+    }
+    let text = test.run(&["plan", "promo/campaign.yaml", "--out", "saved.plan"]);
+    assert!(text.stdout.contains("~ line"), "{}", text.stdout);
+    edit(&test, "promo/audience.csv", "SPRING-ANN", "SPRING-ANN2");
+    let shown = test.run(&["show", "saved.plan"]);
+    assert_eq!(
+        shown.stdout, text.stdout,
+        "the plan as it was saved, whatever became of its inputs"
+    );
+}
+
+#[test]
+fn show_names_what_is_not_a_plan_it_can_show() {
+    let test = promo();
+    test.run(&["plan", "promo/campaign.yaml", "--out", "saved.plan"]);
+    as_version_2(
+        &test.path().join("saved.plan"),
+        &test.path().join("old.plan"),
+    );
+    let old = test.run(&["show", "old.plan"]);
+    assert_eq!(old.code, 3, "{}", old.transcript());
+    let campaign = test.run(&["show", "promo/campaign.yaml"]);
+    assert_eq!(campaign.code, 2, "{}", campaign.transcript());
+    insta::assert_snapshot!(format!("{}{}", old.transcript(), campaign.transcript()));
 }
 
 #[test]
@@ -112,6 +155,7 @@ fn a_damaged_plan_file_is_named_and_nothing_is_sent() {
     for (name, bytes) in &damaged {
         std::fs::write(test.path().join(name), bytes).unwrap();
         for args in [
+            vec!["show", name],
             vec!["diff", "saved.plan", name],
             vec!["diff", name, "saved.plan"],
             vec!["apply", name, "--sandbox", "--yes"],
@@ -128,6 +172,6 @@ fn a_damaged_plan_file_is_named_and_nothing_is_sent() {
             assert!(!run.stderr.contains("received"), "{}", run.stderr);
         }
     }
-    let run = test.run(&["diff", "saved.plan", "half.plan"]);
+    let run = test.run(&["show", "half.plan"]);
     insta::assert_snapshot!(run.transcript());
 }

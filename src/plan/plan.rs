@@ -245,6 +245,7 @@ impl Plan {
             settings: crate::message::message_params::of_campaign(&self.campaign),
             param_labels: self.param_labels.clone(),
             state: self.state.clone(),
+            shown: None,
         }
     }
 }

@@ -31,9 +31,10 @@
 //!
 //! The header also records what the plan saw in the journal (class counts and
 //! a digest over every recipient's line and class), so a plan applied after
-//! the journal moved on is refused. Recipients stream, compressed, to a
-//! temporary log while the plan is built, and are read back a block at a
-//! time, so neither saving nor reading a plan holds the audience in memory.
+//! the journal moved on is refused, and the plan as `plan` printed it, which
+//! `wacast show` prints back. Recipients stream, compressed, to a temporary
+//! log while the plan is built, and are read back a block at a time, so
+//! neither saving nor reading a plan holds the audience in memory.
 //!
 //! [`MessageDigest`]: crate::message::digest::MessageDigest
 //! [`MessageDigest::recipient_key`]: crate::message::digest::MessageDigest::recipient_key
@@ -81,6 +82,22 @@ pub struct PlanHeader {
     pub param_labels: Vec<String>,
     /// What the plan saw in the journal.
     pub state: PlanState,
+    /// The plan as `plan` printed it, for `wacast show` (none in version 2,
+    /// nor in the plan files `diff --rev` writes for itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<ShownPlan>,
+}
+
+/// The plan as `plan` printed it in each format, byte for byte. What `plan`
+/// prints reads the loaded campaign (sender, template, catalog), the first
+/// recipients' whole messages and the diagnostics, which the recipient lines
+/// do not hold and the inputs may no longer give; a few kilobytes in the
+/// header keep `show` exact whatever became of them.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ShownPlan {
+    pub text: String,
+    pub json: String,
+    pub markdown: String,
 }
 
 /// The journal as a plan saw it.
@@ -402,6 +419,7 @@ mod tests {
             settings: Vec::new(),
             param_labels: Vec::new(),
             state: PlanState::default(),
+            shown: None,
         }
     }
 

@@ -218,11 +218,12 @@ pub fn saved_plan(path: &Path) -> (serde_json::Value, Vec<serde_json::Value>) {
 }
 
 /// Rewrites the plan file `from` as version 2 wrote it into `to`: the
-/// header, then one JSON line per recipient.
+/// header without the printed plan, then one JSON line per recipient.
 pub fn as_version_2(from: &Path, to: &Path) {
     use std::io::Write as _;
     let (mut header, lines) = wacast::plan::plan_file::read(from).unwrap();
     header.version = 2;
+    header.shown = None;
     let mut out = std::io::BufWriter::new(std::fs::File::create(to).unwrap());
     serde_json::to_writer(&mut out, &header).unwrap();
     out.write_all(b"\n").unwrap();
