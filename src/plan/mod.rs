@@ -14,6 +14,7 @@ pub mod plan_file;
 pub mod plan_line;
 pub mod recipient_block;
 pub mod recipient_class;
+pub mod recipient_log;
 pub mod saved_plan;
 pub mod wave_figures;
 
