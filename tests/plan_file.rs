@@ -57,12 +57,7 @@ fn show_prints_a_saved_plan_as_plan_printed_it() {
 
 #[test]
 fn show_names_what_is_not_a_plan_it_can_show() {
-    let test = promo();
-    test.run(&["plan", "promo/campaign.yaml", "--out", "saved.plan"]);
-    as_version_2(
-        &test.path().join("saved.plan"),
-        &test.path().join("old.plan"),
-    );
+    let test = with_version_2_plan();
     let old = test.run(&["show", "old.plan"]);
     assert_eq!(old.code, 3, "{}", old.transcript());
     let campaign = test.run(&["show", "promo/campaign.yaml"]);
@@ -70,14 +65,32 @@ fn show_names_what_is_not_a_plan_it_can_show() {
     insta::assert_snapshot!(format!("{}{}", old.transcript(), campaign.transcript()));
 }
 
+/// The promo campaign with `old.plan`, the plan of it that wacast wrote in
+/// version 2 (`plan --out` before version 3, kept in `tests/fixtures/plan-v2`).
+fn with_version_2_plan() -> Test {
+    let fixture = crate::support::root().join("tests/fixtures/plan-v2/promo.plan");
+    promo().write("old.plan", std::fs::read(fixture).unwrap())
+}
+
 #[test]
-fn a_version_2_plan_file_is_still_applied() {
-    let test = promo();
+fn version_2_is_rewritten_as_version_2_wrote_it() {
+    let test = with_version_2_plan();
     test.run(&["plan", "promo/campaign.yaml", "--out", "saved.plan"]);
     as_version_2(
         &test.path().join("saved.plan"),
-        &test.path().join("old.plan"),
+        &test.path().join("rewritten.plan"),
     );
+    assert_eq!(test.read("rewritten.plan"), test.read("old.plan"));
+    let diff = test.run(&["diff", "old.plan", "saved.plan"]);
+    assert_eq!(
+        diff.stdout,
+        "Diff: 0 added, 0 removed, 0 changed, 4 unchanged; 0 campaign-level change(s).\n"
+    );
+}
+
+#[test]
+fn a_version_2_plan_file_is_still_applied() {
+    let test = with_version_2_plan();
     assert!(test.read("old.plan").contains("\"version\":2"));
     let run = apply(&test, "old.plan");
     assert_eq!(run.code, 0, "{}", run.transcript());

@@ -218,7 +218,8 @@ pub fn saved_plan(path: &Path) -> (serde_json::Value, Vec<serde_json::Value>) {
 }
 
 /// Rewrites the plan file `from` as version 2 wrote it into `to`: the
-/// header without the printed plan, then one JSON line per recipient.
+/// header without the printed plan, then one JSON line per recipient (the
+/// same bytes, `plan_file` tests check, as wacast wrote before version 3).
 pub fn as_version_2(from: &Path, to: &Path) {
     use std::io::Write as _;
     let (mut header, lines) = wacast::plan::plan_file::read(from).unwrap();
