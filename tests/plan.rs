@@ -91,6 +91,11 @@ fn an_invalid_plan_writes_no_plan_file() {
     let run = test.run(&["plan", "promo/campaign.yaml", "--out", "plan.json"]);
     assert_eq!(run.code, 3);
     assert!(!test.path().join("plan.json").exists());
+    let left: Vec<_> = std::fs::read_dir(test.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 2, "no temporary file is left: {left:?}");
 }
 
 #[test]

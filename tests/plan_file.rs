@@ -25,6 +25,16 @@ fn a_plan_file_is_a_header_line_then_compressed_recipients() {
     assert_eq!(header["format"], "wacast-plan");
     assert_eq!(header["version"], 3);
     assert_eq!(&bytes[end + 1..end + 3], [0x1f, 0x8b], "a gzip stream");
+    let mut files: Vec<String> = std::fs::read_dir(test.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(
+        files,
+        ["optout.csv", "promo", "saved.plan"],
+        "no temporary file is left beside the plan"
+    );
 }
 
 #[test]
