@@ -10,6 +10,9 @@
 //! seven zone sets (London, New York, San Francisco, Boise-or-Los Angeles,
 //! Mumbai, Tokyo, Sydney) with and without a `delivery.window` read in each
 //! recipient's time zone, and reports both medians and their ratio.
+//! `cargo bench --bench plan -- --out` times `wacast plan` and `wacast plan
+//! --out FILE` on the same audience, runs interleaved, and reports both
+//! medians, their ratio and the plan file's bytes a recipient.
 
 mod common;
 
@@ -33,9 +36,12 @@ fn main() {
     if std::env::args().any(|a| a == "--window") {
         return window(rows, runs);
     }
+    if std::env::args().any(|a| a == "--out") {
+        return out(rows, runs);
+    }
     let dir = tempfile::tempdir().expect("a temporary directory");
     write_campaign(dir.path(), rows);
-    let times = plan_times(dir.path(), "campaign.yaml", runs);
+    let times = plan_times(dir.path(), "campaign.yaml", runs, &[]);
     let peak_mb = peak_child_rss_kb() as f64 / 1024.0;
     println!(
         "plan, {rows} rows, {runs} runs: median {:.2} s (min {:.2} s, max {:.2} s), peak RSS {peak_mb:.1} MB",
@@ -43,15 +49,16 @@ fn main() {
     );
 }
 
-/// Runs the release `wacast plan CAMPAIGN --format json` in `dir` `runs`
-/// times: (min, median, max) wall time in seconds.
-fn plan_times(dir: &Path, campaign: &str, runs: usize) -> (f64, f64, f64) {
+/// Runs the release `wacast plan CAMPAIGN --format json`, then `extra`, in
+/// `dir` `runs` times: (min, median, max) wall time in seconds.
+fn plan_times(dir: &Path, campaign: &str, runs: usize, extra: &[&str]) -> (f64, f64, f64) {
     let mut times = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_wacast"))
             .args(["plan", campaign, "--format", "json"])
             .args(["--at", "2026-01-15T10:00:00Z"])
+            .args(extra)
             .current_dir(dir)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -75,14 +82,39 @@ fn window(rows: usize, runs: usize) {
     write_zoned_audience(dir.path(), rows);
     let (mut plain, mut windowed) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        plain.push(plan_times(dir.path(), "plain.yaml", 1).1);
-        windowed.push(plan_times(dir.path(), "window.yaml", 1).1);
+        plain.push(plan_times(dir.path(), "plain.yaml", 1, &[]).1);
+        windowed.push(plan_times(dir.path(), "window.yaml", 1, &[]).1);
     }
     let plain = common::median(&mut plain);
     let windowed = common::median(&mut windowed);
     println!(
         "plan, {rows} rows in 7 zone sets, {runs} runs each: without a window median {plain:.2} s, with a window in recipients' time zones median {windowed:.2} s ({:+.1}%)",
         (windowed / plain - 1.0) * 100.0
+    );
+}
+
+/// Plan without and with `--out FILE`, runs interleaved so that load on the
+/// machine falls on both alike, then the size of the plan file.
+fn out(rows: usize, runs: usize) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    write_campaign(dir.path(), rows);
+    let (mut plain, mut saved) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        plain.push(plan_times(dir.path(), "campaign.yaml", 1, &[]).1);
+        saved.push(plan_times(dir.path(), "campaign.yaml", 1, &["--out", "bench.plan"]).1);
+    }
+    let plain = common::median(&mut plain);
+    let saved = common::median(&mut saved);
+    let bytes = std::fs::metadata(dir.path().join("bench.plan"))
+        .expect("plan --out wrote its file")
+        .len();
+    println!(
+        "plan, {rows} rows, {runs} runs each: without --out median {plain:.2} s, with --out median {saved:.2} s (ratio {:.2})",
+        saved / plain
+    );
+    println!(
+        "plan file: {bytes} bytes, {:.1} bytes a recipient",
+        bytes as f64 / rows as f64
     );
 }
 

@@ -84,6 +84,17 @@ With --detailed-exitcode: 0 nothing to send, 1 error (an invalid campaign too), 
     /// Move state between backends.
     #[command(subcommand)]
     State(StateCommand),
+    /// Print a saved plan as `plan` printed it when it wrote the file.
+    #[command(
+        after_help = "Example:\n  wacast plan campaign.yaml --out spring.plan\n  wacast show spring.plan --format markdown"
+    )]
+    Show {
+        /// A plan file written by `plan --out`.
+        plan: PathBuf,
+        /// How to print the plan: `markdown` is for a pull-request comment.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
     /// Compare two saved plans, or a campaign at a git revision with the working tree.
     ///
     /// Shows campaign-level changes (template, language, media, buttons,
@@ -684,6 +695,10 @@ impl Cli {
                     show_numbers,
                 })
             }
+            CliCommand::Show { plan, format } => Command::Show(crate::commands::show::Options {
+                plan,
+                format: format.into(),
+            }),
             CliCommand::State(StateCommand::Push { from, to }) => {
                 let to = match crate::journal::StateLocation::parse(&to) {
                     Ok(crate::journal::StateLocation::Postgres(to)) => to,

@@ -16,6 +16,7 @@ mod listener_limits;
 mod lost_journal;
 mod meta_cloud;
 mod plan;
+mod plan_file;
 mod postgres;
 mod renamed;
 mod review;

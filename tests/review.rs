@@ -320,7 +320,11 @@ fn numbers_are_masked_except_in_reports() {
         ("json", json.stdout),
         ("diff", diff.stdout),
         ("apply", sent.stderr + &sent.stdout),
-        ("plan file", test.read("plan.json")),
+        (
+            "plan file",
+            serde_json::to_string(&crate::support::saved_plan(&test.path().join("plan.json")))
+                .unwrap(),
+        ),
     ] {
         assert!(
             !text.contains("7911123456"),

@@ -7,6 +7,7 @@ pub mod link;
 pub mod listen;
 pub mod plan;
 pub mod sandbox;
+pub mod show;
 pub mod state;
 pub mod status;
 pub mod validate;
@@ -23,6 +24,7 @@ pub enum Command {
     Link(link::Options),
     Diff(diff::Options),
     Sandbox(Box<sandbox::Options>),
+    Show(show::Options),
     Listen(listen::Options),
     Status(status::Options),
     State(state::Options),
@@ -37,6 +39,7 @@ impl Command {
             Command::Link(options) => link::run(options, output),
             Command::Diff(options) => diff::run(options, output),
             Command::Sandbox(options) => sandbox::run(*options, output),
+            Command::Show(options) => show::run(options, output),
             Command::Listen(options) => listen::run(options, output),
             Command::Status(options) => status::run(options, output),
             Command::State(options) => state::run(options, output),

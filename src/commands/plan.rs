@@ -12,7 +12,8 @@ use crate::journal::StateLocation;
 use crate::output::Output;
 use crate::pipeline::Loaded;
 use crate::plan::journal_classes::JournalClasses;
-use crate::plan::plan_file::{RecipientLog, RecipientSink};
+use crate::plan::plan_file::RecipientSink;
+use crate::plan::recipient_log::RecipientLog;
 use crate::plan::{Plan, Review};
 use crate::view::Format;
 use crate::view::plan as plan_output;
@@ -74,17 +75,15 @@ pub fn run(options: Options, output: &mut Output) -> anyhow::Result<ExitStatus> 
         plan.diagnostics.extend(problems);
     }
     output.diagnostics(&plan.diagnostics);
-    let text = match options.format {
-        Format::Text => plan_output::text(&plan, options.show_numbers),
-        Format::Json => plan_output::json(&plan, options.show_numbers),
-        Format::Markdown => plan_output::markdown(&plan, options.show_numbers),
-    };
+    let text = plan_output::rendered(&plan, options.format, options.show_numbers);
     output.data(&text)?;
     if !plan.is_valid() {
         return Ok(invalid(&options));
     }
     if let (Some(path), Some(log)) = (&options.out, log) {
-        log.save(&plan.header(), path)?;
+        let mut header = plan.header();
+        header.shown = Some(plan_output::shown(&plan, options.show_numbers));
+        log.save(&header, path)?;
         output.message(&format!("plan written to {}", path.display()));
     }
     Ok(if options.detailed_exitcode && plan.to_send() > 0 {

@@ -32,10 +32,17 @@ impl MessageDigest {
     /// number, in hex. It is a hash, not a secret: numbers are few enough to
     /// guess, so plan files are to be kept like the audience itself.
     pub fn recipient_key(phone: Phone) -> String {
+        hex::encode(MessageDigest::recipient_key_bytes(phone))
+    }
+
+    /// [`MessageDigest::recipient_key`] as bytes.
+    pub fn recipient_key_bytes(phone: Phone) -> [u8; 8] {
         let mut hasher = Sha256::new();
         hasher.update(b"wacast recipient\0");
         hasher.update(phone.as_u64().to_be_bytes());
-        hex::encode(&hasher.finalize()[..8])
+        let mut key = [0; 8];
+        key.copy_from_slice(&hasher.finalize()[..8]);
+        key
     }
 
     pub fn of_bytes(bytes: &[u8]) -> MessageDigest {

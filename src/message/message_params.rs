@@ -10,21 +10,58 @@ use crate::message::{Button, Media, TemplateMessage};
 /// The parts of `message` that can differ between recipients, labelled.
 pub fn of_message(message: &TemplateMessage) -> Vec<(String, String)> {
     let mut params = Vec::new();
+    each(message, |label, value| {
+        params.push((label.to_string(), value))
+    });
+    params
+}
+
+/// The values of [`of_message`] without their labels, which are the same
+/// for every recipient of a campaign: what each line of a plan file holds.
+pub fn values_of_message(message: &TemplateMessage) -> Vec<String> {
+    let mut values = Vec::new();
+    each(message, |_, value| values.push(value));
+    values
+}
+
+/// What a value of a message is.
+enum Label {
+    Media,
+    File,
+    Header(usize),
+    Body(usize),
+    Button(usize),
+}
+
+impl std::fmt::Display for Label {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Label::Media => write!(f, "media"),
+            Label::File => write!(f, "file"),
+            Label::Header(index) => write!(f, "header {{{{{}}}}}", index + 1),
+            Label::Body(index) => write!(f, "body {{{{{}}}}}", index + 1),
+            Label::Button(index) => write!(f, "button {}", index + 1),
+        }
+    }
+}
+
+/// Visits each part of `message` that can differ between recipients, in order.
+fn each(message: &TemplateMessage, mut visit: impl FnMut(Label, String)) {
     if let Some(url) = message.media.url() {
-        params.push(("media".to_owned(), url.to_owned()));
+        visit(Label::Media, url.to_owned());
     }
     if let Media::Document {
         filename: Some(name),
         ..
     } = &message.media
     {
-        params.push(("file".to_owned(), name.clone()));
+        visit(Label::File, name.clone());
     }
     for (index, param) in message.header_params.iter().enumerate() {
-        params.push((format!("header {{{{{}}}}}", index + 1), param.clone()));
+        visit(Label::Header(index), param.clone());
     }
     for (index, param) in message.body_params.iter().enumerate() {
-        params.push((format!("body {{{{{}}}}}", index + 1), param.clone()));
+        visit(Label::Body(index), param.clone());
     }
     for (index, button) in message.buttons.iter().enumerate() {
         let value = match button {
@@ -39,9 +76,8 @@ pub fn of_message(message: &TemplateMessage) -> Vec<(String, String)> {
                     .to_owned()
             }
         };
-        params.push((format!("button {}", index + 1), value));
+        visit(Label::Button(index), value);
     }
-    params
 }
 
 /// The settings every recipient of `campaign` shares, labelled, in a fixed order.

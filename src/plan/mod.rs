@@ -11,7 +11,10 @@ pub mod output_path;
 mod plan;
 pub mod plan_diff;
 pub mod plan_file;
+pub mod plan_line;
+pub mod recipient_block;
 pub mod recipient_class;
+pub mod recipient_log;
 pub mod saved_plan;
 pub mod wave_figures;
 

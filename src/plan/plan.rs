@@ -17,7 +17,8 @@ use crate::phone::Phone;
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
 use crate::plan::counts::Counts;
 use crate::plan::journal_classes::JournalClasses;
-use crate::plan::plan_file::{PlanHeader, PlanLine, PlanState, RecipientSink};
+use crate::plan::plan_file::{PlanHeader, PlanState, RecipientSink};
+use crate::plan::plan_line::PlannedRecipient;
 use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use crate::schedule::{ScheduleSummary, ScheduleTally, Scheduler};
 use jiff::Timestamp;
@@ -152,23 +153,19 @@ impl Plan {
                     let Some(sink) = sink.as_deref_mut() else {
                         return Ok(());
                     };
-                    let params = crate::message::message_params::of_message(message);
+                    use crate::message::message_params;
                     if builder.param_labels.is_none() {
-                        builder.param_labels = Some(params.iter().map(|p| p.0.clone()).collect());
+                        let labelled = message_params::of_message(message);
+                        builder.param_labels = Some(labelled.into_iter().map(|p| p.0).collect());
                     }
-                    let who = if show_numbers {
-                        format!("+{phone}")
-                    } else {
-                        phone.masked()
-                    };
-                    sink.push(&PlanLine(
-                        *line,
-                        MessageDigest::of_recipient(*phone, digest).to_hex(),
-                        MessageDigest::recipient_key(*phone),
-                        who,
-                        class.sign().to_string(),
-                        params.into_iter().map(|p| p.1).collect(),
-                    ))
+                    sink.push(PlannedRecipient {
+                        line: *line,
+                        phone: *phone,
+                        message: *digest,
+                        class,
+                        params: message_params::values_of_message(message),
+                        show_number: show_numbers,
+                    })
                 });
             }
             builder.add(outcome);
@@ -248,6 +245,7 @@ impl Plan {
             settings: crate::message::message_params::of_campaign(&self.campaign),
             param_labels: self.param_labels.clone(),
             state: self.state.clone(),
+            shown: None,
         }
     }
 }

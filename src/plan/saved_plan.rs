@@ -22,7 +22,8 @@ use crate::journal::StateLocation;
 use crate::message::digest::file_sha256;
 use crate::pipeline::Loaded;
 use crate::plan::journal_classes::JournalClasses;
-use crate::plan::plan_file::{self, PlanHeader, PlanLine, RecipientSink};
+use crate::plan::plan_file::{self, PlanHeader, RecipientSink};
+use crate::plan::plan_line::{PlanLine, PlannedRecipient};
 use crate::plan::recipient_class::RecipientClass;
 use crate::plan::{Plan, Review};
 use std::path::{Path, PathBuf};
@@ -207,9 +208,9 @@ impl Check<'_> {
 }
 
 impl RecipientSink for Check<'_> {
-    fn push(&mut self, line: &PlanLine) -> anyhow::Result<()> {
+    fn push(&mut self, recipient: PlannedRecipient) -> anyhow::Result<()> {
         if self.refusal.is_none() {
-            match self.compare(line) {
+            match self.compare(&recipient.to_line()) {
                 Ok(None) => {}
                 Ok(Some(refusal)) => self.refusal = Some(Ok(refusal)),
                 Err(error) => self.refusal = Some(Err(error)),

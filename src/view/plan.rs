@@ -13,11 +13,40 @@ use crate::campaign::template_catalog::CatalogStatus;
 use crate::diagnostic::Diagnostic;
 use crate::message::{Button, Media, TemplateMessage};
 use crate::phone::Phone;
+use crate::plan::plan_file::ShownPlan;
 use crate::plan::recipient_class::RecipientClass;
 use crate::plan::{Counts, Plan};
 use crate::transport::Provider;
+use crate::view::Format;
 use serde::Serialize;
 use std::fmt::Write as _;
+
+/// Renders the plan in `format`.
+pub fn rendered(plan: &Plan, format: Format, show_numbers: bool) -> String {
+    match format {
+        Format::Text => text(plan, show_numbers),
+        Format::Json => json(plan, show_numbers),
+        Format::Markdown => markdown(plan, show_numbers),
+    }
+}
+
+/// The plan in every format, as a plan file keeps it for `wacast show`.
+pub fn shown(plan: &Plan, show_numbers: bool) -> ShownPlan {
+    ShownPlan {
+        text: text(plan, show_numbers),
+        json: json(plan, show_numbers),
+        markdown: markdown(plan, show_numbers),
+    }
+}
+
+/// A saved plan in `format`, as `plan` printed it.
+pub fn saved(shown: &ShownPlan, format: Format) -> &str {
+    match format {
+        Format::Text => &shown.text,
+        Format::Json => &shown.json,
+        Format::Markdown => &shown.markdown,
+    }
+}
 
 /// Renders the plan as text.
 pub fn text(plan: &Plan, show_numbers: bool) -> String {

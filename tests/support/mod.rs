@@ -215,3 +215,31 @@ fn copies_leave_state_folders_behind() {
     assert!(copy.path().join("campaign.yaml").is_file());
     assert!(!copy.path().join(STATE_FOLDER).exists());
 }
+
+/// A saved plan read through wacast's reader: its header and its recipient
+/// lines, as JSON.
+pub fn saved_plan(path: &Path) -> (serde_json::Value, Vec<serde_json::Value>) {
+    let (header, lines) = wacast::plan::plan_file::read(path).unwrap();
+    let lines = lines
+        .map(|line| serde_json::to_value(line.unwrap()).unwrap())
+        .collect();
+    (serde_json::to_value(header).unwrap(), lines)
+}
+
+/// Rewrites the plan file `from` as version 2 wrote it into `to`: the
+/// header without the printed plan, then one JSON line per recipient (the
+/// same bytes, `plan_file` tests check, as wacast wrote before version 3).
+pub fn as_version_2(from: &Path, to: &Path) {
+    use std::io::Write as _;
+    let (mut header, lines) = wacast::plan::plan_file::read(from).unwrap();
+    header.version = 2;
+    header.shown = None;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to).unwrap());
+    serde_json::to_writer(&mut out, &header).unwrap();
+    out.write_all(b"\n").unwrap();
+    for line in lines {
+        serde_json::to_writer(&mut out, &line.unwrap()).unwrap();
+        out.write_all(b"\n").unwrap();
+    }
+    out.flush().unwrap();
+}
