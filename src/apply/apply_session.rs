@@ -400,7 +400,8 @@ fn send_all(
     campaign: &Campaign,
     progress: &mut dyn FnMut(&Tally),
 ) -> anyhow::Result<(Sent, Box<dyn Backend>)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()?;
     let (writer, thread) = JournalWriter::spawn(journal, JOURNAL_GROUP)?;
