@@ -188,7 +188,7 @@ fn apply_under_listener(
 fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
     let url = sandbox.base_url();
     let (mut alone, mut shared, mut listened) = (Vec::new(), Vec::new(), Vec::new());
-    let mut beside = Vec::new();
+    let (mut beside, mut listened_beside) = (Vec::new(), Vec::new());
     let mut refused = 0;
     for _ in 0..RUNS {
         let dir = tempfile::tempdir().unwrap();
@@ -224,7 +224,7 @@ fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
             dir.path(),
             &url,
             "beside",
-            &mut listened,
+            &mut listened_beside,
             &mut refused,
         ));
         shared.push(apply_under_listener(
@@ -237,11 +237,12 @@ fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
         ));
     }
     let spreads = (spread(&alone), spread(&beside), spread(&shared));
-    let (alone, beside, shared, listened) = (
+    let (alone, beside, shared, listened, listened_beside) = (
         median(&mut alone),
         median(&mut beside),
         median(&mut shared),
         median(&mut listened),
+        median(&mut listened_beside),
     );
     println!(
         "apply alone, {ROWS} recipients: median {alone:.0} recipients/s ({})",
@@ -259,7 +260,7 @@ fn load(runtime: &tokio::runtime::Runtime, sandbox: &SandboxHandle) {
         (shared / beside - 1.0) * 100.0
     );
     println!(
-        "listen meanwhile, {POSTERS} connections: median {listened:.0} callbacks/s, {refused} non-2xx answer(s) in {RUNS} runs"
+        "listen meanwhile, {POSTERS} connections: median {listened:.0} callbacks/s on the same journal ({listened_beside:.0} beside apply's), {refused} non-2xx answer(s) in {RUNS} runs"
     );
 }
 

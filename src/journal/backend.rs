@@ -105,6 +105,14 @@ pub trait Backend: Pending {
     /// campaign in this state: see [`super::Reached`].
     fn reached(&self, sender: &str, since: &str) -> anyhow::Result<Vec<String>>;
 
+    /// This connection writes what can wait (callbacks: a provider waits
+    /// seconds for an answer), so when another writer of the same journal
+    /// (an apply sending) waits for the write lock too, that one goes
+    /// first. A backend whose writers do not queue for one lock ignores it.
+    fn yield_to_senders(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
+
     /// Commits intent: these recipients' request is about to be sent.
     fn mark_in_flight(&mut self, phones: &[Phone]) -> anyhow::Result<()> {
         self.write(&[Change::InFlight(phones.to_vec())])

@@ -62,7 +62,7 @@ impl CallbackWriter {
         for campaign in campaigns.iter().skip(1) {
             crate::journal::check(state, &campaign.name)?;
         }
-        let journal = match campaigns.first() {
+        let mut journal = match campaigns.first() {
             Some(first) => crate::journal::open_with(state, &first.name, durability)?,
             None => crate::journal::open_existing(state, "", durability)?.ok_or_else(|| {
                 ListenError::NoJournal {
@@ -70,6 +70,9 @@ impl CallbackWriter {
                 }
             })?,
         };
+        // A provider waits seconds for an answer; a send waiting for the
+        // journal is throughput lost. When both wait, apply writes first.
+        journal.yield_to_senders()?;
         let (writer, thread) = JournalWriter::spawn_without_reader(journal, batch_max)?;
         let campaigns = Arc::new(campaigns);
         Ok((CallbackWriter { writer, campaigns }, thread))

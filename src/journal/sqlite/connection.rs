@@ -101,18 +101,35 @@ pub fn open_reader(path: &Path, verb: &str) -> anyhow::Result<Connection> {
 /// this wait; sleeps a little longer each time, from 0.1 ms up to 1 ms,
 /// and gives up (SQLITE_BUSY) once about [`BUSY`] has passed.
 fn wait_for_lock(calls: i32) -> bool {
-    const STEP_MICROS: u64 = 100;
-    const LONGEST_MICROS: u64 = 1_000;
+    wait_in_steps(calls, 100, 1_000)
+}
+
+/// [`wait_for_lock`] for a writer that yields to senders: it looks every 2
+/// to 10 ms, so a sender waiting beside it (looking every 1 ms at most)
+/// takes the lock first when it frees.
+fn wait_patiently(calls: i32) -> bool {
+    wait_in_steps(calls, 2_000, 10_000)
+}
+
+/// Has `conn` wait for the write lock as a writer that yields to senders.
+pub fn wait_patiently_for_lock(conn: &mut Connection) -> anyhow::Result<()> {
+    conn.busy_handler(Some(wait_patiently))?;
+    Ok(())
+}
+
+/// Sleeps `step` µs more at each call up to `longest` µs; false (give up)
+/// once about [`BUSY`] has passed.
+fn wait_in_steps(calls: i32, step: u64, longest: u64) -> bool {
     let calls = u64::try_from(calls).unwrap_or(0);
-    let ramp = LONGEST_MICROS / STEP_MICROS;
+    let ramp = longest / step;
     let waited = match calls {
-        n if n <= ramp => STEP_MICROS * n * (n + 1) / 2,
-        n => STEP_MICROS * ramp * (ramp + 1) / 2 + (n - ramp) * LONGEST_MICROS,
+        n if n <= ramp => step * n * (n + 1) / 2,
+        n => step * ramp * (ramp + 1) / 2 + (n - ramp) * longest,
     };
     if waited >= BUSY.as_micros() as u64 {
         return false;
     }
-    let pause = (STEP_MICROS * (calls + 1)).min(LONGEST_MICROS);
+    let pause = (step * (calls + 1)).min(longest);
     std::thread::sleep(Duration::from_micros(pause));
     true
 }

@@ -47,6 +47,10 @@ impl Pending for SqliteJournal {
 }
 
 impl Backend for SqliteJournal {
+    fn yield_to_senders(&mut self) -> anyhow::Result<()> {
+        connection::wait_patiently_for_lock(&mut self.conn)
+    }
+
     fn campaign(&self) -> &str {
         &self.campaign
     }
