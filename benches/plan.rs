@@ -5,7 +5,8 @@
 //! Run it with `cargo bench --bench plan` (add `-- --rows N` for another size).
 //! `cargo bench --bench plan -- --diff` instead plans two such audiences that
 //! differ in 1% added, 1% removed and 1% changed rows, and measures
-//! `wacast diff OLD NEW` between the two plan files (wall time, peak memory).
+//! `wacast diff OLD NEW` between the two plan files (wall time, peak memory,
+//! and its ratio to `plan` of the new audience).
 //! `cargo bench --bench plan -- --window` plans an audience of numbers from
 //! seven zone sets (London, New York, San Francisco, Boise-or-Los Angeles,
 //! Mumbai, Tokyo, Sydney) with and without a `delivery.window` read in each
@@ -184,9 +185,12 @@ fn diff(rows: usize) {
         .expect("wacast runs");
     let (status, peak_kb, seconds) = common::wait_with_usage(child.id() as libc::pid_t);
     assert_eq!(status, 0, "diff failed");
+    // What the diff is judged against: `plan` of the new audience.
+    let plan = plan_times(&dir.path().join("new"), "campaign.yaml", 3, &[]).1;
     println!(
-        "diff, {rows} vs {rows} rows: {seconds:.2} s, peak RSS {:.1} MB",
-        peak_kb as f64 / 1024.0
+        "diff, {rows} vs {rows} rows: {seconds:.2} s, peak RSS {:.1} MB; plan of the new audience median {plan:.2} s (diff is {:.2} x plan)",
+        peak_kb as f64 / 1024.0,
+        seconds / plan
     );
     println!("{}", std::fs::read_to_string(summary).unwrap().trim());
 }

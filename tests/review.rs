@@ -409,3 +409,36 @@ fn outputs_are_never_written_over_inputs_or_state() {
         "the journal is intact: everyone is still sent"
     );
 }
+
+#[test]
+fn a_reordered_audience_is_not_a_change_and_changes_show_at_their_new_lines() {
+    let test = promo();
+    test.run(&["plan", "promo/campaign.yaml", "--out", "old.plan"]);
+    let audience = test.read("promo/audience.csv");
+    let mut lines: Vec<&str> = audience.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse();
+    let reversed = format!("{header}\n{}\n", lines.join("\n"));
+    std::fs::write(test.path().join("promo/audience.csv"), reversed).unwrap();
+    edit(&test, "promo/audience.csv", "SPRING-BOB", "SPRING-BOB2");
+    test.run(&["plan", "promo/campaign.yaml", "--out", "new.plan"]);
+    let summary = test.run(&["diff", "--summary", "old.plan", "new.plan"]);
+    assert_eq!(
+        summary.stdout,
+        "Diff: 0 added, 0 removed, 1 changed, 3 unchanged; 1 campaign-level change(s).\n",
+        "the audience file itself changed; its recipients did not move: {}",
+        summary.transcript()
+    );
+    let bob = test
+        .read("promo/audience.csv")
+        .lines()
+        .position(|line| line.contains("SPRING-BOB2"))
+        .unwrap()
+        + 1;
+    let full = test.run(&["diff", "old.plan", "new.plan"]);
+    assert!(
+        full.stdout.contains(&format!("line {bob}")),
+        "the change shows at Bob's line in the new plan ({bob}): {}",
+        full.stdout
+    );
+}
