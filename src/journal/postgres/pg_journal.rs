@@ -29,6 +29,15 @@ use postgres::types::ToSql;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+/// The recipients `requeue` puts back to pending: `$1` the campaign, `$2`
+/// the states, `$3` the run whose plan they are in; never an opted-out number.
+macro_rules! requeued {
+    () => {
+        "campaign = $1 AND state = ANY($2) AND planned_run = $3
+         AND phone NOT IN (SELECT phone FROM opt_outs)"
+    };
+}
+
 /// A connection with the statements prepared on it.
 pub struct Session {
     pub client: Client,
@@ -254,8 +263,8 @@ impl Backend for PgJournal {
                 concat!(
                     "UPDATE recipients SET state = 'pending', updated_at = ",
                     now_sql!(),
-                    " WHERE campaign = $1 AND state = ANY($2) AND planned_run = $3
-                     AND phone NOT IN (SELECT phone FROM opt_outs)"
+                    " WHERE ",
+                    requeued!()
                 ),
                 &[&self.campaign, &states, &run],
             )
@@ -271,9 +280,7 @@ impl Backend for PgJournal {
             .session()
             .client
             .query_one(
-                "SELECT COUNT(*) FROM recipients
-                 WHERE campaign = $1 AND state = ANY($2) AND planned_run = $3
-                     AND phone NOT IN (SELECT phone FROM opt_outs)",
+                concat!("SELECT COUNT(*) FROM recipients WHERE ", requeued!()),
                 &[&self.campaign, &states, &run],
             )
             .context("cannot count the recipients to requeue")?

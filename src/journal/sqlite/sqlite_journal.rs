@@ -46,6 +46,11 @@ impl Pending for SqliteJournal {
     }
 }
 
+/// The recipients `requeue` puts back to pending: `?1` the campaign, `?2`
+/// the state, `?3` the run whose plan they are in; never an opted-out number.
+const REQUEUED: &str = "campaign = ?1 AND state = ?2 AND planned_run = ?3
+     AND phone NOT IN (SELECT phone FROM opt_outs)";
+
 impl Backend for SqliteJournal {
     fn yield_to_senders(&mut self) -> anyhow::Result<()> {
         connection::wait_patiently_for_lock(&mut self.conn)
@@ -124,9 +129,7 @@ impl Backend for SqliteJournal {
             if wanted {
                 total += patiently(|| {
                     self.conn.execute(
-                        "UPDATE recipients SET state = 'pending', updated_at = ?4
-                         WHERE campaign = ?1 AND state = ?2 AND planned_run = ?3
-                             AND phone NOT IN (SELECT phone FROM opt_outs)",
+                        &format!("UPDATE recipients SET state = 'pending', updated_at = ?4 WHERE {REQUEUED}"),
                         params![self.campaign, state, run, now()],
                     )
                 })? as u64;
@@ -140,9 +143,7 @@ impl Backend for SqliteJournal {
         for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
             if wanted {
                 total += self.conn.query_row(
-                    "SELECT COUNT(*) FROM recipients
-                     WHERE campaign = ?1 AND state = ?2 AND planned_run = ?3
-                         AND phone NOT IN (SELECT phone FROM opt_outs)",
+                    &format!("SELECT COUNT(*) FROM recipients WHERE {REQUEUED}"),
                     params![self.campaign, state, run],
                     |row| row.get::<_, i64>(0),
                 )? as u64;
