@@ -78,7 +78,8 @@ pub fn seed(dir: &Path, outcomes: &[(u64, State, Option<&str>)]) {
     journal.finish_run(run, "completed").unwrap();
 }
 
-/// A listener for the test's campaign, journal in `.wacast`.
+/// A listener for the test's campaign, journal in `.wacast`, as
+/// `wacast listen --campaign campaign.yaml` starts one.
 pub async fn listen(dir: &Path, key: Option<&str>) -> ListenerHandle {
     let campaign = Campaign::load(&dir.join("campaign.yaml")).unwrap();
     let config = ListenConfig {
@@ -86,7 +87,7 @@ pub async fn listen(dir: &Path, key: Option<&str>) -> ListenerHandle {
         campaigns: vec![CampaignTarget {
             name: campaign.name,
             opt_out: campaign.opt_out,
-            renamed_from: None,
+            renamed_from: campaign.renamed_from,
         }],
         ..ListenConfig::new(dir.join(".wacast"))
     };

@@ -97,7 +97,6 @@ async fn delivered(url: &str, message_id: &str, phone: &str) -> (reqwest::Status
 
 #[test]
 fn callbacks_under_the_old_name_wait_for_the_carry_over_then_are_recorded() {
-    use wacast::listen::{CampaignTarget, ListenConfig, Listener};
     let test = sent_then_renamed("renamed_from: promo\n");
     let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
     let (message_id, phone): (String, i64) = db
@@ -108,18 +107,8 @@ fn callbacks_under_the_old_name_wait_for_the_carry_over_then_are_recorded() {
         )
         .unwrap();
     drop(db);
-    let campaign = wacast::campaign::Campaign::load(&test.path().join("campaign.yaml")).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let listener = runtime
-        .block_on(Listener::start(ListenConfig {
-            campaigns: vec![CampaignTarget {
-                name: campaign.name,
-                opt_out: campaign.opt_out,
-                renamed_from: campaign.renamed_from,
-            }],
-            ..ListenConfig::new(test.path().join(".wacast"))
-        }))
-        .unwrap();
+    let listener = runtime.block_on(crate::listen::listen(test.path(), None));
     // Messages sent before the rename ask for callbacks under the old name.
     let url = format!("{}/promo", listener.callback_url());
     let phone = phone.to_string();

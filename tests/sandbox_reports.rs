@@ -75,33 +75,30 @@ fn a_conversation_campaign_s_reports_are_recorded() {
         crate::conversation::campaign(3, "rate_per_second: 1000", crate::conversation::SIMPLE)
             .env("SINCH_KEY_ID", "")
             .env("SINCH_KEY_SECRET", "");
-    let apply = test.run(&["apply", "campaign.yaml", "--yes", "--sandbox"]);
-    assert_eq!(apply.code, 0, "{}", apply.transcript());
     // The Conversation API reports from `QUEUED_ON_CHANNEL` on: 3 a message.
+    applies_with_reports_read(&test, 3, 9);
+}
+
+/// `apply --sandbox` of `test`'s `recipients` records `reports` delivery
+/// reports, and every recipient reads as read.
+fn applies_with_reports_read(test: &Test, recipients: u64, reports: u64) {
+    let apply = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
+    assert_eq!(apply.code, 0, "{}", apply.transcript());
     assert!(
-        apply
-            .stderr
-            .contains("recorded 9 delivery report(s) from the embedded sandbox"),
+        apply.stderr.contains(&format!(
+            "recorded {reports} delivery report(s) from the embedded sandbox"
+        )),
         "{}",
         apply.transcript()
     );
-    assert_eq!(funnel(&test, "campaign.yaml"), all_read(3));
+    assert_eq!(funnel(test, "campaign.yaml"), all_read(recipients));
 }
 
 #[test]
 fn a_meta_cloud_campaign_s_webhooks_are_recorded() {
     let test = crate::meta_cloud::campaign(3, "rate_per_second: 1000");
-    let apply = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
-    assert_eq!(apply.code, 0, "{}", apply.transcript());
     // Meta's webhooks say `sent`, `delivered` and `read`: 3 a message.
-    assert!(
-        apply
-            .stderr
-            .contains("recorded 9 delivery report(s) from the embedded sandbox"),
-        "{}",
-        apply.transcript()
-    );
-    assert_eq!(funnel(&test, "campaign.yaml"), all_read(3));
+    applies_with_reports_read(&test, 3, 9);
 }
 
 #[test]

@@ -7,8 +7,7 @@ use crate::apply::{Peer, TOKEN, apply, audience, nobody_twice};
 use crate::support::Test;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use wacast::campaign::Campaign;
-use wacast::listen::{CampaignTarget, ListenConfig, Listener, ListenerHandle};
+use wacast::listen::ListenerHandle;
 use wacast::sandbox::{Delivery, Fates, Faults, SandboxConfig};
 
 /// A campaign of `rows` recipients (each its own message) with `waves`, and
@@ -118,16 +117,7 @@ struct Receiver {
 impl Receiver {
     fn start(test: &Test) -> Receiver {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        let campaign = Campaign::load(&test.path().join("campaign.yaml")).unwrap();
-        let config = ListenConfig {
-            campaigns: vec![CampaignTarget {
-                name: campaign.name,
-                opt_out: campaign.opt_out,
-                renamed_from: None,
-            }],
-            ..ListenConfig::new(test.path().join(".wacast"))
-        };
-        let listener = runtime.block_on(Listener::start(config)).unwrap();
+        let listener = runtime.block_on(crate::listen::listen(test.path(), None));
         Receiver {
             runtime,
             listener: Some(listener),
