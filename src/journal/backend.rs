@@ -10,8 +10,8 @@
 //! again without a human deciding.
 
 use super::{
-    Applied, ApplyLock, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary, Outcome,
-    Pending, Report, ReportRow, Stage, StateCounts,
+    Applied, ApplyLock, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
+    KnownRecipients, Outcome, Pending, Report, ReportRow, Stage, StateCounts,
 };
 use crate::phone::Phone;
 
@@ -69,6 +69,10 @@ pub trait Backend: Pending {
 
     /// How many recipients of `run` are waiting to be sent.
     fn pending_count(&self, run: i64) -> anyhow::Result<u64>;
+
+    /// Every recipient of the campaign, with their state and the message
+    /// each was sent: read in one pass.
+    fn known(&self) -> anyhow::Result<KnownRecipients>;
 
     /// How many of the campaign's recipients are in each state.
     fn counts(&self) -> anyhow::Result<StateCounts>;

@@ -3,21 +3,14 @@
 //! writes to it. It gives the journal's own facts; turning them into a plan's
 //! classes is the plan's business.
 
-use super::{CampaignHistory, DeliverySummary, RecipientFacts};
+use super::{CampaignHistory, DeliverySummary, KnownRecipients};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 
 pub trait JournalView: Send {
-    /// What the journal knows of `phone`, who would now get the message
-    /// `digest`; `None` when it is not in the journal.
-    fn recipient(
-        &mut self,
-        phone: Phone,
-        digest: &MessageDigest,
-    ) -> anyhow::Result<Option<RecipientFacts>>;
-
-    /// How many recipients of the campaign the journal holds, in any state.
-    fn recipients(&self) -> anyhow::Result<u64>;
+    /// Every recipient of the campaign the journal holds, in any state, with
+    /// the message each was sent: read in one pass.
+    fn known(&self) -> anyhow::Result<KnownRecipients>;
 
     /// Every recipient another campaign of the journal has sent, in campaign
     /// order: its campaign, number and the digest of the message it was sent.

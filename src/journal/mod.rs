@@ -6,7 +6,8 @@
 //!
 //! It knows no provider (delivery states are [`DeliveryState`]s, the
 //! provider's word is only carried) and no plan (a view gives
-//! [`RecipientFacts`]; `plan/` turns them into classes).
+//! [`KnownRecipients`] and their [`RecipientFacts`]; `plan/` turns them into
+//! classes).
 
 mod applied;
 mod apply_lock;
@@ -23,6 +24,7 @@ pub mod delivery_summary;
 mod delivery_writer;
 mod durability;
 mod journal_view;
+mod known_recipients;
 mod lost_journal;
 mod open;
 mod opt_out_record;
@@ -57,6 +59,7 @@ pub use delivery_summary::{DeliverySummary, Funnel, Reason, RunSummary, Unreadab
 pub use delivery_writer::DeliveryWriter;
 pub use durability::Durability;
 pub use journal_view::JournalView;
+pub use known_recipients::KnownRecipients;
 pub use lost_journal::LostJournal;
 pub use open::{check, open, open_existing, open_view, open_view_renamed, open_with, read_summary};
 pub use opt_out_record::OptOutRecord;

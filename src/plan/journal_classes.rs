@@ -1,11 +1,13 @@
 //! A plan's look at the journal: each recipient's class (`+ = ~ ? !`) from
 //! what the journal knows of them, so the plan can say what apply would
 //! really send. Read-only and never creating the journal (no journal means
-//! everyone is `+`); recipients that left the audience are counted by
-//! subtraction rather than remembered, so memory stays flat.
+//! everyone is `+`). The campaign's recipients are read from the journal in
+//! one pass when it is opened ([`KnownRecipients`], 16 bytes each), not looked
+//! up one by one; recipients that left the audience are counted by
+//! subtraction.
 
 use crate::campaign::Campaign;
-use crate::journal::{JournalView, RecipientFacts, State, StateLocation};
+use crate::journal::{JournalView, KnownRecipients, RecipientFacts, State, StateLocation};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use crate::plan::recipient_class::RecipientClass;
@@ -13,6 +15,8 @@ use crate::plan::recipient_class::RecipientClass;
 /// Classifies recipients against the journal of one campaign, if there is one.
 pub struct JournalClasses {
     view: Option<Box<dyn JournalView>>,
+    /// The campaign's recipients in the journal (none without one).
+    known: KnownRecipients,
     resend_unknown: bool,
     retry_failed: bool,
     /// Recipients found in the journal, in any state.
@@ -24,6 +28,7 @@ impl JournalClasses {
     pub fn none() -> JournalClasses {
         JournalClasses {
             view: None,
+            known: KnownRecipients::default(),
             resend_unknown: false,
             retry_failed: false,
             matched: 0,
@@ -39,12 +44,18 @@ impl JournalClasses {
         resend_unknown: bool,
         retry_failed: bool,
     ) -> anyhow::Result<JournalClasses> {
+        let view = crate::journal::open_view_renamed(
+            location,
+            &campaign.name,
+            campaign.renamed_from.as_deref(),
+        )?;
+        let known = match &view {
+            Some(view) => view.known()?,
+            None => KnownRecipients::default(),
+        };
         Ok(JournalClasses {
-            view: crate::journal::open_view_renamed(
-                location,
-                &campaign.name,
-                campaign.renamed_from.as_deref(),
-            )?,
+            view,
+            known,
             resend_unknown,
             retry_failed,
             matched: 0,
@@ -98,13 +109,10 @@ impl JournalClasses {
         phone: Phone,
         digest: &MessageDigest,
     ) -> anyhow::Result<RecipientClass> {
-        let Some(view) = &mut self.view else {
-            return Ok(RecipientClass::Send);
-        };
         let Some(RecipientFacts {
             state,
             same_message,
-        }) = view.recipient(phone, digest)?
+        }) = self.known.facts(phone, digest)
         else {
             return Ok(RecipientClass::Send);
         };
@@ -140,9 +148,6 @@ impl JournalClasses {
     /// Journal recipients of the campaign that no recipient of this plan
     /// matched: they have left the audience. Call after streaming.
     pub fn removed(&self) -> anyhow::Result<u64> {
-        let Some(view) = &self.view else {
-            return Ok(0);
-        };
-        Ok(view.recipients()?.saturating_sub(self.matched))
+        Ok(self.known.len().saturating_sub(self.matched))
     }
 }

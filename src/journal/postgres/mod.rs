@@ -31,6 +31,7 @@ mod pg_error;
 mod pg_failure;
 mod pg_import;
 mod pg_journal;
+mod pg_known;
 mod pg_location;
 mod pg_lock;
 mod pg_pending;

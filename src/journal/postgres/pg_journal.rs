@@ -21,7 +21,8 @@ use super::{Context as _, JournalError, PgLocation, Result, pg_schema, pg_summar
 use crate::journal::carried_over;
 use crate::journal::{
     ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
-    Durability, Outcome, Pending, PendingRow, ReportRow, Stage, State, StateCounts,
+    Durability, KnownRecipients, Outcome, Pending, PendingRow, ReportRow, Stage, State,
+    StateCounts,
 };
 use crate::phone::Phone;
 use postgres::fallible_iterator::FallibleIterator as _;
@@ -318,6 +319,13 @@ impl Backend for PgJournal {
             )
             .context("cannot count pending recipients")?;
         Ok(row.get::<_, i64>(0) as u64)
+    }
+
+    fn known(&self) -> anyhow::Result<KnownRecipients> {
+        Ok(super::pg_known::known(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
     }
 
     fn counts(&self) -> anyhow::Result<StateCounts> {

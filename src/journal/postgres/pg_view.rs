@@ -1,17 +1,14 @@
 //! The PostgreSQL journal read-only, for plan and status: opened only when
 //! the schema holds a journal, so looking never creates one, and nothing here
-//! writes. One indexed lookup per recipient on a prepared statement keeps
-//! memory flat.
+//! writes. The campaign's recipients are read in one streamed query.
 
-use super::pg_journal::{Session, phone_from_db, phone_to_db};
+use super::pg_journal::{Session, phone_from_db};
 use super::{Context as _, PgLocation, Result, pg_schema, pg_summary};
-use crate::journal::{CampaignHistory, DeliverySummary, JournalView, RecipientFacts, State};
+use crate::journal::{CampaignHistory, DeliverySummary, JournalView, KnownRecipients};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use postgres::fallible_iterator::FallibleIterator as _;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-
-const RECIPIENT: &str = "SELECT state, sent_digest IS NOT DISTINCT FROM $3 FROM recipients WHERE campaign = $1 AND phone = $2";
 
 pub struct PgView {
     session: Mutex<Session>,
@@ -42,37 +39,11 @@ impl JournalView for PgView {
         Ok(super::pg_reached::reached(&mut session, sender, since)?)
     }
 
-    fn recipient(
-        &mut self,
-        phone: Phone,
-        digest: &MessageDigest,
-    ) -> anyhow::Result<Option<RecipientFacts>> {
-        let mut session = self.session();
-        let statement = session.prepared(RECIPIENT)?;
-        let row = session
-            .client
-            .query_opt(
-                &statement,
-                &[&self.campaign, &phone_to_db(phone), &digest.0.as_slice()],
-            )
-            .context("cannot read the journal")?;
-        Ok(row.map(|row| RecipientFacts {
-            // A state this build does not know is planned as pending.
-            state: State::parse(row.get(0)).unwrap_or(State::Pending),
-            same_message: row.get::<_, Option<bool>>(1).unwrap_or(false),
-        }))
-    }
-
-    fn recipients(&self) -> anyhow::Result<u64> {
-        let row = self
-            .session()
-            .client
-            .query_one(
-                "SELECT COUNT(*) FROM recipients WHERE campaign = $1",
-                &[&self.campaign],
-            )
-            .context("cannot read the journal")?;
-        Ok(row.get::<_, i64>(0) as u64)
+    fn known(&self) -> anyhow::Result<KnownRecipients> {
+        Ok(super::pg_known::known(
+            &mut self.session().client,
+            &self.campaign,
+        )?)
     }
 
     fn sent_elsewhere(

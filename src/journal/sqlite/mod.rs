@@ -7,6 +7,7 @@ mod connection;
 mod export;
 mod file_lock;
 mod journal_file;
+mod known;
 mod pending_pages;
 mod reached;
 mod schema;

@@ -11,7 +11,7 @@ use super::summary;
 use crate::journal::carried_over;
 use crate::journal::{
     ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
-    Durability, Pending, PendingRow, ReportRow, Stage, State, StateCounts,
+    Durability, KnownRecipients, Pending, PendingRow, ReportRow, Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -222,6 +222,10 @@ impl Backend for SqliteJournal {
             |row| row.get(0),
         )?;
         Ok(count as u64)
+    }
+
+    fn known(&self) -> anyhow::Result<KnownRecipients> {
+        super::known::known(&self.conn, &self.campaign).context("cannot read the journal")
     }
 
     fn counts(&self) -> anyhow::Result<StateCounts> {

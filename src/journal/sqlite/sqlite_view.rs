@@ -1,14 +1,14 @@
 //! The SQLite journal read-only, for plan and status: opened only if the file
-//! exists, so looking never creates a journal. One indexed lookup per
-//! recipient keeps memory flat.
+//! exists, so looking never creates a journal. The campaign's recipients are
+//! read in one pass over its part of the table.
 
-use super::connection::{FILE, open_reader, phone_from_db, phone_to_db};
+use super::connection::{FILE, open_reader, phone_from_db};
 use super::summary;
-use crate::journal::{CampaignHistory, DeliverySummary, JournalView, RecipientFacts, State};
+use crate::journal::{CampaignHistory, DeliverySummary, JournalView, KnownRecipients};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use anyhow::Context as _;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 use std::path::Path;
 
 pub struct SqliteView {
@@ -35,38 +35,8 @@ impl JournalView for SqliteView {
         super::reached::reached(&self.conn, sender, since)
     }
 
-    fn recipient(
-        &mut self,
-        phone: Phone,
-        digest: &MessageDigest,
-    ) -> anyhow::Result<Option<RecipientFacts>> {
-        let row: Option<(String, Option<Vec<u8>>)> = self
-            .conn
-            .prepare_cached(
-                "SELECT state, sent_digest FROM recipients WHERE campaign = ?1 AND phone = ?2",
-            )?
-            .query_row(params![self.campaign, phone_to_db(phone)], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()
-            .context("cannot read the journal")?;
-        Ok(row.map(|(state, sent_digest)| RecipientFacts {
-            // A state this build does not know is planned as pending.
-            state: State::parse(&state).unwrap_or(State::Pending),
-            same_message: sent_digest.as_deref() == Some(digest.0.as_slice()),
-        }))
-    }
-
-    fn recipients(&self) -> anyhow::Result<u64> {
-        let total: i64 = self
-            .conn
-            .query_row(
-                "SELECT COUNT(*) FROM recipients WHERE campaign = ?1",
-                params![self.campaign],
-                |row| row.get(0),
-            )
-            .context("cannot read the journal")?;
-        Ok(total as u64)
+    fn known(&self) -> anyhow::Result<KnownRecipients> {
+        super::known::known(&self.conn, &self.campaign).context("cannot read the journal")
     }
 
     fn sent_elsewhere(

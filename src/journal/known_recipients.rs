@@ -1,0 +1,140 @@
+//! Every recipient one campaign's journal holds, read in one pass and kept
+//! compactly (16 bytes a recipient in a hash table), so a plan classifies a
+//! million recipients against the journal without a million lookups.
+//!
+//! Each entry keeps the recipient's state and the first 56 bits of the digest
+//! of the message they were sent: two different messages share those bits
+//! with a probability of 2^-56, far below anything a campaign will meet.
+
+use super::{RecipientFacts, State};
+use crate::message::digest::MessageDigest;
+use crate::phone::Phone;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// The bits of an entry that hold the digest prefix.
+const DIGEST_BITS: u64 = (1 << 56) - 1;
+
+#[derive(Default)]
+pub struct KnownRecipients {
+    /// Number → state (top byte, [`State::ALL`]'s index) and sent digest
+    /// prefix (the rest; all ones when nothing was sent).
+    entries: HashMap<u64, u64, BuildHasherDefault<NumberHasher>>,
+}
+
+impl KnownRecipients {
+    /// Room for `count` recipients, as the journal counted them.
+    pub fn with_capacity(count: usize) -> KnownRecipients {
+        let mut entries = HashMap::default();
+        entries.reserve(count);
+        KnownRecipients { entries }
+    }
+
+    /// Records `phone` in `state`, sent the message `sent` (if any).
+    pub fn insert(&mut self, phone: u64, state: State, sent: Option<&[u8]>) {
+        let index = State::ALL.iter().position(|s| *s == state).unwrap_or(0) as u64;
+        let prefix = sent
+            .and_then(|bytes| bytes.get(..8))
+            .map_or(DIGEST_BITS, |bytes| {
+                u64::from_be_bytes(bytes.try_into().expect("8 bytes")) & DIGEST_BITS
+            });
+        self.entries.insert(phone, index << 56 | prefix);
+    }
+
+    /// What the journal knows of `phone`, who would now get `digest`.
+    pub fn facts(&self, phone: Phone, digest: &MessageDigest) -> Option<RecipientFacts> {
+        let entry = *self.entries.get(&phone.as_u64())?;
+        Some(RecipientFacts {
+            state: State::ALL[(entry >> 56) as usize],
+            same_message: entry & DIGEST_BITS == digest.prefix() & DIGEST_BITS,
+        })
+    }
+
+    /// How many recipients of the campaign the journal holds.
+    pub fn len(&self) -> u64 {
+        self.entries.len() as u64
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Spreads a phone number (a u64 whose high bits barely change) over the
+/// table: one multiply, and the high half folded into the low.
+#[derive(Default)]
+struct NumberHasher(u64);
+
+impl Hasher for NumberHasher {
+    fn finish(&self) -> u64 {
+        let mixed = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        mixed ^ (mixed >> 32)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phone(n: u64) -> Phone {
+        Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
+    }
+
+    #[test]
+    fn a_recipient_is_known_with_its_state_and_whether_the_message_is_the_one_sent() {
+        let a = MessageDigest::of_bytes(b"a");
+        let b = MessageDigest::of_bytes(b"b");
+        let mut known = KnownRecipients::with_capacity(3);
+        known.insert(phone(1).as_u64(), State::Sent, Some(&a.0));
+        known.insert(phone(2).as_u64(), State::Pending, None);
+        known.insert(phone(3).as_u64(), State::Skipped, None);
+        assert_eq!(known.len(), 3);
+        let facts = |n, digest| known.facts(phone(n), digest);
+        assert_eq!(
+            facts(1, &a),
+            Some(RecipientFacts {
+                state: State::Sent,
+                same_message: true
+            })
+        );
+        assert_eq!(facts(1, &b).map(|f| f.same_message), Some(false));
+        assert_eq!(
+            facts(2, &a),
+            Some(RecipientFacts {
+                state: State::Pending,
+                same_message: false
+            })
+        );
+        assert_eq!(facts(3, &a).map(|f| f.state), Some(State::Skipped));
+        assert_eq!(facts(4, &a), None);
+    }
+
+    #[test]
+    fn a_million_numbers_keep_apart() {
+        let mut known = KnownRecipients::with_capacity(1_000_000);
+        for n in 0..1_000_000 {
+            known.insert(phone(n).as_u64(), State::Failed, None);
+        }
+        assert_eq!(known.len(), 1_000_000);
+        assert!(
+            known
+                .facts(phone(999_999), &MessageDigest::of_bytes(b"x"))
+                .is_some()
+        );
+        assert!(
+            known
+                .facts(phone(1_000_000), &MessageDigest::of_bytes(b"x"))
+                .is_none()
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! The campaign's recipients read in one pass over its part of the
+//! `recipients` table (its primary key's prefix), for a plan's classes and
+//! apply's staging.
+
+use crate::journal::{KnownRecipients, State};
+use rusqlite::{Connection, params};
+
+/// Every recipient `campaign` has in the journal `conn` holds.
+pub fn known(conn: &Connection, campaign: &str) -> rusqlite::Result<KnownRecipients> {
+    let count: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM recipients WHERE campaign = ?1",
+        params![campaign],
+        |row| row.get(0),
+    )?;
+    let mut known = KnownRecipients::with_capacity(count as usize);
+    let mut statement =
+        conn.prepare("SELECT phone, state, sent_digest FROM recipients WHERE campaign = ?1")?;
+    let mut rows = statement.query(params![campaign])?;
+    while let Some(row) = rows.next()? {
+        let state = row.get_ref(1)?.as_str()?;
+        // A state this build does not know is planned as pending.
+        let state = State::parse(state).unwrap_or(State::Pending);
+        known.insert(
+            row.get::<_, i64>(0)? as u64,
+            state,
+            row.get_ref(2)?.as_blob_or_null()?,
+        );
+    }
+    Ok(known)
+}
