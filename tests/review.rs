@@ -442,3 +442,49 @@ fn a_reordered_audience_is_not_a_change_and_changes_show_at_their_new_lines() {
         full.stdout
     );
 }
+
+/// The journal's recipients, line and run each, in number order.
+fn recipient_rows(test: &Test) -> Vec<(i64, i64, i64, String)> {
+    let journal =
+        rusqlite::Connection::open(test.path().join("promo/.wacast/journal.sqlite")).unwrap();
+    let mut statement = journal
+        .prepare("SELECT phone, line, planned_run, state FROM recipients ORDER BY phone")
+        .unwrap();
+    statement
+        .query_map([], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn a_rerun_leaves_settled_recipients_as_they_are_and_still_finds_their_repeats() {
+    let test = promo();
+    assert_eq!(apply(&test, "promo/campaign.yaml").code, 0);
+    let before = recipient_rows(&test);
+    assert!(before.iter().all(|row| row.3 == "sent"), "{before:?}");
+    edit(&test, "promo/audience.csv", "SPRING-BOB", "SPRING-BOB2");
+    let audience = test.read("promo/audience.csv")
+        + "+44 7911 123456,ann again,vip,SPRING-ANN\n07911 123460,eve,vip,SPRING-EVE\n";
+    std::fs::write(test.path().join("promo/audience.csv"), audience).unwrap();
+    let again = apply(&test, "promo/campaign.yaml");
+    assert_eq!(again.code, 0, "{}", again.transcript());
+    assert!(
+        again.stderr.contains("1 duplicate(s)"),
+        "the repeat of a sent number is still found: {}",
+        again.stderr
+    );
+    assert!(
+        again.stderr.contains("received 1 message(s)"),
+        "only the new recipient is sent: {}",
+        again.stderr
+    );
+    let after = recipient_rows(&test);
+    assert_eq!(after.len(), before.len() + 1);
+    assert!(
+        before.iter().all(|row| after.contains(row)),
+        "nothing of a sent recipient is rewritten, their message changed or not:\n{before:?}\n{after:?}"
+    );
+}

@@ -101,9 +101,16 @@ impl ApplySession {
         let recovered = journal.recover_in_flight()?;
         loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let run = journal.begin_run()?;
+        let known = journal.known()?;
+        let settled = stage::Settled {
+            known: &known,
+            resend_unknown: settings.resend_unknown,
+            retry_failed: settings.retry_failed,
+        };
         let staging = journal.stage(run)?;
         let mut zones = ColumnZones::default();
-        let (counts, diagnostics, staging) = stage::stage(&mut loaded, staging, &mut zones)?;
+        let (counts, diagnostics, staging) =
+            stage::stage(&mut loaded, staging, &settled, &mut zones)?;
         if diagnostics.has_errors() {
             drop(staging);
             journal.finish_run(run, "invalid")?;
