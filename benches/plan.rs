@@ -24,10 +24,6 @@ use std::time::Instant;
 
 const RUNS: usize = 5;
 
-/// The benchmark's campaign: an image header whose URL uses a column, three
-/// body parameters (one with a filter) and a URL button.
-const CAMPAIGN: &str = "version: 1\nname: bench\nsender: {bot_id: bench-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  media: {type: image, url: \"https://cdn.example.com/{{ segment }}/spring.jpg\"}\n  body_params:\n    - \"{{ first_name | title }}\"\n    - \"{{ city }}\"\n    - \"{{ discount }}%\"\n  buttons:\n    - {type: url, parameter: \"{{ coupon }}\"}\naudience:\n  file: audience.csv\n  default_country: GB\nvars: {discount: 20}\n";
-
 fn main() {
     if std::env::args().any(|a| a == "--diff") {
         return diff(argument("--rows").unwrap_or(1_000_000));
@@ -123,8 +119,12 @@ fn out(rows: usize, runs: usize) {
 /// of international numbers from seven zone sets in turn.
 fn write_zoned_audience(dir: &Path, rows: usize) {
     let window = "delivery:\n  window: {hours: \"09:00-20:00\", days: [mon, tue, wed, thu, fri]}\n";
-    std::fs::write(dir.join("plain.yaml"), CAMPAIGN).unwrap();
-    std::fs::write(dir.join("window.yaml"), format!("{CAMPAIGN}{window}")).unwrap();
+    std::fs::write(dir.join("plain.yaml"), common::SHAPED_CAMPAIGN).unwrap();
+    std::fs::write(
+        dir.join("window.yaml"),
+        format!("{}{window}", common::SHAPED_CAMPAIGN),
+    )
+    .unwrap();
     let file = std::fs::File::create(dir.join("audience.csv")).unwrap();
     let mut out = BufWriter::new(file);
     writeln!(out, "phone,first_name,last_name,city,coupon,segment").unwrap();
@@ -163,7 +163,7 @@ fn diff(rows: usize) {
     for (name, changed) in [("old", false), ("new", true)] {
         let folder = dir.path().join(name);
         std::fs::create_dir_all(&folder).unwrap();
-        write_audience(&folder, rows, changed);
+        common::write_shaped_campaign(&folder, rows, changed, "");
         let status = Command::new(env!("CARGO_BIN_EXE_wacast"))
             .args(["plan", "campaign.yaml"])
             .arg(format!("--out=../{name}.plan"))
@@ -196,38 +196,7 @@ fn diff(rows: usize) {
 }
 
 fn write_campaign(dir: &Path, rows: usize) {
-    write_audience(dir, rows, false);
-}
-
-/// The campaign and an audience of `rows`; `changed` drops every 100th row,
-/// changes the coupon of the row after it, and adds 1% new rows at the end.
-fn write_audience(dir: &Path, rows: usize, changed: bool) {
-    std::fs::write(dir.join("campaign.yaml"), CAMPAIGN).unwrap();
-    let file = std::fs::File::create(dir.join("audience.csv")).unwrap();
-    let mut out = BufWriter::new(file);
-    writeln!(out, "phone,first_name,last_name,city,coupon,segment").unwrap();
-    let cities = ["London", "Leeds", "York", "Bristol", "Cardiff", "Glasgow"];
-    let extra = if changed { rows / 100 } else { 0 };
-    for row in 0..rows + extra {
-        if changed && row < rows && row % 100 == 0 {
-            continue;
-        }
-        let number = 7_400_000_000u64 + row as u64;
-        let phone = if row % 2 == 0 {
-            format!("0{number}")
-        } else {
-            format!("+44 {number}")
-        };
-        let city = cities[row % cities.len()];
-        let segment = if row % 3 == 0 { "vip" } else { "regular" };
-        let coupon = if changed && row % 100 == 1 { 'X' } else { 'C' };
-        writeln!(
-            out,
-            "{phone},name{row},family{row},{city},{coupon}{row:07},{segment}"
-        )
-        .unwrap();
-    }
-    out.flush().unwrap();
+    common::write_shaped_campaign(dir, rows, false, "");
 }
 
 /// The largest resident set of any child waited for, in KiB.

@@ -27,6 +27,48 @@ pub fn write_audience(dir: &std::path::Path, rows: usize) {
     out.flush().unwrap();
 }
 
+/// The plan benchmark's campaign: an image header whose URL uses a column,
+/// three body parameters (one with a filter) and a URL button; `extra` is
+/// YAML appended to it (a `delivery:` block).
+pub const SHAPED_CAMPAIGN: &str = "version: 1\nname: bench\nsender: {bot_id: bench-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  media: {type: image, url: \"https://cdn.example.com/{{ segment }}/spring.jpg\"}\n  body_params:\n    - \"{{ first_name | title }}\"\n    - \"{{ city }}\"\n    - \"{{ discount }}%\"\n  buttons:\n    - {type: url, parameter: \"{{ coupon }}\"}\naudience:\n  file: audience.csv\n  default_country: GB\nvars: {discount: 20}\n";
+
+/// Writes the plan benchmark's campaign (with `extra` appended) and an
+/// audience of `rows` (6 columns) in `dir`; `changed` drops every 100th row,
+/// changes the coupon of the row after it, and adds 1% new rows at the end.
+pub fn write_shaped_campaign(dir: &std::path::Path, rows: usize, changed: bool, extra: &str) {
+    use std::io::Write as _;
+    std::fs::write(
+        dir.join("campaign.yaml"),
+        format!("{SHAPED_CAMPAIGN}{extra}"),
+    )
+    .unwrap();
+    let file = std::fs::File::create(dir.join("audience.csv")).unwrap();
+    let mut out = std::io::BufWriter::new(file);
+    writeln!(out, "phone,first_name,last_name,city,coupon,segment").unwrap();
+    let cities = ["London", "Leeds", "York", "Bristol", "Cardiff", "Glasgow"];
+    let added = if changed { rows / 100 } else { 0 };
+    for row in 0..rows + added {
+        if changed && row < rows && row % 100 == 0 {
+            continue;
+        }
+        let number = 7_400_000_000u64 + row as u64;
+        let phone = if row % 2 == 0 {
+            format!("0{number}")
+        } else {
+            format!("+44 {number}")
+        };
+        let city = cities[row % cities.len()];
+        let segment = if row % 3 == 0 { "vip" } else { "regular" };
+        let coupon = if changed && row % 100 == 1 { 'X' } else { 'C' };
+        writeln!(
+            out,
+            "{phone},name{row},family{row},{city},{coupon}{row:07},{segment}"
+        )
+        .unwrap();
+    }
+    out.flush().unwrap();
+}
+
 /// Waits for `pid`; returns its exit code, peak RSS (KiB) and wall time.
 pub fn wait_with_usage(pid: libc::pid_t) -> (i32, i64, f64) {
     let started = std::time::Instant::now();
