@@ -9,7 +9,7 @@ use crate::apply::{Peer, campaign};
 use wacast::sandbox::Faults;
 
 /// Recipients sent one at a time, so each outcome is a commit of its own.
-const ROWS: usize = 40;
+const ROWS: usize = 80;
 
 /// How many `fsync` and `fdatasync` calls `wacast apply EXTRA` made, with the
 /// environment `env`; `None` when strace is not installed.

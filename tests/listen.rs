@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::path::Path;
 use wacast::campaign::Campaign;
-use wacast::journal::{Backend, Outcome, State, StateLocation};
+use wacast::journal::{Backend, Outcome, Requeue, State, StateLocation};
 use wacast::listen::{CampaignTarget, HmacKey, ListenConfig, Listener, ListenerHandle};
 use wacast::message::digest::MessageDigest;
 use wacast::phone::Phone;
@@ -44,13 +44,14 @@ pub fn campaign() -> Test {
 fn planned(dir: &Path) -> (Box<dyn Backend>, i64) {
     let mut journal = journal(dir);
     let run = journal.begin_run().unwrap();
-    let mut stage = journal.stage(run).unwrap();
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
     for n in 1..=4 {
         stage
-            .recipient(phone(n), n + 1, &MessageDigest::of_bytes(b"m"))
+            .recipient(phone(n), n + 1, &MessageDigest::of_bytes(b"m"), "{}")
             .unwrap();
     }
-    stage.commit().unwrap();
+    stage.publish().unwrap();
+    drop(stage);
     (journal, run)
 }
 

@@ -1,7 +1,7 @@
 //! One SQLite journal shared by several processes, through the real binary:
 //! apply and `listen` wait out another process's long write (no stop, no
-//! 503, no outcome lost), and staging a large plan leaves the journal
-//! writable for others meanwhile.
+//! 503, no outcome lost), and staging a large plan while sending leaves the
+//! journal writable for others meanwhile.
 
 use crate::apply::{Peer, campaign, statuses};
 use crate::listen::post;
@@ -106,11 +106,15 @@ fn apply_and_listen_wait_out_another_process_holding_the_journal() {
 
 #[test]
 fn staging_a_large_plan_leaves_the_journal_writable_meanwhile() {
-    let test = campaign(20_000, false, "");
+    let test = campaign(20_000, false, "rate_per_second: 100000, concurrency: 32");
+    let peer = Peer::start_with(wacast::sandbox::SandboxConfig {
+        keep_messages: 0,
+        ..wacast::sandbox::SandboxConfig::default()
+    });
     let started = Instant::now();
-    // Without `--yes` and a terminal, apply stages the plan and stops there.
+    // Staging publishes the plan in chunks while apply sends.
     let mut apply = test
-        .command(&["apply", "campaign.yaml"])
+        .command(&["apply", "campaign.yaml", "--yes", "--endpoint", &peer.url()])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -130,10 +134,8 @@ fn staging_a_large_plan_leaves_the_journal_writable_meanwhile() {
         std::thread::sleep(Duration::from_millis(10));
     }
     let took = started.elapsed();
-    let staged: i64 = connect(&journal)
-        .query_row("SELECT COUNT(*) FROM recipients", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(staged, 20_000);
+    assert_eq!(apply.wait().unwrap().code(), Some(0));
+    assert_eq!(sent(&journal), 20_000);
     assert!(
         longest * 3 < took,
         "another writer waited {longest:?} for the journal while apply staged for {took:?}"

@@ -17,18 +17,22 @@ use super::{ApplySettings, stage};
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::journal::{
-    ApplyLock, Backend, Change, JournalWriter, Outcome, StateCounts, StateLocation,
+    ApplyLock, Backend, Change, JournalWriter, Outcome, Requeue, SkippedRow, StateCounts,
+    StateLocation,
 };
 use crate::pipeline::Loaded;
 use crate::plan::Counts;
 use crate::plan::wave_figures;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use crate::schedule::{Clock, ColumnZones, Gate, Rollout, Scheduler};
+use crate::send::staging::{Staging, StagingWatch};
 use crate::send::stop::{Stop, StopReason};
 use crate::send::tally::Tally;
 use crate::send::{self, Deferral, Ended, ReadFigures, Settings};
 use crate::transport::{Credentials, Provider};
+use std::io::{Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -74,6 +78,17 @@ pub struct ApplySession {
     pub to_send: u64,
     /// The campaign's schedule, when it declares one.
     deferral: Option<Deferral>,
+    /// What sending stages into the journal as it goes.
+    staged: Staged,
+}
+
+/// The checked plan, to be staged while sending.
+struct Staged {
+    settled: stage::Settled,
+    first_lines: stage::FirstLines,
+    skipped: Vec<SkippedRow>,
+    /// The audience file as checked, read again to stage.
+    audience_copy: std::fs::File,
 }
 
 impl ApplySession {
@@ -101,33 +116,44 @@ impl ApplySession {
         let recovered = journal.recover_in_flight()?;
         loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let run = journal.begin_run()?;
-        let known = journal.known()?;
         let settled = stage::Settled {
-            known: &known,
+            known: journal.known()?,
             resend_unknown: settings.resend_unknown,
             retry_failed: settings.retry_failed,
         };
-        let staging = journal.stage(run)?;
+        let audience_copy = match copy_audience(&mut loaded) {
+            Ok(copy) => copy,
+            Err(diagnostic) => {
+                journal.finish_run(run, "invalid")?;
+                let mut diagnostics = std::mem::take(&mut loaded.warnings);
+                diagnostics.push(diagnostic);
+                return Ok(Opened::Invalid {
+                    recovered,
+                    diagnostics,
+                });
+            }
+        };
         let mut zones = ColumnZones::default();
-        let (counts, diagnostics, staging) =
-            stage::stage(&mut loaded, staging, &settled, &mut zones)?;
+        let stage::Checked {
+            counts,
+            diagnostics,
+            to_send,
+            skipped,
+            first_lines,
+        } = stage::check(&mut loaded, &settled, &mut zones);
         if diagnostics.has_errors() {
-            drop(staging);
             journal.finish_run(run, "invalid")?;
             return Ok(Opened::Invalid {
                 recovered,
                 diagnostics,
             });
         }
-        staging.commit()?;
         let report = settings.report.clone().unwrap_or_else(|| {
             location
                 .report_folder(campaign_file)
                 .join(crate::journal::state_dir::report_name(&campaign))
         });
         let before = journal.counts()?;
-        let to_send = journal.pending_count(run)?
-            + journal.requeueable(run, settings.resend_unknown, settings.retry_failed)?;
         let clock = Clock::at_or_system(settings.now);
         let reached = reached(journal.as_mut(), &loaded.campaign, clock)?;
         let rollout = rollout(journal.as_ref(), &loaded.campaign, &before, clock)?;
@@ -153,6 +179,12 @@ impl ApplySession {
             counts,
             before,
             to_send,
+            staged: Staged {
+                settled,
+                first_lines,
+                skipped,
+                audience_copy,
+            },
         })))
     }
 
@@ -183,6 +215,8 @@ impl ApplySession {
     /// Sends every recipient this run is to send (none is fine), records how
     /// the run ended and writes the report. `progress` hears every outcome.
     pub fn send(mut self, progress: &mut dyn FnMut(&Tally)) -> anyhow::Result<ApplySummary> {
+        self.journal
+            .replace_skipped(self.run, &self.staged.skipped)?;
         if self.to_send == 0 {
             self.journal.finish_run(self.run, "nothing to send")?;
             let finished = Finished {
@@ -194,12 +228,26 @@ impl ApplySession {
             return finished.summary(None, None, None);
         }
         let settings = &self.settings;
-        if (settings.resend_unknown && self.before.unknown > 0)
-            || (settings.retry_failed && self.before.failed > 0)
-        {
-            self.journal
-                .requeue(self.run, settings.resend_unknown, settings.retry_failed)?;
-        }
+        let requeue = Requeue {
+            unknown: settings.resend_unknown,
+            failed: settings.retry_failed,
+        };
+        let mut staging_journal = crate::journal::open_with(
+            &self.location,
+            self.journal.campaign(),
+            settings.durability,
+        )?;
+        let audience = self
+            .staged
+            .audience_copy
+            .try_clone()
+            .and_then(|mut file| file.seek(SeekFrom::Start(0)).map(|_| file))
+            .map_err(|error| anyhow::anyhow!("cannot read the audience again: {error}"))?;
+        let audience = self
+            .loaded
+            .read_audience(audience)
+            .map_err(|diagnostic| anyhow::anyhow!("{}", diagnostic.message))?;
+        let (published, watched) = tokio::sync::watch::channel(Staging::Publishing(0));
         let delivery = self.loaded.campaign.delivery;
         let send_settings = Settings {
             concurrency: delivery.concurrency as usize,
@@ -209,6 +257,7 @@ impl ApplySession {
             campaign: self.loaded.campaign.name.clone(),
             opt_out_file: self.loaded.campaign.opt_out.file.clone(),
             deferral: self.deferral.clone(),
+            staging: StagingWatch::new(watched),
         };
         let ApplySession {
             _lock,
@@ -221,18 +270,50 @@ impl ApplySession {
             location,
             to_send,
             deferral,
+            staged,
             ..
         } = self;
-        let (sent, journal) = send_all(
-            journal,
-            run,
-            to_send,
-            &send_settings,
-            &settings,
-            &base_url,
-            &loaded.campaign,
-            progress,
-        )?;
+        let stop = Stop::default();
+        let ended_staging = AtomicBool::new(false);
+        let sent = std::thread::scope(|scope| {
+            let stager = scope.spawn(|| {
+                let stopped = || stop.is_set() || ended_staging.load(Ordering::Relaxed);
+                let result = staging_journal.stage(run, requeue).and_then(|mut into| {
+                    stage::stage(
+                        &loaded,
+                        audience,
+                        into.as_mut(),
+                        &staged.settled,
+                        &staged.first_lines,
+                        &stopped,
+                        &mut |count| {
+                            published.send_replace(Staging::Publishing(count));
+                        },
+                    )
+                });
+                published.send_replace(match &result {
+                    Ok(()) => Staging::Done,
+                    Err(error) => Staging::Failed(format!("{error:#}")),
+                });
+            });
+            let sent = send_all(
+                journal,
+                run,
+                to_send,
+                &send_settings,
+                &settings,
+                &base_url,
+                &loaded.campaign,
+                &stop,
+                progress,
+            );
+            ended_staging.store(true, Ordering::Relaxed);
+            match stager.join() {
+                Ok(()) => sent,
+                Err(_) => Err(anyhow::anyhow!("staging the plan panicked")),
+            }
+        });
+        let (sent, journal) = sent?;
         let mut session = Finished {
             _lock,
             journal,
@@ -405,6 +486,7 @@ fn send_all(
     settings: &ApplySettings,
     base_url: &str,
     campaign: &Campaign,
+    stop: &Stop,
     progress: &mut dyn FnMut(&Tally),
 ) -> anyhow::Result<(Sent, Box<dyn Backend>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -445,10 +527,8 @@ fn send_all(
             &campaign.name,
             callback.as_deref(),
         )?;
-        let stop = Stop::default();
         tokio::spawn(watch_signals(stop.clone()));
-        let ended =
-            send_through(provider, writer, run, total, send_settings, &stop, progress).await;
+        let ended = send_through(provider, writer, run, total, send_settings, stop, progress).await;
         let mut sent = Sent {
             ended,
             received: None,
@@ -457,7 +537,7 @@ fn send_all(
         if let Some(sandbox) = sandbox {
             sent.received = Some(sandbox.messages().len());
             if reports_to.is_some() {
-                sent.reports = Some(settle_reports(&sandbox, &stop).await);
+                sent.reports = Some(settle_reports(&sandbox, stop).await);
             }
             sandbox.shutdown().await;
         }
@@ -572,4 +652,29 @@ async fn interrupted() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Copies the campaign's audience file to a private file, unlinked from the
+/// start (nothing is left behind however apply ends), and has `loaded` read
+/// it: staging reads the same bytes again while sending, whatever happens to
+/// the file meanwhile. Returns the copy.
+fn copy_audience(loaded: &mut Loaded) -> Result<std::fs::File, crate::diagnostic::Diagnostic> {
+    let path = loaded.campaign.audience.file.clone();
+    let copied = std::fs::File::open(&path).and_then(|mut original| {
+        let mut copy = tempfile::tempfile()?;
+        std::io::copy(&mut original, &mut copy)?;
+        copy.seek(SeekFrom::Start(0))?;
+        let reading = copy.try_clone()?;
+        Ok((copy, reading))
+    });
+    let (copy, reading) = copied.map_err(|error| {
+        crate::diagnostic::Diagnostic::error(
+            "audience.read",
+            format!("cannot read the audience file: {error}"),
+        )
+        .at(&path, 1, 0)
+    })?;
+    let audience = loaded.read_audience(reading)?;
+    loaded.use_audience(audience);
+    Ok(copy)
 }

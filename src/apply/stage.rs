@@ -1,34 +1,44 @@
-//! Planning into the journal: apply runs the same pipeline as plan, but each
-//! recipient this run may send is written to the journal (in one
-//! transaction, committed only if the plan is valid) instead of kept in
-//! memory, so apply's memory stays flat however large the audience.
+//! Planning into the journal, in two readings of the same audience (a
+//! private copy of the file, so both read the same bytes):
+//!
+//! 1. [`check`] runs the pipeline as plan does, writing nothing: counts,
+//!    problems, skipped rows and who this run will send. An invalid plan
+//!    ends here with nothing written.
+//! 2. [`stage`] runs it again while apply sends, publishing each recipient to
+//!    send in chunks (the first small, so the first request leaves soon);
+//!    every row must come out as the check saw it (same first line, same
+//!    message), so what is sent is exactly what was checked.
 //!
 //! A recipient the journal already settled is left as it is, with nothing
 //! written: sent (whatever the message now), failed (unless `--retry-failed`)
-//! or unknown (unless `--resend-unknown`). Staging reads the campaign's
-//! recipients from the journal once ([`KnownRecipients`]); only those left
-//! alone are remembered, as a number and its first line, so a repeat of one
-//! is still found.
+//! or unknown (unless `--resend-unknown`). Both readings know them from the
+//! campaign's recipients read once ([`KnownRecipients`]); repeated numbers
+//! are found in memory, from each number's first line and message.
 
+use crate::audience::Audience;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::journal::{KnownRecipients, RecipientFacts, Stage, State};
+use crate::journal::{KnownRecipients, RecipientFacts, SkippedRow, Stage, State};
 use crate::message::digest::MessageDigest;
-use crate::phone::Phone;
+use crate::phone::{NumberMap, Phone};
 use crate::pipeline::{FirstSeen, Loaded, RowOutcome};
 use crate::plan::Counts;
 use crate::schedule::ColumnZones;
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::Cell;
+
+/// Recipients published before the first request can leave.
+const FIRST_CHUNK: usize = 256;
+/// The most recipients published in one transaction.
+const LARGEST_CHUNK: usize = 8_192;
 
 /// What the journal already holds, and which of its recipients this run
 /// sends again.
-pub struct Settled<'k> {
-    pub known: &'k KnownRecipients,
+pub struct Settled {
+    pub known: KnownRecipients,
     pub resend_unknown: bool,
     pub retry_failed: bool,
 }
 
-impl Settled<'_> {
+impl Settled {
     /// Whether `phone`, who would now get `digest`, stays as the journal has
     /// them, so this run writes nothing of them.
     fn leaves_alone(&self, phone: Phone, digest: &MessageDigest) -> bool {
@@ -44,29 +54,48 @@ impl Settled<'_> {
     }
 }
 
-/// Streams `loaded` into `stage`; returns the counts and every problem.
-/// Zones the audience's time-zone column gives go into `zones`.
-pub fn stage<'j>(
-    loaded: &mut Loaded,
-    stage: Box<dyn Stage + 'j>,
-    settled: &Settled<'_>,
-    zones: &mut ColumnZones,
-) -> anyhow::Result<(Counts, Diagnostics, Box<dyn Stage + 'j>)> {
+/// Each number's first line and the prefix of its message digest, as the
+/// check read them.
+#[derive(Default)]
+pub struct FirstLines(NumberMap<(u64, u64)>);
+
+impl FirstSeen for FirstLines {
+    fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
+        match self.0.entry(phone.as_u64()) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (first_line, first) = *first.get();
+                Some((first_line, first == digest.prefix()))
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert((line, digest.prefix()));
+                None
+            }
+        }
+    }
+}
+
+/// What checking the whole plan found.
+pub struct Checked {
+    pub counts: Counts,
+    pub diagnostics: Diagnostics,
+    /// Recipients this run sends.
+    pub to_send: u64,
+    /// Rows planned as skipped.
+    pub skipped: Vec<SkippedRow>,
+    pub first_lines: FirstLines,
+}
+
+/// The first reading: counts, problems and who goes, writing nothing. Zones
+/// the audience's time-zone column gives go into `zones`.
+pub fn check(loaded: &mut Loaded, settled: &Settled, zones: &mut ColumnZones) -> Checked {
     let mut diagnostics = std::mem::take(&mut loaded.warnings);
-    let shared = RefCell::new(stage);
-    let failure: RefCell<Option<anyhow::Error>> = RefCell::new(None);
-    let mut seen = JournalSeen {
-        stage: &shared,
-        failure: &failure,
-        settled,
-        left_alone: HashMap::new(),
-    };
+    let mut first_lines = FirstLines::default();
     let mut counts = Counts::default();
-    loaded.stream(&mut seen, &mut diagnostics, |outcome| {
+    let (mut to_send, mut skipped) = (0, Vec::new());
+    loaded.stream(&mut first_lines, &mut diagnostics, |outcome| {
         counts.count(&outcome);
-        let result = match outcome {
+        match outcome {
             RowOutcome::Recipient {
-                message,
                 digest,
                 phone,
                 zone,
@@ -75,57 +104,268 @@ pub fn stage<'j>(
                 if let Some(zone) = zone {
                     zones.insert(phone, &zone);
                 }
-                if settled.leaves_alone(phone, &digest) {
-                    Ok(())
-                } else {
-                    serde_json::to_string(&message)
-                        .map_err(anyhow::Error::from)
-                        .and_then(|body| shared.borrow_mut().message(&digest, &body))
+                if !settled.leaves_alone(phone, &digest) {
+                    to_send += 1;
                 }
             }
             RowOutcome::Invalid {
                 line,
                 phone,
                 reason,
-            } => shared.borrow_mut().skipped(line, phone, &reason),
-            RowOutcome::Suppressed { .. } | RowOutcome::Duplicate { .. } => Ok(()),
-        };
-        if let Err(error) = result {
-            failure.borrow_mut().get_or_insert(error);
+            } => skipped.push(SkippedRow {
+                line,
+                phone,
+                reason,
+            }),
+            RowOutcome::Suppressed { .. } | RowOutcome::Duplicate { .. } => {}
         }
     });
-    if let Some(error) = failure.into_inner() {
+    counts.skipped = counts.invalid;
+    Checked {
+        counts,
+        diagnostics,
+        to_send,
+        skipped,
+        first_lines,
+    }
+}
+
+/// The second reading: publishes every recipient to send into `stage`, in
+/// chunks, telling `published` how many so far after each; stops early (with
+/// what was published kept) once `stopped` says so.
+pub fn stage(
+    loaded: &Loaded,
+    mut audience: Audience,
+    stage: &mut dyn Stage,
+    settled: &Settled,
+    first_lines: &FirstLines,
+    stopped: &dyn Fn() -> bool,
+    published: &mut dyn FnMut(u64),
+) -> anyhow::Result<()> {
+    let changed = Cell::new(None);
+    let mut replay = Replay {
+        first_lines,
+        changed: &changed,
+    };
+    let mut failure: Option<anyhow::Error> = None;
+    let mut halted = false;
+    let (mut chunk, mut total) = (FIRST_CHUNK, 0);
+    let mut ignored = Diagnostics::default();
+    loaded.stream_from(&mut audience, &mut replay, &mut ignored, |outcome| {
+        if failure.is_some() || halted || changed.get().is_some() {
+            return;
+        }
+        if stopped() {
+            halted = true;
+            return;
+        }
+        let RowOutcome::Recipient {
+            line,
+            phone,
+            message,
+            digest,
+            ..
+        } = outcome
+        else {
+            return;
+        };
+        if settled.leaves_alone(phone, &digest) {
+            return;
+        }
+        let written = serde_json::to_string(&message)
+            .map_err(anyhow::Error::from)
+            .and_then(|body| stage.recipient(phone, line, &digest, &body));
+        let result = written.and_then(|()| match stage.unpublished() >= chunk {
+            true => {
+                total += stage.unpublished() as u64;
+                stage.publish().map(|()| {
+                    published(total);
+                    chunk = (chunk * 4).min(LARGEST_CHUNK);
+                })
+            }
+            false => Ok(()),
+        });
+        if let Err(error) = result {
+            failure = Some(error);
+        }
+    });
+    if let Some(line) = changed.get() {
+        anyhow::bail!(
+            "line {line} of the audience did not read back as it was checked; nothing more is staged"
+        );
+    }
+    if let Some(error) = failure {
         return Err(error.context("cannot write the plan to the journal"));
     }
-    counts.skipped = counts.invalid;
-    Ok((counts, diagnostics, shared.into_inner()))
+    if halted {
+        return Ok(());
+    }
+    total += stage.unpublished() as u64;
+    stage.publish()?;
+    published(total);
+    Ok(())
 }
 
-/// Duplicates found through the journal rather than memory, except among
-/// the recipients left alone.
-struct JournalSeen<'s, 'j, 'k> {
-    stage: &'s RefCell<Box<dyn Stage + 'j>>,
-    failure: &'s RefCell<Option<anyhow::Error>>,
-    settled: &'s Settled<'k>,
-    /// Numbers left alone: their first line and message digest prefix.
-    left_alone: HashMap<Phone, (u64, u64)>,
+/// The second reading's repeats, from the first: a row whose number or
+/// message differs from what the check saw is a change, noted by line.
+struct Replay<'f> {
+    first_lines: &'f FirstLines,
+    changed: &'f Cell<Option<u64>>,
 }
 
-impl FirstSeen for JournalSeen<'_, '_, '_> {
+impl FirstSeen for Replay<'_> {
     fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
-        if let Some(&(first_line, first)) = self.left_alone.get(&phone) {
-            return Some((first_line, first == digest.prefix()));
-        }
-        if self.settled.leaves_alone(phone, &digest) {
-            self.left_alone.insert(phone, (line, digest.prefix()));
-            return None;
-        }
-        match self.stage.borrow_mut().recipient(phone, line, &digest) {
-            Ok(repeat) => repeat.map(|r| (r.first_line, r.same_message)),
-            Err(error) => {
-                self.failure.borrow_mut().get_or_insert(error);
-                None
+        match self.first_lines.0.get(&phone.as_u64()) {
+            Some(&(first_line, first)) if first_line != line => {
+                Some((first_line, first == digest.prefix()))
+            }
+            Some(&(_, first)) if first == digest.prefix() => None,
+            _ => {
+                if self.changed.get().is_none() {
+                    self.changed.set(Some(line));
+                }
+                // Counted as a repeat, so nothing is staged for it.
+                Some((line, false))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{KnownRecipients, State};
+    use std::path::Path;
+
+    const CAMPAIGN: &str = "version: 1\nname: spring\nsender: {bot_id: acme-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{{ name }}\"]\naudience: {file: audience.csv, default_country: GB}\n";
+
+    /// Recipients `range` (line n + 2 is `0740000000n`), then `extra` rows.
+    fn audience(range: std::ops::Range<u64>, extra: &str) -> String {
+        let mut text = String::from("phone,name\n");
+        for n in range {
+            text.push_str(&format!("0{},Name {n}\n", 7_400_000_000u64 + n));
+        }
+        text + extra
+    }
+
+    fn loaded(dir: &Path, audience: &str) -> Loaded {
+        std::fs::write(dir.join("campaign.yaml"), CAMPAIGN).unwrap();
+        std::fs::write(dir.join("audience.csv"), audience).unwrap();
+        Loaded::load(&dir.join("campaign.yaml")).unwrap()
+    }
+
+    fn phone(n: u64) -> Phone {
+        Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
+    }
+
+    /// A stage that keeps what it is given, and each chunk's size.
+    #[derive(Default)]
+    struct Kept {
+        unpublished: Vec<(Phone, u64)>,
+        chunks: Vec<Vec<(Phone, u64)>>,
+    }
+
+    impl Stage for Kept {
+        fn recipient(
+            &mut self,
+            phone: Phone,
+            line: u64,
+            _: &MessageDigest,
+            body: &str,
+        ) -> anyhow::Result<()> {
+            assert!(body.contains("template_name"), "{body}");
+            self.unpublished.push((phone, line));
+            Ok(())
+        }
+
+        fn unpublished(&self) -> usize {
+            self.unpublished.len()
+        }
+
+        fn publish(&mut self) -> anyhow::Result<()> {
+            self.chunks.push(std::mem::take(&mut self.unpublished));
+            Ok(())
+        }
+    }
+
+    fn settled(known: KnownRecipients) -> Settled {
+        Settled {
+            known,
+            resend_unknown: false,
+            retry_failed: false,
+        }
+    }
+
+    fn staged(
+        loaded: &Loaded,
+        read: &str,
+        settled: &Settled,
+        first: &FirstLines,
+    ) -> (Kept, anyhow::Result<()>) {
+        let copy = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(copy.path(), read).unwrap();
+        let audience = loaded
+            .read_audience(std::fs::File::open(copy.path()).unwrap())
+            .unwrap();
+        let mut kept = Kept::default();
+        let mut counts = Vec::new();
+        let result = stage(
+            loaded,
+            audience,
+            &mut kept,
+            settled,
+            first,
+            &|| false,
+            &mut |count| counts.push(count),
+        );
+        if result.is_ok() {
+            assert_eq!(
+                counts.last().copied(),
+                Some(kept.chunks.iter().map(Vec::len).sum::<usize>() as u64)
+            );
+        }
+        (kept, result)
+    }
+
+    #[test]
+    fn staging_publishes_what_the_check_counted_in_growing_chunks_leaving_settled_ones_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = audience(0..3_000, "07400000005,again\n");
+        let mut loaded = loaded(dir.path(), &text);
+        let mut known = KnownRecipients::with_capacity(2);
+        known.insert(phone(7).as_u64(), State::Sent, None);
+        known.insert(phone(8).as_u64(), State::Failed, None);
+        let settled = settled(known);
+        let checked = check(&mut loaded, &settled, &mut ColumnZones::default());
+        assert!(!checked.diagnostics.has_errors());
+        assert_eq!(checked.to_send, 2_998, "the sent and the failed stay");
+        assert_eq!(checked.counts.duplicates, 1);
+        let (kept, result) = staged(&loaded, &text, &settled, &checked.first_lines);
+        result.unwrap();
+        let sizes: Vec<usize> = kept.chunks.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [256, 1_024, 1_718], "the first chunk is small");
+        let all: Vec<(Phone, u64)> = kept.chunks.concat();
+        assert_eq!(all.len() as u64, checked.to_send);
+        assert!(
+            all.contains(&(phone(5), 7)),
+            "a repeat keeps its first line"
+        );
+        assert!(!all.iter().any(|(p, _)| *p == phone(7) || *p == phone(8)));
+    }
+
+    #[test]
+    fn an_audience_that_reads_back_otherwise_stops_staging_at_the_changed_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = audience(0..600, "");
+        let mut loaded = loaded(dir.path(), &text);
+        let settled = settled(KnownRecipients::default());
+        let checked = check(&mut loaded, &settled, &mut ColumnZones::default());
+        let changed = text.replace("Name 400\n", "Name 400 changed\n");
+        let (kept, result) = staged(&loaded, &changed, &settled, &checked.first_lines);
+        let error = result.unwrap_err().to_string();
+        assert!(error.contains("line 402 of the audience"), "{error}");
+        let published: usize = kept.chunks.iter().map(Vec::len).sum();
+        assert_eq!(published, 256, "only chunks read before the change");
+        assert!(kept.unpublished.iter().all(|(_, line)| *line < 402));
     }
 }

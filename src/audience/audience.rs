@@ -56,7 +56,7 @@ pub struct Row {
 pub struct Audience {
     pub path: PathBuf,
     pub headers: Arc<Headers>,
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<Box<dyn Read + Send + Sync>>,
     record: csv::ByteRecord,
     /// Where the record being read starts, for the record bound.
     start: RecordStart,
@@ -76,6 +76,12 @@ impl Audience {
             )
             .at(path, 1, 0)
         })?;
+        Audience::read(file, path, delimiter)
+    }
+
+    /// Reads the audience from `file` (a copy of `path`, from its start),
+    /// naming `path` in every problem, and reads its header row.
+    pub fn read(file: File, path: &Path, delimiter: Option<u8>) -> Result<Audience, Diagnostic> {
         let mut input = BufReader::with_capacity(256 * 1024, file);
         skip_bom(&mut input).map_err(|error| read_error(path, &error))?;
         let delimiter = match delimiter {
@@ -88,7 +94,7 @@ impl Audience {
             .delimiter(delimiter)
             .flexible(true)
             .has_headers(false)
-            .from_reader(Box::new(bounded) as Box<dyn Read + Send>);
+            .from_reader(Box::new(bounded) as Box<dyn Read + Send + Sync>);
         let headers = read_headers(path, &mut reader)?;
         let mut audience = Audience {
             path: path.to_owned(),
@@ -251,7 +257,7 @@ pub fn detect_delimiter(start: &[u8]) -> u8 {
 
 fn read_headers(
     path: &Path,
-    reader: &mut csv::Reader<Box<dyn Read + Send>>,
+    reader: &mut csv::Reader<Box<dyn Read + Send + Sync>>,
 ) -> Result<Headers, Diagnostic> {
     let mut record = csv::ByteRecord::new();
     let found = reader.read_byte_record(&mut record).map_err(|error| {

@@ -11,7 +11,7 @@
 
 use super::{
     Applied, ApplyLock, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
-    KnownRecipients, Outcome, Pending, Report, ReportRow, Stage, StateCounts,
+    KnownRecipients, Outcome, Pending, Report, ReportRow, Requeue, SkippedRow, Stage, StateCounts,
 };
 use crate::phone::Phone;
 
@@ -39,20 +39,13 @@ pub trait Backend: Pending {
     /// that may have been sent: they become `unknown`. Returns how many.
     fn recover_in_flight(&mut self) -> anyhow::Result<u64>;
 
-    /// Puts `unknown` (and with `failed`, also failed) recipients of the
-    /// plan staged as `run` back to pending, except numbers that opted out of
-    /// any campaign of the journal. A recipient the plan left out (a
-    /// suppression list, the audience changed) keeps its state: it is not
-    /// this run's to send.
-    fn requeue(&mut self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64>;
+    /// Starts staging a plan as run `run` (see [`Stage`]), putting back to
+    /// pending the settled recipients `requeue` names.
+    fn stage(&mut self, run: i64, requeue: Requeue) -> anyhow::Result<Box<dyn Stage + '_>>;
 
-    /// How many recipients [`Backend::requeue`] with the same arguments
-    /// would put back to pending, changing nothing.
-    fn requeueable(&self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64>;
-
-    /// Starts staging a plan: one transaction, committed only when the plan
-    /// is valid. The campaign's skipped rows of earlier plans are dropped.
-    fn stage(&mut self, run: i64) -> anyhow::Result<Box<dyn Stage + '_>>;
+    /// Replaces the campaign's skipped rows with `rows`, planned as `run`, in
+    /// one transaction.
+    fn replace_skipped(&mut self, run: i64, rows: &[SkippedRow]) -> anyhow::Result<()>;
 
     /// A second, read-only connection for pending pages, so reading a page
     /// never waits on a commit.

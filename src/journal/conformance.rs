@@ -6,7 +6,7 @@
 
 use crate::journal::{
     Applied, Backend, CampaignHistory, Change, DeliveryState, OptOutRecord, Outcome, PendingRow,
-    RecipientFacts, Repeat, Report, State, StateLocation, Unreadable, open, open_view,
+    RecipientFacts, Report, Requeue, SkippedRow, State, StateLocation, Unreadable, open, open_view,
 };
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
@@ -19,7 +19,8 @@ pub trait Factory {
 
 /// Runs every conformance test against the backend `factory` locates.
 pub fn run_all(factory: &dyn Factory) {
-    staging_merges_repeats_and_keeps_earlier_states(factory);
+    staging_publishes_in_chunks_and_keeps_earlier_states(factory);
+    a_stage_requeues_what_it_is_asked_to(factory);
     pending_pages_in_audience_order(factory);
     a_write_commits_its_changes_together(factory);
     in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory);
@@ -71,15 +72,14 @@ fn planned_as(
 ) -> (Box<dyn Backend>, i64) {
     let mut journal = open(location, campaign).unwrap();
     let run = journal.begin_run().unwrap();
-    let mut stage = journal.stage(run).unwrap();
-    stage.message(&digest("a"), "{\"a\":1}").unwrap();
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
     for &n in numbers {
-        assert_eq!(
-            stage.recipient(phone(n), n + 1, &digest("a")).unwrap(),
-            None
-        );
+        stage
+            .recipient(phone(n), n + 1, &digest("a"), "{\"a\":1}")
+            .unwrap();
     }
-    stage.commit().unwrap();
+    stage.publish().unwrap();
+    drop(stage);
     (journal, run)
 }
 
@@ -131,42 +131,45 @@ fn report(id: &str, n: u64, progress: DeliveryState) -> Report {
     }
 }
 
-pub fn staging_merges_repeats_and_keeps_earlier_states(factory: &dyn Factory) {
+pub fn staging_publishes_in_chunks_and_keeps_earlier_states(factory: &dyn Factory) {
     let location = factory.fresh();
     let mut journal = open(&location, "c").unwrap();
     let run = journal.begin_run().unwrap();
     let (a, b) = (digest("a"), digest("b"));
-    let mut stage = journal.stage(run).unwrap();
-    stage.message(&a, "{\"a\":1}").unwrap();
-    stage.message(&b, "{\"b\":1}").unwrap();
-    stage.message(&b, "{\"b\":1}").unwrap();
-    assert_eq!(stage.recipient(phone(1), 2, &a).unwrap(), None);
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
+    stage.recipient(phone(1), 2, &a, "{\"a\":1}").unwrap();
+    assert_eq!(stage.unpublished(), 1);
+    stage.publish().unwrap();
+    assert_eq!(stage.unpublished(), 0);
+    stage.recipient(phone(2), 5, &a, "{\"a\":1}").unwrap();
+    drop(stage);
     assert_eq!(
-        stage.recipient(phone(1), 3, &b).unwrap(),
-        Some(Repeat {
-            first_line: 2,
-            same_message: false
-        })
+        journal.counts().unwrap().pending,
+        1,
+        "what was published stays; what was not is dropped with the stage"
     );
-    assert_eq!(
-        stage.recipient(phone(1), 4, &a).unwrap(),
-        Some(Repeat {
-            first_line: 2,
-            same_message: true
-        })
-    );
-    assert_eq!(stage.recipient(phone(2), 5, &a).unwrap(), None);
-    stage.skipped(6, None, "no number").unwrap();
-    stage.commit().unwrap();
+    journal
+        .replace_skipped(
+            run,
+            &[SkippedRow {
+                line: 6,
+                phone: None,
+                reason: "no number".into(),
+            }],
+        )
+        .unwrap();
+    assert_eq!(journal.counts().unwrap().skipped, 1);
     journal.mark_in_flight(&[phone(1)]).unwrap();
     journal
         .record(&[outcome(1, State::Sent, Some("01X"))])
         .unwrap();
     let second = journal.begin_run().unwrap();
-    let mut stage = journal.stage(second).unwrap();
-    assert_eq!(stage.recipient(phone(1), 2, &b).unwrap(), None);
-    assert_eq!(stage.recipient(phone(2), 3, &b).unwrap(), None);
-    stage.commit().unwrap();
+    let mut stage = journal.stage(second, Requeue::default()).unwrap();
+    stage.recipient(phone(1), 2, &b, "{\"b\":1}").unwrap();
+    stage.recipient(phone(2), 3, &b, "{\"b\":1}").unwrap();
+    stage.publish().unwrap();
+    drop(stage);
+    journal.replace_skipped(second, &[]).unwrap();
     assert_eq!(
         journal.pending(second, 0, 10).unwrap(),
         vec![PendingRow {
@@ -181,17 +184,68 @@ pub fn staging_merges_repeats_and_keeps_earlier_states(factory: &dyn Factory) {
     assert_eq!(
         (counts.sent, counts.pending, counts.skipped),
         (1, 1, 0),
-        "a new plan drops the skipped rows of the last"
+        "a new plan's skipped rows replace the last's"
     );
-    let third = journal.begin_run().unwrap();
-    let mut stage = journal.stage(third).unwrap();
-    stage.recipient(phone(3), 9, &a).unwrap();
-    drop(stage);
+}
+
+/// `--resend-unknown` and `--retry-failed`: a stage puts the settled
+/// recipients it names back to pending with the new message; without them
+/// they keep their state.
+pub fn a_stage_requeues_what_it_is_asked_to(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let (mut journal, _) = planned(&location, &[1, 2, 3]);
+    journal
+        .mark_in_flight(&[phone(1), phone(2), phone(3)])
+        .unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Unknown, None),
+            outcome(2, State::Failed, None),
+            outcome(3, State::Unknown, None),
+        ])
+        .unwrap();
+    let b = digest("b");
+    let stage_all = |journal: &mut Box<dyn Backend>, requeue| {
+        let run = journal.begin_run().unwrap();
+        let mut stage = journal.stage(run, requeue).unwrap();
+        for n in [1, 2, 3] {
+            stage.recipient(phone(n), n + 1, &b, "{\"b\":1}").unwrap();
+        }
+        stage.publish().unwrap();
+        drop(stage);
+        run
+    };
+    let run = stage_all(&mut journal, Requeue::default());
     assert_eq!(
-        journal.counts().unwrap().pending,
-        1,
-        "a dropped stage keeps nothing"
+        journal.pending_count(run).unwrap(),
+        0,
+        "no flag, no requeue"
     );
+    let run = stage_all(
+        &mut journal,
+        Requeue {
+            unknown: true,
+            failed: false,
+        },
+    );
+    let pending = journal.pending(run, 0, 10).unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|r| (r.phone, r.digest))
+            .collect::<Vec<_>>(),
+        [(phone(1), b), (phone(3), b)],
+        "the unknown ones go again, with the new message"
+    );
+    let run = stage_all(
+        &mut journal,
+        Requeue {
+            unknown: false,
+            failed: true,
+        },
+    );
+    assert_eq!(journal.pending_count(run).unwrap(), 3);
+    assert_eq!(journal.counts().unwrap().failed, 0);
 }
 
 pub fn pending_pages_in_audience_order(factory: &dyn Factory) {
@@ -265,25 +319,30 @@ pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &d
     assert_eq!(journal.recover_in_flight().unwrap(), 1);
     assert_eq!(journal.recover_in_flight().unwrap(), 0);
     assert_eq!(journal.counts().unwrap().unknown, 1);
-    assert_eq!(
-        (
-            journal.requeueable(run + 1, true, true).unwrap(),
-            journal.requeue(run + 1, true, true).unwrap()
-        ),
-        (0, 0),
-        "a run's plan that left them out does not send them"
-    );
-    assert_eq!(journal.requeueable(run, true, false).unwrap(), 1);
-    assert_eq!(journal.requeue(run, true, false).unwrap(), 1);
+    let _ = run;
+    let next = journal.begin_run().unwrap();
+    let mut stage = journal
+        .stage(
+            next,
+            Requeue {
+                unknown: true,
+                failed: false,
+            },
+        )
+        .unwrap();
+    stage
+        .recipient(phone(1), 2, &digest("a"), "{\"a\":1}")
+        .unwrap();
+    stage.publish().unwrap();
+    drop(stage);
     assert_eq!(
         (
             journal.counts().unwrap().pending,
             journal.counts().unwrap().failed
         ),
-        (1, 1)
+        (1, 1),
+        "the unknown one can be sent again; the failed one was not asked for"
     );
-    assert_eq!(journal.requeue(run, false, true).unwrap(), 1);
-    assert_eq!(journal.counts().unwrap().pending, 2);
     let other = open(&location, "d").unwrap();
     assert_eq!(other.counts().unwrap(), Default::default(), "per campaign");
 }
@@ -292,12 +351,28 @@ pub fn counts_and_report_rows_hold_every_row_with_its_delivery(factory: &dyn Fac
     let location = factory.fresh();
     let mut journal = open(&location, "c").unwrap();
     let run = journal.begin_run().unwrap();
-    let mut stage = journal.stage(run).unwrap();
-    stage.recipient(phone(1), 2, &digest("a")).unwrap();
-    stage.recipient(phone(2), 4, &digest("a")).unwrap();
-    stage.skipped(3, Some(phone(1)), "bad value").unwrap();
-    stage.skipped(5, None, "no number").unwrap();
-    stage.commit().unwrap();
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
+    stage.recipient(phone(1), 2, &digest("a"), "{}").unwrap();
+    stage.recipient(phone(2), 4, &digest("a"), "{}").unwrap();
+    stage.publish().unwrap();
+    drop(stage);
+    journal
+        .replace_skipped(
+            run,
+            &[
+                SkippedRow {
+                    line: 3,
+                    phone: Some(phone(1)),
+                    reason: "bad value".into(),
+                },
+                SkippedRow {
+                    line: 5,
+                    phone: None,
+                    reason: "no number".into(),
+                },
+            ],
+        )
+        .unwrap();
     journal.mark_in_flight(&[phone(1)]).unwrap();
     journal
         .record(&[Outcome {
@@ -510,7 +585,23 @@ pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
     let location = factory.fresh();
     let (mut journal, run) = sent_and_unknown_in_run(&location);
     assert_eq!(journal.opted_out_numbers().unwrap(), []);
-    assert_eq!(journal.requeueable(run, true, true).unwrap(), 1, "before");
+    let requeue_unknown = |journal: &mut Box<dyn Backend>| {
+        let next = journal.begin_run().unwrap();
+        let mut stage = journal
+            .stage(
+                next,
+                Requeue {
+                    unknown: true,
+                    failed: true,
+                },
+            )
+            .unwrap();
+        stage.recipient(phone(2), 3, &digest("a"), "{}").unwrap();
+        stage.publish().unwrap();
+        drop(stage);
+        journal.pending_count(next).unwrap()
+    };
+    let _ = run;
     let record = OptOutRecord {
         campaign: "another".into(),
         phone: phone(2),
@@ -524,8 +615,7 @@ pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
     assert_eq!(journal.opted_out_numbers().unwrap(), [phone(2)]);
     let view = open_view(&location, "c").unwrap().unwrap();
     assert_eq!(view.opted_out_numbers().unwrap(), [phone(2)]);
-    assert_eq!(journal.requeueable(run, true, true).unwrap(), 0);
-    assert_eq!(journal.requeue(run, true, true).unwrap(), 0);
+    assert_eq!(requeue_unknown(&mut journal), 0);
     assert_eq!(journal.counts().unwrap().unknown, 1, "still unknown");
 }
 

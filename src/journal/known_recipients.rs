@@ -8,9 +8,7 @@
 
 use super::{RecipientFacts, State};
 use crate::message::digest::MessageDigest;
-use crate::phone::Phone;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use crate::phone::{NumberMap, Phone};
 
 /// The bits of an entry that hold the digest prefix.
 const DIGEST_BITS: u64 = (1 << 56) - 1;
@@ -19,13 +17,13 @@ const DIGEST_BITS: u64 = (1 << 56) - 1;
 pub struct KnownRecipients {
     /// Number → state (top byte, [`State::ALL`]'s index) and sent digest
     /// prefix (the rest; all ones when nothing was sent).
-    entries: HashMap<u64, u64, BuildHasherDefault<NumberHasher>>,
+    entries: NumberMap<u64>,
 }
 
 impl KnownRecipients {
     /// Room for `count` recipients, as the journal counted them.
     pub fn with_capacity(count: usize) -> KnownRecipients {
-        let mut entries = HashMap::default();
+        let mut entries = NumberMap::default();
         entries.reserve(count);
         KnownRecipients { entries }
     }
@@ -57,28 +55,6 @@ impl KnownRecipients {
 
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
-    }
-}
-
-/// Spreads a phone number (a u64 whose high bits barely change) over the
-/// table: one multiply, and the high half folded into the low.
-#[derive(Default)]
-struct NumberHasher(u64);
-
-impl Hasher for NumberHasher {
-    fn finish(&self) -> u64 {
-        let mixed = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        mixed ^ (mixed >> 32)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
-        }
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
     }
 }
 

@@ -293,6 +293,8 @@ mod tests {
 
 #[cfg(test)]
 mod equivalence_tests;
+mod number_map;
 pub mod numbering_plan;
 pub mod time_zones;
 pub mod written_number;
+pub use number_map::{NumberHasher, NumberMap};

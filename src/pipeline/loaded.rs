@@ -73,7 +73,8 @@ pub struct Loaded {
     /// The numbers the journal holds opt-outs of (see [`Loaded::suppress_opted_out`]).
     opted_out: HashSet<Phone>,
     pub inputs: Vec<Input>,
-    audience: Audience,
+    /// The audience streams read; taken while one does.
+    audience: Option<Audience>,
     renderer: Renderer,
     phone_column: usize,
     time_zones: Option<ZoneColumn>,
@@ -130,7 +131,7 @@ impl Loaded {
             suppression,
             opted_out: HashSet::new(),
             inputs,
-            audience,
+            audience: Some(audience),
             renderer: renderer.expect("no errors means the renderer was built"),
             phone_column: phone_column.expect("no errors means the phone column exists"),
             time_zones,
@@ -154,6 +155,22 @@ impl Loaded {
         &mut self,
         seen: &mut dyn FirstSeen,
         problems: &mut Diagnostics,
+        visit: impl FnMut(RowOutcome),
+    ) {
+        let mut audience = self.audience.take();
+        if let Some(audience) = &mut audience {
+            self.stream_from(audience, seen, problems, visit);
+        }
+        self.audience = audience;
+    }
+
+    /// Streams `audience` (a second reading of this campaign's audience) as
+    /// [`Loaded::stream`] does, borrowing the rest of `self` only.
+    pub fn stream_from(
+        &self,
+        audience: &mut Audience,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
         mut visit: impl FnMut(RowOutcome),
     ) {
         let check = RowCheck {
@@ -168,15 +185,29 @@ impl Loaded {
             skip_invalid: self.campaign.audience.invalid == InvalidRows::Skip,
             path: &self.campaign.audience.file,
         };
-        parallel::check_rows(&mut self.audience, &check, |checked| {
+        parallel::check_rows(audience, &check, |checked| {
             let outcome = order.place(checked, seen, problems);
             visit(outcome);
         });
     }
+
+    /// Reads the audience from `file`, a copy of the campaign's audience file
+    /// (from its start), for the streams that follow: what they read cannot
+    /// change under them.
+    pub fn read_audience(&self, file: std::fs::File) -> Result<Audience, Diagnostic> {
+        let spec = &self.campaign.audience;
+        Audience::read(file, &spec.file, spec.delimiter)
+    }
+
+    /// Streams `audience` from now on, in place of the one opened by
+    /// [`Loaded::load`].
+    pub fn use_audience(&mut self, audience: Audience) {
+        self.audience = Some(audience);
+    }
 }
 
-/// Which rows repeat an earlier row's number. Plans keep the numbers in
-/// memory; apply keeps them in its journal so its memory stays flat.
+/// Which rows repeat an earlier row's number. Plan and apply keep each
+/// number's first line and message digest prefix in memory.
 pub trait FirstSeen {
     /// For a number seen before: the first row's line and whether its message
     /// was the same. Otherwise remembers this row as the first and says `None`.

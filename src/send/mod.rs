@@ -13,6 +13,7 @@ mod batch;
 mod breaker;
 mod deferral;
 mod pause;
+pub mod staging;
 pub mod stop;
 pub mod tally;
 mod worker;
@@ -24,6 +25,7 @@ use batch::Batch;
 use deferral::Outstanding;
 pub use deferral::{Deferral, ReadFigures};
 use governor::{Quota, RateLimiter};
+use staging::{Exhausted, StagingWatch};
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -48,6 +50,8 @@ pub struct Settings {
     pub opt_out_file: Option<PathBuf>,
     /// The campaign's schedule, when it declares one.
     pub deferral: Option<Deferral>,
+    /// Staging still publishing the plan, when sending starts before it ends.
+    pub staging: StagingWatch,
 }
 
 /// What a worker tells the collector.
@@ -127,6 +131,7 @@ pub async fn run<T: Transport>(
             stop: stop.clone(),
             outstanding,
             events,
+            staging: settings.staging.clone(),
         },
         transport,
         settings.deferral.clone(),
@@ -221,6 +226,7 @@ struct Dispatch {
     stop: Stop,
     outstanding: Outstanding,
     events: mpsc::UnboundedSender<Event>,
+    staging: StagingWatch,
 }
 
 /// Hands out every pending recipient that may go, pass after pass while a
@@ -344,7 +350,10 @@ async fn pass(
         outstanding,
         ..
     } = dispatch;
+    let mut staging = dispatch.staging.clone();
+    staging.mark();
     let mut upcoming = journal.pending(*run, 0, PAGE);
+    let mut after = 0;
     loop {
         let mut rows = match upcoming.await {
             Ok(rows) => rows,
@@ -353,8 +362,23 @@ async fn pass(
                 return false;
             }
         };
-        let Some(last) = rows.last() else { return true };
-        upcoming = journal.pending(*run, last.line, PAGE);
+        let Some(last) = rows.last() else {
+            match staging.exhausted().await {
+                Exhausted::ReadAgain => {
+                    staging.mark();
+                    upcoming = journal.pending(*run, after, PAGE);
+                    continue;
+                }
+                Exhausted::Done => return true,
+                Exhausted::Failed(error) => {
+                    stop.set(StopReason::Journal(error));
+                    return false;
+                }
+            }
+        };
+        after = last.line;
+        staging.mark();
+        upcoming = journal.pending(*run, after, PAGE);
         if let Some(deferral) = deferral {
             let mut gate = deferral.gate();
             rows.retain(|row| gate.admit(row.phone));

@@ -42,7 +42,6 @@ mod pg_statements;
 mod pg_summary;
 mod pg_tls;
 mod pg_view;
-mod seen_filter;
 #[cfg(test)]
 mod tests;
 

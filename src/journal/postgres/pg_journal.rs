@@ -21,23 +21,14 @@ use super::{Context as _, JournalError, PgLocation, Result, pg_schema, pg_summar
 use crate::journal::carried_over;
 use crate::journal::{
     ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
-    Durability, KnownRecipients, Outcome, Pending, PendingRow, ReportRow, Stage, State,
-    StateCounts,
+    Durability, KnownRecipients, Outcome, Pending, PendingRow, ReportRow, Requeue, SkippedRow,
+    Stage, State, StateCounts,
 };
 use crate::phone::Phone;
 use postgres::fallible_iterator::FallibleIterator as _;
 use postgres::types::ToSql;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-
-/// The recipients `requeue` puts back to pending: `$1` the campaign, `$2`
-/// the states, `$3` the run whose plan they are in; never an opted-out number.
-macro_rules! requeued {
-    () => {
-        "campaign = $1 AND state = ANY($2) AND planned_run = $3
-         AND phone NOT IN (SELECT phone FROM opt_outs)"
-    };
-}
 
 /// A connection with the statements prepared on it.
 pub struct Session {
@@ -58,7 +49,6 @@ impl Session {
         self.statements.get(&mut self.client, sql)
     }
 }
-
 /// The writing connection, shared with the apply lock's guard.
 pub type SharedClient = Arc<Mutex<Session>>;
 
@@ -252,49 +242,22 @@ impl Backend for PgJournal {
             .context("cannot recover interrupted sends")?)
     }
 
-    fn requeue(&mut self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
-        let states = requeued_states(unknown, failed);
-        if states.is_empty() {
-            return Ok(0);
-        }
-        Ok(self
-            .session()
-            .client
-            .execute(
-                concat!(
-                    "UPDATE recipients SET state = 'pending', updated_at = ",
-                    now_sql!(),
-                    " WHERE ",
-                    requeued!()
-                ),
-                &[&self.campaign, &states, &run],
-            )
-            .context("cannot requeue recipients")?)
-    }
-
-    fn requeueable(&self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
-        let states = requeued_states(unknown, failed);
-        if states.is_empty() {
-            return Ok(0);
-        }
-        let count: i64 = self
-            .session()
-            .client
-            .query_one(
-                concat!("SELECT COUNT(*) FROM recipients WHERE ", requeued!()),
-                &[&self.campaign, &states, &run],
-            )
-            .context("cannot count the recipients to requeue")?
-            .get(0);
-        Ok(count as u64)
-    }
-
-    fn stage(&mut self, run: i64) -> anyhow::Result<Box<dyn Stage + '_>> {
-        Ok(Box::new(PgStage::begin(
+    fn stage(&mut self, run: i64, requeue: Requeue) -> anyhow::Result<Box<dyn Stage + '_>> {
+        Ok(Box::new(PgStage::new(
             lock_client(&self.conn),
             &self.campaign,
             run,
-        )?))
+            requeue,
+        )))
+    }
+
+    fn replace_skipped(&mut self, run: i64, rows: &[SkippedRow]) -> anyhow::Result<()> {
+        Ok(super::pg_stage::replace_skipped(
+            &mut self.session(),
+            &self.campaign,
+            run,
+            rows,
+        )?)
     }
 
     fn reader(&self) -> anyhow::Result<Box<dyn Pending>> {
@@ -530,12 +493,4 @@ impl<'a> OutcomeColumns<'a> {
             errors: outcomes.iter().map(|o| o.error.as_deref()).collect(),
         }
     }
-}
-
-/// The states `requeue` puts back to pending.
-fn requeued_states(unknown: bool, failed: bool) -> Vec<&'static str> {
-    [(unknown, "unknown"), (failed, "failed")]
-        .into_iter()
-        .filter_map(|(wanted, state)| wanted.then_some(state))
-        .collect()
 }

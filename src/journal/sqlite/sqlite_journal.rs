@@ -11,7 +11,8 @@ use super::summary;
 use crate::journal::carried_over;
 use crate::journal::{
     ApplyLock, Backend, CampaignHistory, Change, Delivery, DeliveryBatch, DeliverySummary,
-    Durability, KnownRecipients, Pending, PendingRow, ReportRow, Stage, State, StateCounts,
+    Durability, KnownRecipients, Pending, PendingRow, ReportRow, Requeue, SkippedRow, Stage, State,
+    StateCounts,
 };
 use crate::phone::Phone;
 use anyhow::Context as _;
@@ -45,11 +46,6 @@ impl Pending for SqliteJournal {
         pending_pages::pending(&self.conn, &self.campaign, run, after_line, limit)
     }
 }
-
-/// The recipients `requeue` puts back to pending: `?1` the campaign, `?2`
-/// the state, `?3` the run whose plan they are in; never an opted-out number.
-const REQUEUED: &str = "campaign = ?1 AND state = ?2 AND planned_run = ?3
-     AND phone NOT IN (SELECT phone FROM opt_outs)";
 
 impl Backend for SqliteJournal {
     fn yield_to_senders(&mut self) -> anyhow::Result<()> {
@@ -123,41 +119,17 @@ impl Backend for SqliteJournal {
         Ok(changed as u64)
     }
 
-    fn requeue(&mut self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
-        let mut total = 0;
-        for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
-            if wanted {
-                total += patiently(|| {
-                    self.conn.execute(
-                        &format!("UPDATE recipients SET state = 'pending', updated_at = ?4 WHERE {REQUEUED}"),
-                        params![self.campaign, state, run, now()],
-                    )
-                })? as u64;
-            }
-        }
-        Ok(total)
-    }
-
-    fn requeueable(&self, run: i64, unknown: bool, failed: bool) -> anyhow::Result<u64> {
-        let mut total = 0;
-        for (wanted, state) in [(unknown, "unknown"), (failed, "failed")] {
-            if wanted {
-                total += self.conn.query_row(
-                    &format!("SELECT COUNT(*) FROM recipients WHERE {REQUEUED}"),
-                    params![self.campaign, state, run],
-                    |row| row.get::<_, i64>(0),
-                )? as u64;
-            }
-        }
-        Ok(total)
-    }
-
-    fn stage(&mut self, run: i64) -> anyhow::Result<Box<dyn Stage + '_>> {
-        Ok(Box::new(SqliteStage::begin(
+    fn stage(&mut self, run: i64, requeue: Requeue) -> anyhow::Result<Box<dyn Stage + '_>> {
+        Ok(Box::new(SqliteStage::new(
             &self.conn,
             &self.campaign,
             run,
-        )?))
+            requeue,
+        )))
+    }
+
+    fn replace_skipped(&mut self, run: i64, rows: &[SkippedRow]) -> anyhow::Result<()> {
+        super::sqlite_stage::replace_skipped(&self.conn, &self.campaign, run, rows)
     }
 
     fn reader(&self) -> anyhow::Result<Box<dyn Pending>> {

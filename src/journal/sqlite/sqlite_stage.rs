@@ -1,92 +1,65 @@
-//! Staging a plan into the SQLite journal without holding the journal's
-//! write lock while the audience is read and rendered, so apply's senders,
-//! `listen` and other campaigns keep writing meanwhile.
-//!
-//! The plan goes into temporary tables of this connection first: SQLite
-//! keeps them in a database of their own (`temp`), so writing them takes no
-//! lock on the journal, and they are committed in chunks of [`CHUNK`] rows so
-//! the temporary database's own transaction stays small. [`Stage::commit`]
-//! then publishes the whole plan into the journal in one short IMMEDIATE
-//! transaction: the plan is still kept only when valid, and all at once.
-//! Dropping the stage keeps nothing.
+//! Staging a plan into the SQLite journal in chunks: recipients are buffered
+//! in memory and each [`Stage::publish`] writes them in one short IMMEDIATE
+//! transaction (messages first, then recipients), so senders, `listen` and
+//! other campaigns wait for the write lock only that long.
 
 use super::connection::{begin_write, now, phone_to_db};
-use crate::journal::{Repeat, Stage};
+use crate::journal::{Requeue, SkippedRow, Stage};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use anyhow::Context as _;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, params};
 
-/// Rows written to the temporary tables between two of their commits.
-const CHUNK: usize = 10_000;
+/// Whether a settled row goes back to pending: `?6` and `?7` are the
+/// stage's [`Requeue`] flags; a number that opted out never does.
+macro_rules! requeued {
+    () => {
+        "((recipients.state = 'unknown' AND ?6) OR (recipients.state = 'failed' AND ?7))
+          AND NOT EXISTS (SELECT 1 FROM opt_outs o WHERE o.phone = excluded.phone)"
+    };
+}
 
-const TABLES: &str = "
-DROP TABLE IF EXISTS temp.stage_recipients;
-DROP TABLE IF EXISTS temp.stage_messages;
-DROP TABLE IF EXISTS temp.stage_skipped;
-CREATE TEMP TABLE stage_recipients (
-    phone  INTEGER PRIMARY KEY,
-    line   INTEGER NOT NULL,
-    digest BLOB NOT NULL
-);
-CREATE TEMP TABLE stage_messages (digest BLOB PRIMARY KEY, body TEXT NOT NULL) WITHOUT ROWID;
-CREATE TEMP TABLE stage_skipped (line INTEGER PRIMARY KEY, phone INTEGER, reason TEXT NOT NULL);
-";
+const MESSAGE: &str = "INSERT OR IGNORE INTO messages (digest, body) VALUES (?1, ?2)";
 
-const DROP_TABLES: &str = "
-DROP TABLE IF EXISTS temp.stage_recipients;
-DROP TABLE IF EXISTS temp.stage_messages;
-DROP TABLE IF EXISTS temp.stage_skipped;
-";
-
-/// The plan into the journal: a number from an earlier run keeps its state
-/// and takes the new line and run, and a pending one the new message.
-const PUBLISH: [&str; 4] = [
-    "DELETE FROM skipped WHERE campaign = ?1",
-    "INSERT OR IGNORE INTO messages (digest, body) SELECT digest, body FROM temp.stage_messages",
+const RECIPIENT: &str = concat!(
     "INSERT INTO recipients (campaign, phone, line, digest, state, planned_run, updated_at)
-     SELECT ?1, phone, line, digest, 'pending', ?2, ?3 FROM temp.stage_recipients WHERE true
+     VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?8)
      ON CONFLICT (campaign, phone) DO UPDATE SET
          line = excluded.line, planned_run = excluded.planned_run,
-         digest = CASE WHEN recipients.state = 'pending' THEN excluded.digest ELSE recipients.digest END",
-    "INSERT OR REPLACE INTO skipped (campaign, line, phone, reason, planned_run)
-     SELECT ?1, line, phone, reason, ?2 FROM temp.stage_skipped",
-];
+         digest = CASE WHEN recipients.state = 'pending' OR (",
+    requeued!(),
+    ") THEN excluded.digest ELSE recipients.digest END,
+         updated_at = CASE WHEN ",
+    requeued!(),
+    " THEN excluded.updated_at ELSE recipients.updated_at END,
+         state = CASE WHEN ",
+    requeued!(),
+    " THEN 'pending' ELSE recipients.state END"
+);
 
 pub struct SqliteStage<'a> {
     conn: &'a Connection,
     campaign: &'a str,
     run: i64,
-    /// Rows written since the temporary tables' last commit.
-    written: usize,
+    requeue: Requeue,
+    /// Number, line, digest and body of each recipient not yet published.
+    rows: Vec<(i64, i64, MessageDigest, String)>,
 }
 
 impl<'a> SqliteStage<'a> {
-    /// Makes the temporary tables and opens their first chunk.
-    pub fn begin(
+    pub fn new(
         conn: &'a Connection,
         campaign: &'a str,
         run: i64,
-    ) -> anyhow::Result<SqliteStage<'a>> {
-        conn.execute_batch(TABLES)?;
-        conn.execute_batch("BEGIN DEFERRED")?;
-        Ok(SqliteStage {
+        requeue: Requeue,
+    ) -> SqliteStage<'a> {
+        SqliteStage {
             conn,
             campaign,
             run,
-            written: 0,
-        })
-    }
-
-    /// Counts a row written; every [`CHUNK`] rows, commits the temporary
-    /// tables' transaction and opens the next.
-    fn wrote(&mut self) -> anyhow::Result<()> {
-        self.written += 1;
-        if self.written >= CHUNK {
-            self.conn.execute_batch("COMMIT; BEGIN DEFERRED")?;
-            self.written = 0;
+            requeue,
+            rows: Vec::new(),
         }
-        Ok(())
     }
 }
 
@@ -96,73 +69,71 @@ impl Stage for SqliteStage<'_> {
         phone: Phone,
         line: u64,
         digest: &MessageDigest,
-    ) -> anyhow::Result<Option<Repeat>> {
-        let first: Option<(i64, Vec<u8>)> = self
-            .conn
-            .prepare_cached("SELECT line, digest FROM temp.stage_recipients WHERE phone = ?1")?
-            .query_row(params![phone_to_db(phone)], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .optional()?;
-        if let Some((first_line, first_digest)) = first {
-            return Ok(Some(Repeat {
-                first_line: first_line as u64,
-                same_message: first_digest == digest.0,
-            }));
-        }
-        self.conn
-            .prepare_cached(
-                "INSERT INTO temp.stage_recipients (phone, line, digest) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![
-                phone_to_db(phone),
-                line as i64,
-                digest.0.as_slice()
-            ])?;
-        self.wrote()?;
-        Ok(None)
-    }
-
-    fn message(&mut self, digest: &MessageDigest, body: &str) -> anyhow::Result<()> {
-        let added = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO temp.stage_messages (digest, body) VALUES (?1, ?2)",
-            )?
-            .execute(params![digest.0.as_slice(), body])?;
-        if added > 0 {
-            self.wrote()?;
-        }
+        body: &str,
+    ) -> anyhow::Result<()> {
+        self.rows
+            .push((phone_to_db(phone), line as i64, *digest, body.to_owned()));
         Ok(())
     }
 
-    fn skipped(&mut self, line: u64, phone: Option<Phone>, reason: &str) -> anyhow::Result<()> {
-        self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO temp.stage_skipped (line, phone, reason) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![line as i64, phone.map(phone_to_db), reason])?;
-        self.wrote()
+    fn unpublished(&self) -> usize {
+        self.rows.len()
     }
 
-    fn commit(self: Box<Self>) -> anyhow::Result<()> {
-        self.conn.execute_batch("COMMIT")?;
+    fn publish(&mut self) -> anyhow::Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
         let tx = begin_write(self.conn)?;
         let stamp = now();
-        tx.execute(PUBLISH[0], params![self.campaign])?;
-        tx.execute(PUBLISH[1], [])?;
-        tx.execute(PUBLISH[2], params![self.campaign, self.run, stamp])?;
-        tx.execute(PUBLISH[3], params![self.campaign, self.run])?;
-        tx.commit().context("cannot commit the plan to the journal")
-        // The temporary tables go when `self` is dropped.
+        {
+            let mut message = tx.prepare_cached(MESSAGE)?;
+            let mut recipient = tx.prepare_cached(RECIPIENT)?;
+            for (phone, line, digest, body) in &self.rows {
+                message.execute(params![digest.0.as_slice(), body])?;
+                recipient.execute(params![
+                    self.campaign,
+                    phone,
+                    line,
+                    digest.0.as_slice(),
+                    self.run,
+                    self.requeue.unknown,
+                    self.requeue.failed,
+                    stamp,
+                ])?;
+            }
+        }
+        tx.commit()
+            .context("cannot commit the plan to the journal")?;
+        self.rows.clear();
+        Ok(())
     }
 }
 
-impl Drop for SqliteStage<'_> {
-    fn drop(&mut self) {
-        if !self.conn.is_autocommit() {
-            let _ = self.conn.execute_batch("ROLLBACK");
+/// Replaces `campaign`'s skipped rows with `rows`, in one transaction.
+pub fn replace_skipped(
+    conn: &Connection,
+    campaign: &str,
+    run: i64,
+    rows: &[SkippedRow],
+) -> anyhow::Result<()> {
+    let tx = begin_write(conn)?;
+    tx.execute("DELETE FROM skipped WHERE campaign = ?1", params![campaign])?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO skipped (campaign, line, phone, reason, planned_run)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for row in rows {
+            insert.execute(params![
+                campaign,
+                row.line as i64,
+                row.phone.map(phone_to_db),
+                row.reason,
+                run
+            ])?;
         }
-        let _ = self.conn.execute_batch(DROP_TABLES);
     }
+    tx.commit()
+        .context("cannot write the skipped rows to the journal")
 }

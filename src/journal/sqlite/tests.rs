@@ -4,7 +4,7 @@
 //! refusing one recipient stands in for a full disk).
 
 use crate::journal::conformance::{self, Factory};
-use crate::journal::{Backend, Change, JournalWriter, StateLocation, open, open_view};
+use crate::journal::{Backend, Change, JournalWriter, Requeue, StateLocation, open, open_view};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use std::cell::Cell;
@@ -54,13 +54,13 @@ fn journal_refusing(dir: &Path, refused: Phone) -> Box<dyn Backend> {
     let location = StateLocation::Folder(dir.to_path_buf());
     let mut journal = open(&location, "c").unwrap();
     let run = journal.begin_run().unwrap();
-    let mut stage = journal.stage(run).unwrap();
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
     let message = MessageDigest::of_bytes(b"a");
-    stage.message(&message, "{}").unwrap();
     for n in [1, 2] {
-        stage.recipient(phone(n), n + 1, &message).unwrap();
+        stage.recipient(phone(n), n + 1, &message, "{}").unwrap();
     }
-    stage.commit().unwrap();
+    stage.publish().unwrap();
+    drop(stage);
     rusqlite::Connection::open(dir.join(super::connection::FILE))
         .unwrap()
         .execute_batch(&format!(
