@@ -51,6 +51,11 @@ impl Pending for SqliteJournal {
 const REQUEUED: &str = "campaign = ?1 AND state = ?2 AND planned_run = ?3
      AND phone NOT IN (SELECT phone FROM opt_outs)";
 
+/// The digest a recipient was sent, in full: `sent_digest` is empty when it
+/// is the recipient's `digest`, which only a pending recipient's can change
+/// (so `requeue` writes it out in full).
+pub const SENT_DIGEST: &str = "CASE WHEN sent_digest = X'' THEN digest ELSE sent_digest END";
+
 impl Backend for SqliteJournal {
     fn yield_to_senders(&mut self) -> anyhow::Result<()> {
         connection::wait_patiently_for_lock(&mut self.conn)
@@ -80,7 +85,8 @@ impl Backend for SqliteJournal {
             return Ok(false);
         }
         let tx = self.conn.transaction()?;
-        for table in carried_over::campaign_tables() {
+        // `deliveries` is a view of `recipients` here: it moves with them.
+        for table in carried_over::campaign_tables().filter(|table| *table != "deliveries") {
             tx.execute(
                 &format!("UPDATE {table} SET campaign = ?2 WHERE campaign = ?1"),
                 params![from, self.campaign],
@@ -108,7 +114,7 @@ impl Backend for SqliteJournal {
                 params![now(), outcome, run],
             )
         })?;
-        Ok(())
+        super::journal_upkeep::drop_sent_bodies(&self.conn)
     }
 
     fn recover_in_flight(&mut self) -> anyhow::Result<u64> {
@@ -129,7 +135,11 @@ impl Backend for SqliteJournal {
             if wanted {
                 total += patiently(|| {
                     self.conn.execute(
-                        &format!("UPDATE recipients SET state = 'pending', updated_at = ?4 WHERE {REQUEUED}"),
+                        &format!(
+                            "UPDATE recipients SET state = 'pending', updated_at = ?4,
+                                 sent_digest = {SENT_DIGEST}
+                             WHERE {REQUEUED}"
+                        ),
                         params![self.campaign, state, run, now()],
                     )
                 })? as u64;
@@ -175,8 +185,12 @@ impl Backend for SqliteJournal {
                 "UPDATE recipients SET
                      state = CASE WHEN state = 'sent' AND ?3 = 'unknown' THEN state ELSE ?3 END,
                      message_id = COALESCE(?4, message_id), http_status = ?5,
+                     reported = CASE WHEN ?4 IS NOT message_id AND ?4 IS NOT NULL THEN 0 ELSE reported END,
+                     delivery_message_id = CASE WHEN ?4 IS NOT message_id AND ?4 IS NOT NULL
+                         AND rank IS NOT NULL THEN COALESCE(delivery_message_id, message_id)
+                         ELSE delivery_message_id END,
                      error = ?6, updated_at = ?7,
-                     sent_digest = CASE WHEN ?3 = 'sent' THEN digest ELSE sent_digest END
+                     sent_digest = CASE WHEN ?3 = 'sent' THEN X'' ELSE sent_digest END
                  WHERE campaign = ?1 AND phone = ?2",
             )?;
             let stamp = now();
