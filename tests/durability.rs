@@ -67,8 +67,11 @@ fn every_commit_is_flushed_by_default_and_only_checkpoints_with_normal() {
         full >= ROWS,
         "{full} flushes for {ROWS} recipients sent one by one with durability full"
     );
+    // Making, opening and closing the journal flush about a dozen times
+    // whatever the durability (four of them since `auto_vacuum` is set
+    // before its first table); what `normal` saves is the flush per commit.
     assert!(
-        normal < ROWS / 4 && by_env < ROWS / 4,
+        normal < ROWS / 2 && by_env < ROWS / 2,
         "{normal} (flag) and {by_env} (environment) flushes with durability normal"
     );
 }

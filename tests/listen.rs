@@ -233,8 +233,10 @@ async fn a_journal_that_cannot_be_written_answers_503_and_keeps_nothing() {
     seed(test.path(), &[(1, State::Sent, Some("m1"))]);
     let listener = listen(test.path(), None).await;
     let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
-    db.execute_batch("ALTER TABLE deliveries RENAME TO deliveries_away")
-        .unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON recipients BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .unwrap();
     let (status, answer) = post(&url(&listener), &report("m1", 1, "delivered"), &[]).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{answer}");
     assert_eq!(
@@ -246,8 +248,7 @@ async fn a_journal_that_cannot_be_written_answers_503_and_keeps_nothing() {
         .unwrap();
     assert_eq!(events, 0, "nothing of a refused callback is kept");
 
-    db.execute_batch("ALTER TABLE deliveries_away RENAME TO deliveries")
-        .unwrap();
+    db.execute_batch("DROP TRIGGER refuse").unwrap();
     let (status, _) = post(&url(&listener), &report("m1", 1, "delivered"), &[]).await;
     assert_eq!(status, StatusCode::OK, "Sinch's retry is recorded");
     assert!(

@@ -51,12 +51,21 @@ async fn send(sandbox: &SandboxHandle, to: &[u64]) -> Vec<String> {
         .collect()
 }
 
-/// Waits (up to 10 s) until the journal holds `events` processed reports.
+/// Waits (up to 10 s) until the journal holds `events` processed reports:
+/// each recipient's delivery states reported (a bit each of `reported`),
+/// and the orphans.
 async fn wait_for_reports(test: &Test, events: i64) {
     let db = rusqlite::Connection::open(test.path().join(".wacast/journal.sqlite")).unwrap();
     for _ in 0..1000 {
         let seen: i64 = db
-            .query_row("SELECT COUNT(*) FROM delivery_events", [], |r| r.get(0))
+            .query_row(
+                "SELECT (SELECT COALESCE(SUM((reported >> 1 & 1) + (reported >> 2 & 1)
+                     + (reported >> 3 & 1) + (reported >> 4 & 1) + (reported >> 5 & 1)
+                     + (reported >> 6 & 1)), 0) FROM recipients)
+                     + (SELECT COUNT(*) FROM delivery_events WHERE outcome = 'orphan')",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
         if seen >= events {
             return;

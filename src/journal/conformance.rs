@@ -5,8 +5,9 @@
 //! journal carries them and ranks by [`DeliveryState`] alone.
 
 use crate::journal::{
-    Applied, Backend, CampaignHistory, Change, DeliveryState, OptOutRecord, Outcome, PendingRow,
-    RecipientFacts, Report, Requeue, SkippedRow, State, StateLocation, Unreadable, open, open_view,
+    Applied, Backend, CampaignHistory, Change, DeliveryState, KnownRecipients, OptOutRecord,
+    Outcome, PendingRow, RecipientFacts, Report, Requeue, SkippedRow, State, StateLocation,
+    Unreadable, open, open_view,
 };
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
@@ -24,9 +25,11 @@ pub fn run_all(factory: &dyn Factory) {
     pending_pages_in_audience_order(factory);
     a_write_commits_its_changes_together(factory);
     in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory);
+    a_runs_end_keeps_the_bodies_of_whoever_is_still_to_send(factory);
     counts_and_report_rows_hold_every_row_with_its_delivery(factory);
     delivery_states_only_move_forward_and_duplicates_change_nothing(factory);
     a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factory);
+    every_report_seen_before_is_a_duplicate(factory);
     a_foreign_report_changes_no_settled_recipient(factory);
     a_failed_callback_is_rolled_back_alone(factory);
     opt_outs_and_inbound_messages_are_recorded_once(factory);
@@ -35,6 +38,7 @@ pub fn run_all(factory: &dyn Factory) {
     unreadable_entries_are_kept_once_and_shown_newest_first(factory);
     the_summary_shows_the_funnel_and_what_is_uncertain(factory);
     the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory);
+    the_message_sent_is_remembered_when_a_recipient_is_put_back_and_planned_anew(factory);
     a_second_apply_is_refused_until_the_first_lets_go(factory);
     the_history_counts_runs_that_sent_and_the_rows_they_left(factory);
     a_renamed_campaign_carries_its_journal_over(factory);
@@ -347,6 +351,71 @@ pub fn in_flight_after_a_crash_becomes_unknown_and_can_be_sent_again(factory: &d
     assert_eq!(other.counts().unwrap(), Default::default(), "per campaign");
 }
 
+/// A run's end may let go of the bodies of recipients that were sent, never
+/// of those still to send: resumed, put back or staged again, each pending
+/// recipient is sent its own message.
+pub fn a_runs_end_keeps_the_bodies_of_whoever_is_still_to_send(factory: &dyn Factory) {
+    let location = factory.fresh();
+    let body = |n: u64| format!("{{\"n\":{n}}}");
+    let stage_run = |journal: &mut Box<dyn Backend>, numbers: &[u64], requeue| {
+        let run = journal.begin_run().unwrap();
+        let mut stage = journal.stage(run, requeue).unwrap();
+        for &n in numbers {
+            stage
+                .recipient(phone(n), n + 1, &digest(&body(n)), &body(n))
+                .unwrap();
+        }
+        stage.publish().unwrap();
+        drop(stage);
+        run
+    };
+    let pending = |journal: &dyn Backend, run: i64| {
+        let rows = journal.pending(run, 0, 10).unwrap();
+        rows.into_iter()
+            .map(|row| (row.phone, row.digest, row.body))
+            .collect::<Vec<_>>()
+    };
+    let expected = |numbers: &[u64]| {
+        numbers
+            .iter()
+            .map(|&n| (phone(n), digest(&body(n)), body(n)))
+            .collect::<Vec<_>>()
+    };
+    let mut journal = open(&location, "c").unwrap();
+    let run = stage_run(&mut journal, &[1, 2, 3, 4, 5], Requeue::default());
+    journal
+        .mark_in_flight(&[phone(1), phone(2), phone(3)])
+        .unwrap();
+    journal
+        .record(&[
+            outcome(1, State::Sent, Some("m1")),
+            outcome(2, State::Failed, None),
+            outcome(3, State::Unknown, None),
+        ])
+        .unwrap();
+    journal.finish_run(run, "stopped: interrupted").unwrap();
+    assert_eq!(pending(journal.as_ref(), run), expected(&[4, 5]), "resumed");
+    let requeue = Requeue {
+        unknown: true,
+        failed: true,
+    };
+    let again = stage_run(&mut journal, &[2, 3, 4], requeue);
+    assert_eq!(
+        pending(journal.as_ref(), again),
+        expected(&[2, 3, 4]),
+        "put back and staged again"
+    );
+    journal.mark_in_flight(&[phone(2), phone(3)]).unwrap();
+    journal
+        .record(&[
+            outcome(2, State::Sent, Some("m2")),
+            outcome(3, State::Sent, Some("m3")),
+        ])
+        .unwrap();
+    journal.finish_run(again, "finished").unwrap();
+    assert_eq!(pending(journal.as_ref(), again), expected(&[4]));
+}
+
 pub fn counts_and_report_rows_hold_every_row_with_its_delivery(factory: &dyn Factory) {
     let location = factory.fresh();
     let mut journal = open(&location, "c").unwrap();
@@ -465,6 +534,73 @@ pub fn a_report_reconciles_an_unknown_send_and_unmatched_ones_are_orphans(factor
     assert_eq!(journal.record_report(&orphan).unwrap(), Applied::Orphan);
     assert_eq!(journal.record_report(&orphan).unwrap(), Applied::Duplicate);
     assert!(journal.delivery_of(phone(9)).unwrap().is_none());
+    let summary = journal.delivery_summary().unwrap();
+    assert_eq!((summary.reconciled, summary.orphans), (1, 1));
+}
+
+/// Whatever a report did (recorded, reconciled, orphan, a state no reader
+/// knows), the same report again is a duplicate and changes nothing; a
+/// recipient's new message id starts its reports afresh.
+pub fn every_report_seen_before_is_a_duplicate(factory: &dyn Factory) {
+    use Applied::*;
+    use DeliveryState as D;
+    let location = factory.fresh();
+    let mut journal = sent_and_unknown(&location);
+    let mut record = |report: &Report| journal.record_report(report).unwrap();
+    let states = [
+        D::Accepted,
+        D::Submitted,
+        D::Sent,
+        D::Delivered,
+        D::Read,
+        D::Failed,
+    ];
+    for round in [Recorded, Duplicate] {
+        for state in states {
+            assert_eq!(record(&report("m1", 1, state)), round, "{state:?}");
+        }
+    }
+    let paused = Report {
+        state: "paused".into(),
+        ..report("m1", 1, D::Unrecognised)
+    };
+    let resumed = Report {
+        state: "resumed".into(),
+        ..paused.clone()
+    };
+    assert_eq!(
+        [record(&paused), record(&paused), record(&resumed)],
+        [Recorded, Duplicate, Recorded],
+        "states no reader knows are told apart by the provider's word"
+    );
+    let reconciling = report("m2", 2, D::Accepted);
+    assert_eq!(
+        [record(&reconciling), record(&reconciling)],
+        [Reconciled, Duplicate]
+    );
+    let sent = report("m2", 2, D::Sent);
+    assert_eq!([record(&sent), record(&sent)], [Recorded, Duplicate]);
+    let mut orphan = report("zz", 9, D::Read);
+    orphan.campaign = None;
+    assert_eq!([record(&orphan), record(&orphan)], [Orphan, Duplicate]);
+    let delivery = journal.delivery_of(phone(1)).unwrap().unwrap();
+    assert_eq!(
+        (
+            delivery.delivery_state.as_str(),
+            delivery.read_at.as_deref()
+        ),
+        ("read", Some("2026-11-21T10:00:06Z"))
+    );
+    journal
+        .record(&[outcome(1, State::Sent, Some("m1-again"))])
+        .unwrap();
+    assert_eq!(
+        journal
+            .record_report(&report("m1-again", 1, D::Accepted))
+            .unwrap(),
+        Recorded,
+        "a new message id starts afresh"
+    );
     let summary = journal.delivery_summary().unwrap();
     assert_eq!((summary.reconciled, summary.orphans), (1, 1));
 }
@@ -727,13 +863,63 @@ pub fn the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory:
     );
     let _journal = one_of_each(&location);
     let known = open_view(&location, "c").unwrap().unwrap().known().unwrap();
-    for (n, message, state, same_message) in [
-        (1, "a", State::Sent, true),
-        (1, "b", State::Sent, false),
-        (2, "a", State::Failed, false),
-        (3, "a", State::InFlight, false),
-        (4, "a", State::Pending, false),
-    ] {
+    assert_facts(
+        &known,
+        &[
+            (1, "a", State::Sent, true),
+            (1, "b", State::Sent, false),
+            (2, "a", State::Failed, false),
+            (3, "a", State::InFlight, false),
+            (4, "a", State::Pending, false),
+        ],
+    );
+    assert_eq!(known.facts(phone(9), &digest("a")), None);
+    assert_eq!(known.len(), 4);
+    let other = open_view(&location, "d").unwrap().unwrap().known().unwrap();
+    assert_eq!(other.facts(phone(1), &digest("a")), None);
+    assert_eq!(other.len(), 0);
+}
+
+/// A recipient sent message `a`, then failed and put back by a stage with
+/// another message, is still known as sent `a`, and a reconciled send as the
+/// message it was planned.
+pub fn the_message_sent_is_remembered_when_a_recipient_is_put_back_and_planned_anew(
+    factory: &dyn Factory,
+) {
+    let location = factory.fresh();
+    let (mut journal, run) = sent_and_unknown_in_run(&location);
+    journal
+        .record_report(&report("m2", 2, DeliveryState::Accepted))
+        .unwrap();
+    journal.mark_in_flight(&[phone(1)]).unwrap();
+    journal.record(&[outcome(1, State::Failed, None)]).unwrap();
+    let _ = run;
+    let next = journal.begin_run().unwrap();
+    let requeue = Requeue {
+        unknown: false,
+        failed: true,
+    };
+    let mut stage = journal.stage(next, requeue).unwrap();
+    stage
+        .recipient(phone(1), 2, &digest("b"), "{\"b\":1}")
+        .unwrap();
+    stage.publish().unwrap();
+    drop(stage);
+    let known = open_view(&location, "c").unwrap().unwrap().known().unwrap();
+    assert_facts(
+        &known,
+        &[
+            (1, "a", State::Pending, true),
+            (1, "b", State::Pending, false),
+            (2, "a", State::Sent, true),
+        ],
+    );
+}
+
+/// Each (recipient, message, state, whether it is the message sent) is
+/// what `known` says.
+fn assert_facts(known: &KnownRecipients, cases: &[(u64, &str, State, bool)]) {
+    for &(n, message, state, same_message) in cases {
         assert_eq!(
             known.facts(phone(n), &digest(message)),
             Some(RecipientFacts {
@@ -743,11 +929,6 @@ pub fn the_view_gives_each_recipients_facts_and_never_creates_a_journal(factory:
             "recipient {n}, message {message}"
         );
     }
-    assert_eq!(known.facts(phone(9), &digest("a")), None);
-    assert_eq!(known.len(), 4);
-    let other = open_view(&location, "d").unwrap().unwrap().known().unwrap();
-    assert_eq!(other.facts(phone(1), &digest("a")), None);
-    assert_eq!(other.len(), 0);
 }
 
 pub fn a_second_apply_is_refused_until_the_first_lets_go(factory: &dyn Factory) {

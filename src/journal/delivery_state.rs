@@ -32,4 +32,14 @@ impl DeliveryState {
             DeliveryState::Read => 6,
         }
     }
+
+    /// The state's bit in a recipient's record of the states reported for
+    /// its message (`1 << rank`); none (0) for `Unrecognised`, whose
+    /// reports are told apart by the provider's word instead.
+    pub fn reported_bit(self) -> i64 {
+        match self {
+            DeliveryState::Unrecognised => 0,
+            known => 1 << known.rank(),
+        }
+    }
 }

@@ -68,6 +68,7 @@ pub const TABLES: &[Table] = &[
             ("planned_run", Int),
             ("sent_digest", Bytes),
             ("updated_at", Text),
+            ("reported", Int),
         ],
     },
     Table {
@@ -80,6 +81,8 @@ pub const TABLES: &[Table] = &[
             ("planned_run", Int),
         ],
     },
+    // SQLite keeps a delivery in its recipient's row; its view `deliveries`
+    // reads as this table.
     Table {
         name: "deliveries",
         columns: &[

@@ -1,14 +1,18 @@
 //! The writes of one callback in the PostgreSQL journal, inside its
 //! savepoint, as the SQLite journal makes them: states of a delivery only move
-//! forward by rank, every report is an event keyed by (message id, state) so
-//! retried callbacks change nothing, a report for no recipient is kept as an
-//! orphan, and a report proves an uncertain send went out (reconciliation).
+//! forward by rank, a matched report sets its state's bit in the recipient's
+//! `reported` so a retried callback changes nothing, the reports the
+//! recipient's record cannot answer for (orphans, reconciliations, states no
+//! reader knows) are events keyed by (message id, state), and a report
+//! proves an uncertain send went out (reconciliation).
 //! Every statement is prepared once per connection: a callback costs one
 //! round trip per statement.
 
 use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, Result};
-use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report, Unreadable};
+use crate::journal::{
+    Applied, DeliveryState, DeliveryWriter, Matched, OptOutRecord, Report, Unreadable,
+};
 use crate::phone::Phone;
 use std::cell::RefCell;
 
@@ -46,10 +50,10 @@ impl<'a> PgDeliveryWriter<'a> {
     }
 }
 
-const BY_ID: &str = "SELECT campaign, phone, state, message_id FROM recipients
+const BY_ID: &str = "SELECT campaign, phone, state, message_id, reported FROM recipients
      WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1";
 
-const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id FROM recipients
+const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id, reported FROM recipients
      WHERE campaign = $1 AND phone = $2 AND state IN ('unknown', 'in_flight')";
 
 const RECONCILE: &str = concat!(
@@ -85,13 +89,7 @@ const UNREADABLE: &str = concat!(
 const CAMPAIGNS_OF: &str =
     "SELECT DISTINCT campaign FROM recipients WHERE phone = $1 ORDER BY campaign";
 
-/// A recipient a report matched.
-struct Matched {
-    campaign: String,
-    phone: i64,
-    state: String,
-    message_id: Option<String>,
-}
+const KEPT: &str = "SELECT 1 FROM delivery_events WHERE message_id = $1 AND state = $2";
 
 const INSERT_EVENT: &str = concat!(
     "INSERT INTO delivery_events
@@ -104,7 +102,9 @@ const INSERT_EVENT: &str = concat!(
 );
 
 const ADVANCE: &str = concat!(
-    "INSERT INTO deliveries AS d (campaign, phone, message_id, delivery_state, rank,
+    "WITH marked AS (UPDATE recipients SET reported = reported | $11
+         WHERE $11 <> 0 AND campaign = $1 AND phone = $2 AND message_id = $3)
+     INSERT INTO deliveries AS d (campaign, phone, message_id, delivery_state, rank,
          delivered_at, read_at, failed_at, failure_details, updated_at)
      SELECT $1::text, $2::bigint, $3::text, $4::text, $5::int,
          CASE WHEN $8::bool THEN at END,
@@ -128,42 +128,29 @@ const ADVANCE: &str = concat!(
 
 impl DeliveryWriter for PgDeliveryWriter<'_> {
     fn report(&self, report: &Report) -> anyhow::Result<Applied> {
-        let matched = self.find(report)?;
-        let (applied, reconcile) = Applied::of_match(
-            matched
-                .as_ref()
-                .map(|m| (m.state.as_str(), m.message_id.is_some())),
-        );
-        let inserted = self.execute(
-            INSERT_EVENT,
-            &[
-                &report.message_id,
-                &report.state,
-                &matched
-                    .as_ref()
-                    .map(|m| m.campaign.as_str())
-                    .or(report.campaign.as_deref()),
-                &matched
-                    .as_ref()
-                    .map(|m| m.phone)
-                    .or(report.recipient.map(phone_to_db)),
-                &applied.as_str(),
-                &report.details,
-                &report.timestamp,
-            ],
+        let kept = self.query(
+            KEPT,
+            &[&report.message_id, &report.state],
             "cannot record a delivery report",
         )?;
-        if inserted == 0 {
+        if !kept.is_empty() {
             return Ok(Applied::Duplicate);
         }
-        let Some(matched) = matched else {
+        let Some(matched) = self.find(report)? else {
+            self.keep(report, None, Applied::Orphan)?;
             return Ok(Applied::Orphan);
         };
-        if reconcile {
+        let Some(recording) = matched.recording(report) else {
+            return Ok(Applied::Duplicate);
+        };
+        if recording.keep_event {
+            self.keep(report, Some(&matched), recording.applied)?;
+        }
+        if recording.reconcile {
             self.reconcile(&matched, &report.message_id)?;
         }
         self.advance(&matched, report)?;
-        Ok(applied)
+        Ok(recording.applied)
     }
 
     fn inbound(&self, message_id: &str, from: Option<Phone>) -> anyhow::Result<bool> {
@@ -219,6 +206,29 @@ impl DeliveryWriter for PgDeliveryWriter<'_> {
 }
 
 impl PgDeliveryWriter<'_> {
+    /// Keeps `report` as an event: what `status` counts, or what the
+    /// recipient's record cannot tell a duplicate of.
+    fn keep(&self, report: &Report, matched: Option<&Matched>, applied: Applied) -> Result<()> {
+        self.execute(
+            INSERT_EVENT,
+            &[
+                &report.message_id,
+                &report.state,
+                &matched
+                    .map(|m| m.campaign.as_str())
+                    .or(report.campaign.as_deref()),
+                &matched
+                    .map(|m| m.phone)
+                    .or(report.recipient.map(phone_to_db)),
+                &applied.as_str(),
+                &report.details,
+                &report.timestamp,
+            ],
+            "cannot record a delivery report",
+        )?;
+        Ok(())
+    }
+
     /// The recipient a report is about: by message id, else by campaign and
     /// number when that recipient's send is uncertain.
     fn find(&self, report: &Report) -> Result<Option<Matched>> {
@@ -269,6 +279,7 @@ impl PgDeliveryWriter<'_> {
                 &(report.progress == DeliveryState::Delivered),
                 &(report.progress == DeliveryState::Read),
                 &failed,
+                &(report.progress.reported_bit() as i32),
             ],
             "cannot record a delivery",
         )?;
@@ -282,5 +293,6 @@ fn matched(row: &postgres::Row) -> Matched {
         phone: row.get(1),
         state: row.get(2),
         message_id: row.get(3),
+        reported: row.get::<_, i32>(4).into(),
     }
 }

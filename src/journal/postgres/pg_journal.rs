@@ -73,6 +73,8 @@ const OUTCOMES: &str = concat!(
     "UPDATE recipients r SET
          state = CASE WHEN r.state = 'sent' AND o.state = 'unknown' THEN r.state ELSE o.state END,
          message_id = COALESCE(o.message_id, r.message_id), http_status = o.http_status,
+         reported = CASE WHEN o.message_id IS DISTINCT FROM r.message_id AND o.message_id IS NOT NULL
+             THEN 0 ELSE r.reported END,
          error = o.error, updated_at = ",
     now_sql!(),
     ", sent_digest = CASE WHEN o.state = 'sent' THEN r.digest ELSE r.sent_digest END

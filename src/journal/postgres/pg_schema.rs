@@ -26,6 +26,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { sql: BASE },
     Migration { sql: SENDERS },
     Migration { sql: UNREADABLE },
+    Migration { sql: REPORTED },
 ];
 
 /// The newest schema version this wacast reads and writes.
@@ -144,6 +145,16 @@ CREATE TABLE unreadable (
     received_at TEXT NOT NULL
 );
 CREATE INDEX unreadable_received ON unreadable (campaign, received_at);
+";
+
+/// Version 4: duplicates of matched reports are told by the bits of
+/// `recipients.reported` (a delivery state's bit is `1 << rank`, for the
+/// recipient's current message id), so only the reports it cannot answer for
+/// are events; the plan index keeps pending recipients only.
+const REPORTED: &str = "
+ALTER TABLE recipients ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
+DROP INDEX recipients_plan;
+CREATE INDEX recipients_pending ON recipients (campaign, planned_run, line) WHERE state = 'pending';
 ";
 
 /// Creates or migrates the schema of `location` to the newest version.

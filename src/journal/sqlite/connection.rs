@@ -21,7 +21,7 @@
 //! free and loses most of its turns. Looking every 0.1 to 1 ms keeps the two
 //! writers taking turns.
 
-use super::schema::SCHEMA;
+use super::schema;
 use crate::fs::{create_private_dir, create_state_file, refuse_link};
 use crate::journal::Durability;
 use crate::phone::Phone;
@@ -56,10 +56,13 @@ pub fn open_writer(
     .with_context(|| format!("cannot open the journal `{}`", path.display()))?;
     conn.busy_handler(Some(wait_for_lock))?;
     conn.set_transaction_behavior(TransactionBehavior::Immediate);
+    // Takes effect only before the first table: a new journal gives the
+    // pages that deletes free back to the file (`PRAGMA incremental_vacuum`).
+    patiently(|| conn.pragma_update(None, "auto_vacuum", "INCREMENTAL"))?;
     patiently(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
     conn.pragma_update(None, "synchronous", durability.sqlite_synchronous())?;
     conn.pragma_update(None, "cache_size", -16384)?;
-    patiently(|| conn.execute_batch(SCHEMA))
+    patiently(|| schema::set_up(&conn))
         .with_context(|| format!("cannot set up the journal `{}`", path.display()))?;
     Ok((conn, path))
 }

@@ -2,6 +2,7 @@
 //! connection; nothing here writes.
 
 use super::connection::{FILE, open_reader};
+use super::sqlite_journal::SENT_DIGEST;
 use crate::journal::state_push::{Kind, Table, Value};
 use anyhow::Context as _;
 use rusqlite::Connection;
@@ -42,7 +43,21 @@ impl Export {
         table: &Table,
         visit: &mut dyn FnMut(Vec<Value>) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let names: Vec<&str> = table.columns.iter().map(|(name, _)| *name).collect();
+        let present = self.columns_of(table.name)?;
+        let names: Vec<&str> = table
+            .columns
+            .iter()
+            .map(
+                |(name, kind)| match (present.iter().any(|p| p == name), kind) {
+                    (true, _) if (table.name, *name) == ("recipients", "sent_digest") => {
+                        SENT_DIGEST
+                    }
+                    (true, _) => *name,
+                    (false, Kind::Int) => "0",
+                    (false, _) => "NULL",
+                },
+            )
+            .collect();
         let sql = format!("SELECT {} FROM {}", names.join(", "), table.name);
         let mut statement = self.conn.prepare(&sql)?;
         let mut rows = statement
@@ -60,5 +75,16 @@ impl Export {
             visit(values)?;
         }
         Ok(())
+    }
+
+    /// The columns `table` has in this journal: one an older wacast made
+    /// (read only, so never brought to this layout) lacks the newer ones,
+    /// which are read as their default (0, or none).
+    fn columns_of(&self, table: &str) -> anyhow::Result<Vec<String>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT name FROM pragma_table_info(?1)")?;
+        let names = statement.query_map([table], |row| row.get(0))?;
+        Ok(names.collect::<Result<_, _>>()?)
     }
 }

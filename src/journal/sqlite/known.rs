@@ -2,6 +2,7 @@
 //! `recipients` table (its primary key's prefix), for a plan's classes and
 //! apply's staging.
 
+use super::sqlite_journal::SENT_DIGEST;
 use crate::journal::{KnownRecipients, State};
 use rusqlite::{Connection, params};
 
@@ -13,8 +14,9 @@ pub fn known(conn: &Connection, campaign: &str) -> rusqlite::Result<KnownRecipie
         |row| row.get(0),
     )?;
     let mut known = KnownRecipients::with_capacity(count as usize);
-    let mut statement =
-        conn.prepare("SELECT phone, state, sent_digest FROM recipients WHERE campaign = ?1")?;
+    let mut statement = conn.prepare(&format!(
+        "SELECT phone, state, {SENT_DIGEST} FROM recipients WHERE campaign = ?1"
+    ))?;
     let mut rows = statement.query(params![campaign])?;
     while let Some(row) = rows.next()? {
         let state = row.get_ref(1)?.as_str()?;

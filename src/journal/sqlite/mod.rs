@@ -3,10 +3,30 @@
 //! it. Every SQL statement of the journal lives in this folder, and nothing
 //! outside it sees a connection.
 
+/// SQL for the time `$p` (RFC 3339) as the journal keeps a delivery's
+/// times: Unix seconds when it is whole seconds in UTC and so reads back the
+/// same (the `deliveries` view turns them back), else the text as given.
+macro_rules! moment {
+    ($p:literal) => {
+        concat!(
+            "CASE WHEN strftime('%Y-%m-%dT%H:%M:%SZ', ",
+            $p,
+            ") IS ",
+            $p,
+            " THEN CAST(strftime('%s', ",
+            $p,
+            ") AS INTEGER) ELSE ",
+            $p,
+            " END"
+        )
+    };
+}
+
 mod connection;
 mod export;
 mod file_lock;
 mod journal_file;
+mod journal_upkeep;
 mod known;
 mod pending_pages;
 mod reached;

@@ -1,15 +1,22 @@
 //! The writes of one callback in the SQLite journal, on its savepoint.
 //!
-//! - `deliveries`: one row per recipient with the furthest state reached;
+//! - the recipient's row: its delivery, the furthest state reached;
 //!   `delivered_at`, `read_at` and a failure's details are kept from the
 //!   first report that carried them.
-//! - `delivery_events`: every report processed, keyed by (message id, state).
+//! - `recipients.reported`: the delivery states reported for the recipient's
+//!   message id, a bit each, which tell a matched report's duplicates.
+//! - `delivery_events`: the reports the recipient's record cannot answer
+//!   for (orphans, reconciliations, states no reader knows), keyed by
+//!   (message id, state); a report kept there is a duplicate when it comes
+//!   again.
 //! - `inbound` and `opt_outs`: inbound messages seen (by their id) and the
 //!   numbers that opted out by replying, per campaign.
 //! - `unreadable`: callback entries that could not be read, once per key.
 
 use super::connection::{now, phone_to_db};
-use crate::journal::{Applied, DeliveryState, DeliveryWriter, OptOutRecord, Report, Unreadable};
+use crate::journal::{
+    Applied, DeliveryState, DeliveryWriter, Matched, OptOutRecord, Report, Unreadable,
+};
 use crate::phone::Phone;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -23,54 +30,31 @@ impl<'a> SqliteDeliveryWriter<'a> {
     }
 }
 
-/// A recipient a report matched.
-struct Matched {
-    campaign: String,
-    phone: i64,
-    state: String,
-    message_id: Option<String>,
-}
-
 impl DeliveryWriter for SqliteDeliveryWriter<'_> {
     /// Records a report: reconciles its recipient's send, moves its delivery
     /// forward, or keeps it as an orphan. A report seen before changes nothing.
     fn report(&self, report: &Report) -> anyhow::Result<Applied> {
-        let matched = self.find(report)?;
-        let (applied, reconcile) = Applied::of_match(
-            matched
-                .as_ref()
-                .map(|m| (m.state.as_str(), m.message_id.is_some())),
-        );
-        let received = now();
-        let reported = report.timestamp.clone().unwrap_or_else(|| received.clone());
-        let inserted = self
-            .conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO delivery_events
-                     (message_id, state, campaign, phone, outcome, details, reported_at, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                report.message_id,
-                report.state,
-                matched.as_ref().map(|m| m.campaign.as_str()).or(report.campaign.as_deref()),
-                matched.as_ref().map(|m| m.phone).or(report.recipient.map(phone_to_db)),
-                applied.as_str(),
-                report.details,
-                reported,
-                received,
-            ])?;
-        if inserted == 0 {
+        if self.kept(report)? {
             return Ok(Applied::Duplicate);
         }
-        let Some(matched) = matched else {
+        let received = now();
+        let reported = report.timestamp.clone().unwrap_or_else(|| received.clone());
+        let Some(matched) = self.find(report)? else {
+            self.keep(report, None, Applied::Orphan, &reported, &received)?;
             return Ok(Applied::Orphan);
         };
-        if reconcile {
+        let Some(recording) = matched.recording(report) else {
+            return Ok(Applied::Duplicate);
+        };
+        if recording.keep_event {
+            let applied = recording.applied;
+            self.keep(report, Some(&matched), applied, &reported, &received)?;
+        }
+        if recording.reconcile {
             self.reconcile(&matched, &report.message_id, &received)?;
         }
-        self.advance(&matched, report, &reported, &received)?;
-        Ok(applied)
+        self.advance(&matched, report, &reported)?;
+        Ok(recording.applied)
     }
 
     /// Marks the inbound message `message_id` seen; false when it was already.
@@ -143,13 +127,54 @@ impl DeliveryWriter for SqliteDeliveryWriter<'_> {
 }
 
 impl SqliteDeliveryWriter<'_> {
+    /// Whether `report` was kept as an event before: an orphan, a
+    /// reconciliation, a state no reader knows, or any report recorded by
+    /// a wacast that kept them all.
+    fn kept(&self, report: &Report) -> anyhow::Result<bool> {
+        let kept = self
+            .conn
+            .prepare_cached("SELECT 1 FROM delivery_events WHERE message_id = ?1 AND state = ?2")?
+            .query_row(params![report.message_id, report.state], |_| Ok(()))
+            .optional()?;
+        Ok(kept.is_some())
+    }
+
+    /// Keeps `report` as an event: what `status` counts, or what the
+    /// recipient's record cannot tell a duplicate of.
+    fn keep(
+        &self,
+        report: &Report,
+        matched: Option<&Matched>,
+        applied: Applied,
+        reported: &str,
+        received: &str,
+    ) -> anyhow::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO delivery_events
+                     (message_id, state, campaign, phone, outcome, details, reported_at, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                report.message_id,
+                report.state,
+                matched.map(|m| m.campaign.as_str()).or(report.campaign.as_deref()),
+                matched.map(|m| m.phone).or(report.recipient.map(phone_to_db)),
+                applied.as_str(),
+                report.details,
+                reported,
+                received,
+            ])?;
+        Ok(())
+    }
+
     /// The recipient a report is about: by message id, else by campaign and
     /// number when that recipient's send is uncertain.
     fn find(&self, report: &Report) -> anyhow::Result<Option<Matched>> {
         let by_id = self
             .conn
             .prepare_cached(
-                "SELECT campaign, phone, state, message_id FROM recipients
+                "SELECT campaign, phone, state, message_id, reported FROM recipients
                  WHERE message_id = ?1 AND (?2 IS NULL OR campaign = ?2) LIMIT 1",
             )?
             .query_row(params![report.message_id, report.campaign], matched)
@@ -163,7 +188,7 @@ impl SqliteDeliveryWriter<'_> {
         let by_number = self
             .conn
             .prepare_cached(
-                "SELECT campaign, phone, state, message_id FROM recipients
+                "SELECT campaign, phone, state, message_id, reported FROM recipients
                  WHERE campaign = ?1 AND phone = ?2 AND state IN ('unknown', 'in_flight')",
             )?
             .query_row(params![campaign, phone_to_db(phone)], matched)
@@ -176,54 +201,53 @@ impl SqliteDeliveryWriter<'_> {
         self.conn
             .prepare_cached(
                 "UPDATE recipients SET state = 'sent', message_id = COALESCE(message_id, ?3),
-                     error = NULL, updated_at = ?4, sent_digest = COALESCE(sent_digest, digest)
+                     error = NULL, updated_at = ?4, sent_digest = COALESCE(sent_digest, X'')
                  WHERE campaign = ?1 AND phone = ?2",
             )?
             .execute(params![matched.campaign, matched.phone, message_id, stamp])?;
         Ok(())
     }
 
-    /// Moves the recipient's delivery forward, never back.
-    fn advance(
-        &self,
-        matched: &Matched,
-        report: &Report,
-        reported: &str,
-        stamp: &str,
-    ) -> anyhow::Result<()> {
-        let rank = report.progress.rank();
+    /// Moves the recipient's delivery forward, never back, and marks the
+    /// report's state as reported for its message.
+    fn advance(&self, matched: &Matched, report: &Report, reported: &str) -> anyhow::Result<()> {
         let failed = report.progress == DeliveryState::Failed;
-        let at = |wanted: bool| wanted.then_some(reported);
         self.conn
-            .prepare_cached(
-                "INSERT INTO deliveries (campaign, phone, message_id, delivery_state, rank,
-                     delivered_at, read_at, failed_at, failure_details, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT (campaign, phone) DO UPDATE SET
-                     message_id = CASE WHEN excluded.rank > rank THEN excluded.message_id ELSE message_id END,
-                     delivery_state = CASE WHEN excluded.rank > rank THEN excluded.delivery_state ELSE delivery_state END,
-                     rank = MAX(rank, excluded.rank),
-                     delivered_at = COALESCE(delivered_at, excluded.delivered_at),
-                     read_at = COALESCE(read_at, excluded.read_at),
-                     failed_at = COALESCE(failed_at, excluded.failed_at),
-                     failure_details = COALESCE(failure_details, excluded.failure_details),
-                     updated_at = excluded.updated_at",
-            )?
+            .prepare_cached(concat!(
+                "UPDATE recipients SET
+                     delivery_message_id = CASE WHEN ?5 > COALESCE(rank, -1)
+                         THEN NULLIF(?3, message_id) ELSE delivery_message_id END,
+                     delivery_state = CASE WHEN ?5 > COALESCE(rank, -1) THEN ?4 ELSE delivery_state END,
+                     rank = MAX(COALESCE(rank, -1), ?5),
+                     delivered_at = COALESCE(delivered_at, CASE WHEN ?7 THEN ",
+                moment!("?6"),
+                " END),
+                     read_at = COALESCE(read_at, CASE WHEN ?8 THEN ",
+                moment!("?6"),
+                " END),
+                     failed_at = COALESCE(failed_at, CASE WHEN ?9 THEN ",
+                moment!("?6"),
+                " END),
+                     failure_details = COALESCE(failure_details, ?10),
+                     reported = reported | CASE WHEN message_id IS ?3 THEN ?11 ELSE 0 END
+                 WHERE campaign = ?1 AND phone = ?2"
+            ))?
             .execute(params![
                 matched.campaign,
                 matched.phone,
                 report.message_id,
                 report.state,
-                rank,
-                at(report.progress == DeliveryState::Delivered),
-                at(report.progress == DeliveryState::Read),
-                at(failed),
+                report.progress.rank(),
+                reported,
+                report.progress == DeliveryState::Delivered,
+                report.progress == DeliveryState::Read,
+                failed,
                 if failed {
                     Some(report.details.as_deref().unwrap_or(&report.state))
                 } else {
                     None
                 },
-                stamp,
+                report.progress.reported_bit(),
             ])?;
         Ok(())
     }
@@ -235,5 +259,6 @@ fn matched(row: &rusqlite::Row<'_>) -> rusqlite::Result<Matched> {
         phone: row.get(1)?,
         state: row.get(2)?,
         message_id: row.get(3)?,
+        reported: row.get(4)?,
     })
 }

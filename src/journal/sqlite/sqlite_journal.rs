@@ -47,6 +47,11 @@ impl Pending for SqliteJournal {
     }
 }
 
+/// The digest a recipient was sent, in full: `sent_digest` is empty when it
+/// is the recipient's `digest`, which only a pending recipient's can change
+/// (so staging writes it out in full when it puts one back to pending).
+pub const SENT_DIGEST: &str = "CASE WHEN sent_digest = X'' THEN digest ELSE sent_digest END";
+
 impl Backend for SqliteJournal {
     fn yield_to_senders(&mut self) -> anyhow::Result<()> {
         connection::wait_patiently_for_lock(&mut self.conn)
@@ -76,7 +81,8 @@ impl Backend for SqliteJournal {
             return Ok(false);
         }
         let tx = self.conn.transaction()?;
-        for table in carried_over::campaign_tables() {
+        // `deliveries` is a view of `recipients` here: it moves with them.
+        for table in carried_over::campaign_tables().filter(|table| *table != "deliveries") {
             tx.execute(
                 &format!("UPDATE {table} SET campaign = ?2 WHERE campaign = ?1"),
                 params![from, self.campaign],
@@ -104,7 +110,7 @@ impl Backend for SqliteJournal {
                 params![now(), outcome, run],
             )
         })?;
-        Ok(())
+        super::journal_upkeep::drop_sent_bodies(&self.conn)
     }
 
     fn recover_in_flight(&mut self) -> anyhow::Result<u64> {
@@ -147,8 +153,12 @@ impl Backend for SqliteJournal {
                 "UPDATE recipients SET
                      state = CASE WHEN state = 'sent' AND ?3 = 'unknown' THEN state ELSE ?3 END,
                      message_id = COALESCE(?4, message_id), http_status = ?5,
+                     reported = CASE WHEN ?4 IS NOT message_id AND ?4 IS NOT NULL THEN 0 ELSE reported END,
+                     delivery_message_id = CASE WHEN ?4 IS NOT message_id AND ?4 IS NOT NULL
+                         AND rank IS NOT NULL THEN COALESCE(delivery_message_id, message_id)
+                         ELSE delivery_message_id END,
                      error = ?6, updated_at = ?7,
-                     sent_digest = CASE WHEN ?3 = 'sent' THEN digest ELSE sent_digest END
+                     sent_digest = CASE WHEN ?3 = 'sent' THEN X'' ELSE sent_digest END
                  WHERE campaign = ?1 AND phone = ?2",
             )?;
             let stamp = now();

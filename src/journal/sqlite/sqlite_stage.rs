@@ -1,7 +1,10 @@
 //! Staging a plan into the SQLite journal in chunks: recipients are buffered
 //! in memory and each [`Stage::publish`] writes them in one short IMMEDIATE
 //! transaction (messages first, then recipients), so senders, `listen` and
-//! other campaigns wait for the write lock only that long.
+//! other campaigns wait for the write lock only that long. A recipient put
+//! back to pending takes the new message, so the digest it was sent (kept
+//! empty while it equals `digest`, see [`super::sqlite_journal::SENT_DIGEST`])
+//! is written out in full first.
 
 use super::connection::{begin_write, now, phone_to_db};
 use crate::journal::{Requeue, SkippedRow, Stage};
@@ -32,6 +35,9 @@ const RECIPIENT: &str = concat!(
          updated_at = CASE WHEN ",
     requeued!(),
     " THEN excluded.updated_at ELSE recipients.updated_at END,
+         sent_digest = CASE WHEN recipients.sent_digest = X'' AND (",
+    requeued!(),
+    ") THEN recipients.digest ELSE recipients.sent_digest END,
          state = CASE WHEN ",
     requeued!(),
     " THEN 'pending' ELSE recipients.state END"

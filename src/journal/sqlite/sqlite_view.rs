@@ -3,6 +3,7 @@
 //! read in one pass over its part of the table.
 
 use super::connection::{FILE, open_reader, phone_from_db};
+use super::sqlite_journal::SENT_DIGEST;
 use super::summary;
 use crate::journal::{CampaignHistory, DeliverySummary, JournalView, KnownRecipients};
 use crate::message::digest::MessageDigest;
@@ -43,11 +44,11 @@ impl JournalView for SqliteView {
         &self,
         visit: &mut dyn FnMut(&str, Phone, &MessageDigest),
     ) -> anyhow::Result<()> {
-        let mut statement = self.conn.prepare(
-            "SELECT campaign, phone, sent_digest FROM recipients
+        let mut statement = self.conn.prepare(&format!(
+            "SELECT campaign, phone, {SENT_DIGEST} FROM recipients
              WHERE campaign <> ?1 AND state = 'sent' AND sent_digest IS NOT NULL
-             ORDER BY campaign",
-        )?;
+             ORDER BY campaign"
+        ))?;
         let mut rows = statement.query(params![self.campaign])?;
         while let Some(row) = rows.next()? {
             let campaign: String = row.get(0)?;
