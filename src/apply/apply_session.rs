@@ -121,8 +121,8 @@ impl ApplySession {
             resend_unknown: settings.resend_unknown,
             retry_failed: settings.retry_failed,
         };
-        let audience_copy = match copy_audience(&mut loaded) {
-            Ok(copy) => copy,
+        let (audience_copy, rows) = match copy_audience(&mut loaded) {
+            Ok(copied) => copied,
             Err(diagnostic) => {
                 journal.finish_run(run, "invalid")?;
                 let mut diagnostics = std::mem::take(&mut loaded.warnings);
@@ -140,7 +140,7 @@ impl ApplySession {
             to_send,
             skipped,
             first_lines,
-        } = stage::check(&mut loaded, &settled, &mut zones);
+        } = stage::check(&mut loaded, &settled, rows, &mut zones);
         if diagnostics.has_errors() {
             journal.finish_run(run, "invalid")?;
             return Ok(Opened::Invalid {
@@ -657,17 +657,28 @@ async fn interrupted() {
 /// Copies the campaign's audience file to a private file, unlinked from the
 /// start (nothing is left behind however apply ends), and has `loaded` read
 /// it: staging reads the same bytes again while sending, whatever happens to
-/// the file meanwhile. Returns the copy.
-fn copy_audience(loaded: &mut Loaded) -> Result<std::fs::File, crate::diagnostic::Diagnostic> {
+/// the file meanwhile. Returns the copy and how many lines it has.
+fn copy_audience(
+    loaded: &mut Loaded,
+) -> Result<(std::fs::File, usize), crate::diagnostic::Diagnostic> {
     let path = loaded.campaign.audience.file.clone();
     let copied = std::fs::File::open(&path).and_then(|mut original| {
         let mut copy = tempfile::tempfile()?;
-        std::io::copy(&mut original, &mut copy)?;
+        let mut buffer = vec![0; 256 * 1024];
+        let mut lines = 0;
+        loop {
+            let read = std::io::Read::read(&mut original, &mut buffer)?;
+            if read == 0 {
+                break;
+            }
+            lines += buffer[..read].iter().filter(|&&byte| byte == b'\n').count();
+            std::io::Write::write_all(&mut copy, &buffer[..read])?;
+        }
         copy.seek(SeekFrom::Start(0))?;
         let reading = copy.try_clone()?;
-        Ok((copy, reading))
+        Ok((copy, reading, lines))
     });
-    let (copy, reading) = copied.map_err(|error| {
+    let (copy, reading, lines) = copied.map_err(|error| {
         crate::diagnostic::Diagnostic::error(
             "audience.read",
             format!("cannot read the audience file: {error}"),
@@ -676,5 +687,5 @@ fn copy_audience(loaded: &mut Loaded) -> Result<std::fs::File, crate::diagnostic
     })?;
     let audience = loaded.read_audience(reading)?;
     loaded.use_audience(audience);
-    Ok(copy)
+    Ok((copy, lines))
 }

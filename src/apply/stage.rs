@@ -54,20 +54,41 @@ impl Settled {
     }
 }
 
-/// Each number's first line and the prefix of its message digest, as the
-/// check read them.
-#[derive(Default)]
-pub struct FirstLines(NumberMap<(u64, u64)>);
+/// Each number's first line and the first 32 bits of its message digest, as
+/// the check read them: 8 bytes each beside the number, in a table sized up
+/// front for the audience's lines (so it never grows, and never holds two
+/// tables at once while it does). The digest bits only decide whether a
+/// repeat's message differs from the first's, for its warning.
+pub struct FirstLines(NumberMap<u64>);
+
+impl FirstLines {
+    /// Room for `rows` numbers.
+    pub fn with_capacity(rows: usize) -> FirstLines {
+        let mut map = NumberMap::default();
+        map.reserve(rows);
+        FirstLines(map)
+    }
+
+    fn pack(line: u64, digest: &MessageDigest) -> u64 {
+        u64::from(u32::try_from(line).unwrap_or(u32::MAX)) << 32 | digest.prefix() >> 32
+    }
+
+    /// The first line and digest bits of `phone`, if seen.
+    fn get(&self, phone: Phone) -> Option<(u64, u64)> {
+        let packed = *self.0.get(&phone.as_u64())?;
+        Some((packed >> 32, packed & 0xFFFF_FFFF))
+    }
+}
 
 impl FirstSeen for FirstLines {
     fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
         match self.0.entry(phone.as_u64()) {
             std::collections::hash_map::Entry::Occupied(first) => {
-                let (first_line, first) = *first.get();
-                Some((first_line, first == digest.prefix()))
+                let packed = *first.get();
+                Some((packed >> 32, packed & 0xFFFF_FFFF == digest.prefix() >> 32))
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert((line, digest.prefix()));
+                slot.insert(FirstLines::pack(line, &digest));
                 None
             }
         }
@@ -87,9 +108,15 @@ pub struct Checked {
 
 /// The first reading: counts, problems and who goes, writing nothing. Zones
 /// the audience's time-zone column gives go into `zones`.
-pub fn check(loaded: &mut Loaded, settled: &Settled, zones: &mut ColumnZones) -> Checked {
+/// `rows` is about how many rows the audience has, to size the tables.
+pub fn check(
+    loaded: &mut Loaded,
+    settled: &Settled,
+    rows: usize,
+    zones: &mut ColumnZones,
+) -> Checked {
     let mut diagnostics = std::mem::take(&mut loaded.warnings);
-    let mut first_lines = FirstLines::default();
+    let mut first_lines = FirstLines::with_capacity(rows);
     let mut counts = Counts::default();
     let (mut to_send, mut skipped) = (0, Vec::new());
     loaded.stream(&mut first_lines, &mut diagnostics, |outcome| {
@@ -215,11 +242,11 @@ struct Replay<'f> {
 
 impl FirstSeen for Replay<'_> {
     fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
-        match self.first_lines.0.get(&phone.as_u64()) {
-            Some(&(first_line, first)) if first_line != line => {
-                Some((first_line, first == digest.prefix()))
+        match self.first_lines.get(phone) {
+            Some((first_line, first)) if first_line != line => {
+                Some((first_line, first == digest.prefix() >> 32))
             }
-            Some(&(_, first)) if first == digest.prefix() => None,
+            Some((_, first)) if first == digest.prefix() >> 32 => None,
             _ => {
                 if self.changed.get().is_none() {
                     self.changed.set(Some(line));
@@ -336,7 +363,7 @@ mod tests {
         known.insert(phone(7).as_u64(), State::Sent, None);
         known.insert(phone(8).as_u64(), State::Failed, None);
         let settled = settled(known);
-        let checked = check(&mut loaded, &settled, &mut ColumnZones::default());
+        let checked = check(&mut loaded, &settled, 16, &mut ColumnZones::default());
         assert!(!checked.diagnostics.has_errors());
         assert_eq!(checked.to_send, 2_998, "the sent and the failed stay");
         assert_eq!(checked.counts.duplicates, 1);
@@ -359,7 +386,7 @@ mod tests {
         let text = audience(0..600, "");
         let mut loaded = loaded(dir.path(), &text);
         let settled = settled(KnownRecipients::default());
-        let checked = check(&mut loaded, &settled, &mut ColumnZones::default());
+        let checked = check(&mut loaded, &settled, 16, &mut ColumnZones::default());
         let changed = text.replace("Name 400\n", "Name 400 changed\n");
         let (kept, result) = staged(&loaded, &changed, &settled, &checked.first_lines);
         let error = result.unwrap_err().to_string();
