@@ -69,14 +69,24 @@ impl FirstLines {
         FirstLines(map)
     }
 
-    fn pack(line: u64, digest: &MessageDigest) -> u64 {
-        u64::from(u32::try_from(line).unwrap_or(u32::MAX)) << 32 | digest.prefix() >> 32
+    /// The 32 bits of `digest` kept.
+    fn bits(digest: &MessageDigest) -> u64 {
+        digest.prefix() >> 32
     }
 
-    /// The first line and digest bits of `phone`, if seen.
-    fn get(&self, phone: Phone) -> Option<(u64, u64)> {
-        let packed = *self.0.get(&phone.as_u64())?;
-        Some((packed >> 32, packed & 0xFFFF_FFFF))
+    fn pack(line: u64, digest: &MessageDigest) -> u64 {
+        u64::from(u32::try_from(line).unwrap_or(u32::MAX)) << 32 | FirstLines::bits(digest)
+    }
+
+    /// The first line and digest bits packed in `packed`.
+    fn unpack(packed: u64) -> (u64, u64) {
+        (packed >> 32, packed & 0xFFFF_FFFF)
+    }
+
+    /// The first line of `phone`, if seen, and whether its message is `digest`.
+    fn get(&self, phone: Phone, digest: &MessageDigest) -> Option<(u64, bool)> {
+        let (line, bits) = FirstLines::unpack(*self.0.get(&phone.as_u64())?);
+        Some((line, bits == FirstLines::bits(digest)))
     }
 }
 
@@ -84,8 +94,8 @@ impl FirstSeen for FirstLines {
     fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
         match self.0.entry(phone.as_u64()) {
             std::collections::hash_map::Entry::Occupied(first) => {
-                let packed = *first.get();
-                Some((packed >> 32, packed & 0xFFFF_FFFF == digest.prefix() >> 32))
+                let (first_line, bits) = FirstLines::unpack(*first.get());
+                Some((first_line, bits == FirstLines::bits(&digest)))
             }
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(FirstLines::pack(line, &digest));
@@ -242,11 +252,9 @@ struct Replay<'f> {
 
 impl FirstSeen for Replay<'_> {
     fn first(&mut self, phone: Phone, line: u64, digest: MessageDigest) -> Option<(u64, bool)> {
-        match self.first_lines.get(phone) {
-            Some((first_line, first)) if first_line != line => {
-                Some((first_line, first == digest.prefix() >> 32))
-            }
-            Some((_, first)) if first == digest.prefix() >> 32 => None,
+        match self.first_lines.get(phone, &digest) {
+            Some((first_line, same)) if first_line != line => Some((first_line, same)),
+            Some((_, true)) => None,
             _ => {
                 if self.changed.get().is_none() {
                     self.changed.set(Some(line));

@@ -73,8 +73,8 @@ impl<'a> PgStage<'a> {
     }
 
     fn merge(&mut self) -> Result<()> {
-        let mut digests: Vec<&[u8]> = self.rows.iter().map(|r| r.2.0.as_slice()).collect();
-        let mut bodies: Vec<&str> = self.rows.iter().map(|r| r.3.as_str()).collect();
+        let digests: Vec<&[u8]> = self.rows.iter().map(|r| r.2.0.as_slice()).collect();
+        let bodies: Vec<&str> = self.rows.iter().map(|r| r.3.as_str()).collect();
         let phones: Vec<i64> = self.rows.iter().map(|r| r.0).collect();
         let lines: Vec<i64> = self.rows.iter().map(|r| r.1).collect();
         let mut tx = self
@@ -84,8 +84,6 @@ impl<'a> PgStage<'a> {
             .context("cannot stage the plan")?;
         tx.execute(MERGE_MESSAGES, &[&digests, &bodies])
             .context("cannot stage messages")?;
-        digests.truncate(phones.len());
-        bodies.clear();
         tx.execute(
             MERGE_RECIPIENTS,
             &[
