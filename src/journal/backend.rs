@@ -60,9 +60,6 @@ pub trait Backend: Pending {
     /// in its own savepoint.
     fn delivery_batch(&mut self) -> anyhow::Result<Box<dyn DeliveryBatch + '_>>;
 
-    /// How many recipients of `run` are waiting to be sent.
-    fn pending_count(&self, run: i64) -> anyhow::Result<u64>;
-
     /// Every recipient of the campaign, with their state and the message
     /// each was sent: read in one pass.
     fn known(&self) -> anyhow::Result<KnownRecipients>;

@@ -63,6 +63,11 @@ fn outcome(n: u64, state: State, id: Option<&str>) -> Outcome {
     }
 }
 
+/// How many recipients of `run` are waiting to be sent.
+pub fn pending_count(journal: &dyn Backend, run: i64) -> usize {
+    journal.pending(run, 0, 1_000_000).unwrap().len()
+}
+
 /// Plans recipients `numbers` (recipient `n` on line `n + 1`) with message `a`.
 fn planned(location: &StateLocation, numbers: &[u64]) -> (Box<dyn Backend>, i64) {
     planned_as(location, "c", numbers)
@@ -221,7 +226,7 @@ pub fn a_stage_requeues_what_it_is_asked_to(factory: &dyn Factory) {
     };
     let run = stage_all(&mut journal, Requeue::default());
     assert_eq!(
-        journal.pending_count(run).unwrap(),
+        pending_count(journal.as_ref(), run),
         0,
         "no flag, no requeue"
     );
@@ -248,7 +253,7 @@ pub fn a_stage_requeues_what_it_is_asked_to(factory: &dyn Factory) {
             failed: true,
         },
     );
-    assert_eq!(journal.pending_count(run).unwrap(), 3);
+    assert_eq!(pending_count(journal.as_ref(), run), 3);
     assert_eq!(journal.counts().unwrap().failed, 0);
 }
 
@@ -260,7 +265,7 @@ pub fn pending_pages_in_audience_order(factory: &dyn Factory) {
     assert_eq!(lines(journal.pending(run, 0, 2).unwrap()), [2, 4]);
     assert_eq!(lines(journal.pending(run, 4, 2).unwrap()), [5, 6]);
     assert_eq!(lines(journal.pending(run, 6, 2).unwrap()), [] as [u64; 0]);
-    assert_eq!(journal.pending_count(run).unwrap(), 4);
+    assert_eq!(pending_count(journal.as_ref(), run), 4);
     let reader = journal.reader().unwrap();
     assert_eq!(
         lines(reader.pending(run, 0, 10).unwrap()),
@@ -735,7 +740,7 @@ pub fn an_opt_out_of_any_campaign_is_never_requeued(factory: &dyn Factory) {
         stage.recipient(phone(2), 3, &digest("a"), "{}").unwrap();
         stage.publish().unwrap();
         drop(stage);
-        journal.pending_count(next).unwrap()
+        pending_count(journal.as_ref(), next)
     };
     let _ = run;
     let record = OptOutRecord {

@@ -274,18 +274,6 @@ impl Backend for PgJournal {
         Ok(Box::new(PgDeliveryBatch::begin(lock_client(&self.conn))?))
     }
 
-    fn pending_count(&self, run: i64) -> anyhow::Result<u64> {
-        let row = self
-            .session()
-            .client
-            .query_one(
-                "SELECT COUNT(*) FROM recipients WHERE campaign = $1 AND state = 'pending' AND planned_run = $2",
-                &[&self.campaign, &run],
-            )
-            .context("cannot count pending recipients")?;
-        Ok(row.get::<_, i64>(0) as u64)
-    }
-
     fn known(&self) -> anyhow::Result<KnownRecipients> {
         Ok(super::pg_known::known(
             &mut self.session().client,

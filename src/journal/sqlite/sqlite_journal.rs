@@ -197,15 +197,6 @@ impl Backend for SqliteJournal {
         Ok(Box::new(SqliteDeliveryBatch::begin(&self.conn)?))
     }
 
-    fn pending_count(&self, run: i64) -> anyhow::Result<u64> {
-        let count: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM recipients WHERE campaign = ?1 AND state = 'pending' AND planned_run = ?2",
-            params![self.campaign, run],
-            |row| row.get(0),
-        )?;
-        Ok(count as u64)
-    }
-
     fn known(&self) -> anyhow::Result<KnownRecipients> {
         super::known::known(&self.conn, &self.campaign).context("cannot read the journal")
     }
