@@ -219,6 +219,9 @@ impl ApplySession {
             .replace_skipped(self.run, &self.staged.skipped)?;
         if self.to_send == 0 {
             self.journal.finish_run(self.run, "nothing to send")?;
+            // The check's tables go before the report takes their room.
+            drop(self.staged);
+            drop(self.loaded);
             let finished = Finished {
                 _lock: self._lock,
                 journal: self.journal,
@@ -314,6 +317,8 @@ impl ApplySession {
             }
         });
         let (sent, journal) = sent?;
+        drop(staged);
+        drop(loaded);
         let mut session = Finished {
             _lock,
             journal,
@@ -381,12 +386,11 @@ impl Finished {
     ) -> anyhow::Result<ApplySummary> {
         // A report that cannot be written (a full disk) still leaves the
         // run's summary to show.
-        let (report_rows, report_error) =
+        let (report_rows, report_error, counts) =
             match super::report::write(self.journal.as_ref(), &self.report) {
-                Ok(rows) => (rows, None),
-                Err(error) => (0, Some(format!("{error:#}"))),
+                Ok(written) => (written.rows, None, written.counts),
+                Err(error) => (0, Some(format!("{error:#}")), self.journal.counts()?),
             };
-        let counts = self.journal.counts()?;
         let stopped = ended.and_then(|e| e.stopped.clone());
         let schedule = self.deferral.as_ref().map(|d| d.gate().summary());
         let deferred = schedule.as_ref().map_or(0, |s| s.deferred);

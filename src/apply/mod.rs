@@ -11,6 +11,7 @@ pub mod credentials;
 mod journal_lost;
 pub mod plan_file_check;
 pub mod report;
+mod report_table;
 mod sandbox_reports;
 pub mod stage;
 

@@ -4,7 +4,8 @@
 //! Cells a spreadsheet would run as a formula are neutralised, and the file
 //! is written to a temporary file and renamed, readable by its owner only.
 
-use crate::journal::{Backend, Delivery, ReportRow};
+use super::report_table::ReportTable;
+use crate::journal::{Backend, ReportRow, StateCounts};
 use anyhow::Context as _;
 use std::io::Write as _;
 use std::path::Path;
@@ -23,8 +24,16 @@ pub const COLUMNS: [&str; 11] = [
     "failure_details",
 ];
 
-/// Writes the report for the journal's campaign to `path`; returns the row count.
-pub fn write(journal: &dyn Backend, path: &Path) -> anyhow::Result<u64> {
+/// What a written report holds.
+pub struct Written {
+    pub rows: u64,
+    /// How many of its rows are in each state: the journal's counts when
+    /// the report was read.
+    pub counts: StateCounts,
+}
+
+/// Writes the report for the journal's campaign to `path`.
+pub fn write(journal: &dyn Backend, path: &Path) -> anyhow::Result<Written> {
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -33,69 +42,67 @@ pub fn write(journal: &dyn Backend, path: &Path) -> anyhow::Result<u64> {
         .with_context(|| format!("cannot create `{}`", folder.display()))?;
     let mut file = tempfile::NamedTempFile::new_in(folder)
         .with_context(|| format!("cannot create a file in `{}`", folder.display()))?;
-    let mut rows = 0;
+    let table = read(journal)?;
+    let written = Written {
+        rows: table.len(),
+        counts: table.counts().clone(),
+    };
     {
-        let mut csv = csv::Writer::from_writer(std::io::BufWriter::new(&mut file));
-        csv.write_record(COLUMNS)?;
-        journal.report_rows(&mut |row| {
-            rows += 1;
-            csv.write_record(cells(&row).iter().map(|cell| neutralise(cell)))?;
-            Ok(())
-        })?;
-        csv.flush()?;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, &mut file);
+        let mut header = csv::Writer::from_writer(&mut out);
+        header.write_record(COLUMNS)?;
+        header.flush()?;
+        drop(header);
+        table.write_by_line(&mut out)?;
+        out.flush()?;
     }
-    file.flush()?;
     file.as_file().sync_all()?;
     crate::fs::restrict_to_owner(file.path())?;
     file.persist(path)
         .with_context(|| format!("cannot write the report `{}`", path.display()))?;
-    Ok(rows)
+    Ok(written)
 }
 
-fn cells(row: &ReportRow) -> [String; 11] {
-    let delivery_field = |field: fn(&Delivery) -> Option<&str>| {
-        row.delivery
-            .as_ref()
-            .and_then(field)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    [
-        row.line.to_string(),
-        row.phone.map(|p| p.digits()).unwrap_or_default(),
-        row.state.as_str().to_owned(),
-        row.message_id.clone().unwrap_or_default(),
-        row.attempts.to_string(),
-        row.http_status.map(|s| s.to_string()).unwrap_or_default(),
-        row.error.clone().unwrap_or_default(),
-        delivery_field(|d| Some(d.delivery_state.as_str())),
-        delivery_field(|d| d.delivered_at.as_deref()),
-        delivery_field(|d| d.read_at.as_deref()),
-        delivery_field(|d| d.failure_details.as_deref()),
-    ]
-}
+/// Rows handed from the journal's reading to their writing at a time.
+const BATCH: usize = 1024;
 
-/// A cell that starts like a formula (`=`, `+`, `-`, `@`, tab, CR) gets a
-/// leading `'`, so spreadsheets show it as text instead of running it.
-pub fn neutralise(cell: &str) -> String {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{cell}")
-    } else {
-        cell.to_owned()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("+447400000000"), "'+447400000000");
-        assert_eq!(neutralise("-1"), "'-1");
-        assert_eq!(neutralise("@SUM"), "'@SUM");
-        assert_eq!(neutralise("\tx"), "'\tx");
-        assert_eq!(neutralise("plain"), "plain");
-    }
+/// The journal's rows in a table: the journal reads them on this thread
+/// while another writes their text, so the two take about as long as the
+/// longer of them.
+fn read(journal: &dyn Backend) -> anyhow::Result<ReportTable> {
+    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<ReportRow>>(4);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            let mut table = ReportTable::default();
+            for batch in received {
+                for row in &batch {
+                    table.push(row)?;
+                }
+            }
+            anyhow::Ok(table)
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let read = journal.report_rows(&mut |row| {
+            batch.push(row);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                // A writer that stopped has its error to give, below.
+                if batches.send(full).is_err() {
+                    anyhow::bail!("the report's rows are no longer taken");
+                }
+            }
+            Ok(())
+        });
+        if read.is_ok() && !batch.is_empty() {
+            let _ = batches.send(batch);
+        }
+        drop(batches);
+        let written = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("writing the report's rows panicked"))?;
+        // The writer's error explains a reading that stopped for it.
+        let table = written?;
+        read?;
+        Ok(table)
+    })
 }

@@ -67,8 +67,9 @@ pub trait Backend: Pending {
     /// How many of the campaign's recipients are in each state.
     fn counts(&self) -> anyhow::Result<StateCounts>;
 
-    /// Every recipient and skipped row of the campaign in audience order,
-    /// each with its number's delivery.
+    /// Every recipient and skipped row of the campaign, each with its
+    /// number's delivery, in no particular order (the results report orders
+    /// them by line), read from one snapshot.
     fn report_rows(
         &self,
         visit: &mut dyn FnMut(ReportRow) -> anyhow::Result<()>,

@@ -106,6 +106,14 @@ impl Phone {
         digits.parse().ok().map(Phone)
     }
 
+    /// The number a journal stored as an integer ([`Phone::as_u64`]): what
+    /// [`Phone::from_digits`] reads from its digits, without writing them.
+    pub fn from_stored(value: i64) -> Option<Phone> {
+        (1..1_000_000_000_000_000)
+            .contains(&value)
+            .then_some(Phone(value as u64))
+    }
+
     /// International digits without `+`, as Sinch wants them.
     pub fn digits(&self) -> String {
         self.0.to_string()
@@ -212,6 +220,26 @@ fn country_code_len(digits: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stored_number_reads_back_as_its_digits_would() {
+        for value in [
+            i64::MIN,
+            -447_400_000_000,
+            0,
+            1,
+            447_400_000_000,
+            999_999_999_999_999,
+            1_000_000_000_000_000,
+            i64::MAX,
+        ] {
+            assert_eq!(
+                Phone::from_stored(value),
+                Phone::from_digits(&value.to_string()),
+                "{value}"
+            );
+        }
+    }
 
     fn gb() -> Option<Country> {
         Country::parse("GB")

@@ -92,8 +92,7 @@ const REPORT_ROWS: &str =
      SELECT s.line, s.phone, 'skipped', NULL, 0, NULL, s.reason,
         d.message_id, d.delivery_state, d.delivered_at, d.read_at, d.failure_details
      FROM skipped s LEFT JOIN deliveries d ON d.campaign = s.campaign AND d.phone = s.phone
-     WHERE s.campaign = $1
-     ORDER BY 1, 2";
+     WHERE s.campaign = $1";
 
 impl PgJournal {
     /// Connects to `location` for `campaign`, creating or migrating the schema.
@@ -418,8 +417,7 @@ pub fn phone_to_db(phone: Phone) -> i64 {
 }
 
 pub fn phone_from_db(value: i64) -> Result<Phone> {
-    Phone::from_digits(&value.to_string())
-        .ok_or_else(|| JournalError::Malformed("a malformed number".into()))
+    Phone::from_stored(value).ok_or_else(|| JournalError::Malformed("a malformed number".into()))
 }
 
 /// The changes of one layer: each recipient at most once.

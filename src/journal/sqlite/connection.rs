@@ -210,8 +210,7 @@ pub fn phone_to_db(phone: Phone) -> i64 {
 }
 
 pub fn phone_from_db(value: i64) -> anyhow::Result<Phone> {
-    Phone::from_digits(&value.to_string())
-        .ok_or_else(|| anyhow::anyhow!("the journal holds a malformed number"))
+    Phone::from_stored(value).ok_or_else(|| anyhow::anyhow!("the journal holds a malformed number"))
 }
 
 /// The current time on the one clock as RFC 3339 UTC, for the journal's

@@ -22,6 +22,21 @@ macro_rules! moment {
     };
 }
 
+/// SQL reading back a time `moment!` wrote, as RFC 3339 text either way.
+macro_rules! moment_text {
+    ($column:literal) => {
+        concat!(
+            "CASE typeof(",
+            $column,
+            ") WHEN 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', ",
+            $column,
+            ", 'unixepoch') ELSE ",
+            $column,
+            " END"
+        )
+    };
+}
+
 mod connection;
 mod export;
 mod file_lock;

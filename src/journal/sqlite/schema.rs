@@ -31,7 +31,8 @@
 //!   journal once kept them (its `updated_at` is the recipient's).
 //! - `delivery_events.outcome` is [`crate::journal::Applied::as_str`].
 
-pub const SCHEMA: &str = "
+pub const SCHEMA: &str = concat!(
+    "
 CREATE TABLE IF NOT EXISTS recipients (
     campaign    TEXT NOT NULL,
     phone       INTEGER NOT NULL,
@@ -81,13 +82,13 @@ CREATE TABLE IF NOT EXISTS runs (
 
 CREATE VIEW IF NOT EXISTS deliveries AS
 SELECT campaign, phone, COALESCE(delivery_message_id, message_id) AS message_id,
-    delivery_state, rank,
-    CASE typeof(delivered_at) WHEN 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', delivered_at, 'unixepoch')
-        ELSE delivered_at END AS delivered_at,
-    CASE typeof(read_at) WHEN 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', read_at, 'unixepoch')
-        ELSE read_at END AS read_at,
-    CASE typeof(failed_at) WHEN 'integer' THEN strftime('%Y-%m-%dT%H:%M:%SZ', failed_at, 'unixepoch')
-        ELSE failed_at END AS failed_at,
+    delivery_state, rank, ",
+    moment_text!("delivered_at"),
+    " AS delivered_at, ",
+    moment_text!("read_at"),
+    " AS read_at, ",
+    moment_text!("failed_at"),
+    " AS failed_at,
     failure_details, updated_at
 FROM recipients WHERE rank IS NOT NULL;
 CREATE TABLE IF NOT EXISTS delivery_events (
@@ -129,7 +130,8 @@ CREATE TABLE IF NOT EXISTS unreadable (
     received_at TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS unreadable_received ON unreadable (campaign, received_at);
-";
+"
+);
 
 /// The steps from one layout to the next; a journal at `user_version` `n`
 /// lacks steps `n..`. A journal made by this wacast is created at the last.

@@ -209,21 +209,33 @@ impl Backend for SqliteJournal {
         &self,
         visit: &mut dyn FnMut(ReportRow) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
-        let mut statement = self.conn.prepare(
-            "SELECT r.line, r.phone, r.state, r.message_id, r.attempts, r.http_status, r.error,
-                    d.message_id, d.delivery_state, d.delivered_at, d.read_at, d.failure_details
-             FROM recipients r
-             LEFT JOIN deliveries d ON d.campaign = r.campaign AND d.phone = r.phone
-             WHERE r.campaign = ?1
-             UNION ALL
-             SELECT s.line, s.phone, 'skipped', NULL, 0, NULL, s.reason,
+        // One snapshot for both: a listener recording meanwhile is seen in
+        // neither or in both.
+        let snapshot = self.conn.unchecked_transaction()?;
+        // A recipient's delivery lives in its own row: read in the table's
+        // order, without a join or a sort (the report orders by line).
+        let mut recipients = snapshot.prepare(concat!(
+            "SELECT line, phone, state, message_id, attempts, http_status, error,
+                    CASE WHEN rank IS NOT NULL THEN COALESCE(delivery_message_id, message_id) END,
+                    delivery_state, ",
+            moment_text!("delivered_at"),
+            ", ",
+            moment_text!("read_at"),
+            ", failure_details
+             FROM recipients WHERE campaign = ?1"
+        ))?;
+        let mut rows = recipients.query(params![self.campaign])?;
+        while let Some(row) = rows.next()? {
+            visit(report_row(row)?)?;
+        }
+        let mut skipped = snapshot.prepare(
+            "SELECT s.line, s.phone, 'skipped', NULL, 0, NULL, s.reason,
                     d.message_id, d.delivery_state, d.delivered_at, d.read_at, d.failure_details
              FROM skipped s
              LEFT JOIN deliveries d ON d.campaign = s.campaign AND d.phone = s.phone
-             WHERE s.campaign = ?1
-             ORDER BY 1, 2",
+             WHERE s.campaign = ?1",
         )?;
-        let mut rows = statement.query(params![self.campaign])?;
+        let mut rows = skipped.query(params![self.campaign])?;
         while let Some(row) = rows.next()? {
             visit(report_row(row)?)?;
         }
