@@ -126,7 +126,7 @@ fn memory(args: &[String]) {
     for rows in sizes {
         let dir = tempfile::tempdir().unwrap();
         write_campaign(dir.path(), rows, false, 100_000, 64);
-        let schema = database.as_deref().map(BenchSchema::new);
+        let schema = database.as_deref().map(common::BenchSchema::new);
         let mut command = apply(dir.path(), &url);
         if let Some(schema) = &schema {
             command.args(["--state", &schema.url]);
@@ -193,7 +193,7 @@ fn state() {
     let (mut sqlite, mut postgres) = (Vec::new(), Vec::new());
     for run in 1..=RUNS {
         let on_sqlite = apply_throughput_with(&url, rows, None);
-        let schema = BenchSchema::new(&database);
+        let schema = common::BenchSchema::new(&database);
         let on_postgres = apply_throughput_with(&url, rows, Some(&schema.url));
         println!("run {run}: SQLite {on_sqlite:.0}, PostgreSQL {on_postgres:.0} recipients/s");
         sqlite.push(on_sqlite);
@@ -205,37 +205,4 @@ fn state() {
         postgres / sqlite
     );
     runtime.block_on(sandbox.shutdown());
-}
-
-/// A schema of the benchmark's own on `DATABASE_URL`, dropped with this.
-struct BenchSchema {
-    url: String,
-    name: String,
-    base: String,
-}
-
-impl BenchSchema {
-    fn new(base: &str) -> BenchSchema {
-        let name = format!(
-            "wacast_bench_{}_{}",
-            std::process::id(),
-            ulid::Ulid::generate()
-        )
-        .to_lowercase();
-        let separator = if base.contains('?') { '&' } else { '?' };
-        BenchSchema {
-            url: format!("{base}{separator}schema={name}"),
-            name,
-            base: base.to_owned(),
-        }
-    }
-}
-
-impl Drop for BenchSchema {
-    fn drop(&mut self) {
-        let location = wacast::journal::postgres::PgLocation::parse(&self.base).unwrap();
-        if let Ok(mut client) = location.connect() {
-            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
-        }
-    }
 }

@@ -1,6 +1,8 @@
 //! The million-recipient path, end to end, with the plan benchmark's audience
 //! (6 columns, 3 body parameters): `cargo bench --bench million` (add
-//! `-- --rows N` for another size, `--runs R` for the plans' runs).
+//! `-- --rows N` for another size, `--runs R` for the interleaved runs of
+//! the plans and the second apply; with `DATABASE_URL` set, the journal is
+//! in PostgreSQL, a schema of the benchmark's own).
 //!
 //! In one run it measures, each as the ratio it is judged by:
 //!
@@ -8,9 +10,9 @@
 //!   flight): the whole command against its send phase, and how long after
 //!   the start the first request reached the sandbox;
 //! - `apply` again when everything was sent (it sends nothing), against
-//!   `plan` of the same campaign;
+//!   `plan` of the same campaign without a journal;
 //! - `plan` against the journal of the finished apply, against `plan`
-//!   without a journal (runs interleaved);
+//!   without a journal (runs interleaved with the second apply's, medians);
 //! - the journal's bytes a recipient after an apply of the same campaign
 //!   whose sandbox reports every message's delivery (five reports each) to
 //!   `wacast listen` on the journal (`--reports-rows N` for another size).
@@ -48,8 +50,24 @@ fn main() {
     );
     let dir = tempfile::tempdir().unwrap();
     common::write_shaped_campaign(dir.path(), rows, false, DELIVERY);
+    // `DATABASE_URL` puts the journal in PostgreSQL (a schema of the
+    // benchmark's own), else it is SQLite in the campaign's folder.
+    let schema = std::env::var("DATABASE_URL")
+        .ok()
+        .map(|url| common::BenchSchema::new(&url));
+    let state: Vec<&str> = schema
+        .as_ref()
+        .map_or(Vec::new(), |schema| vec!["--state", &schema.url]);
+    println!(
+        "journal: {}",
+        if schema.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
 
-    let first = timed_apply(dir.path(), &sandbox);
+    let first = timed_apply(dir.path(), &sandbox, &state);
     println!(
         "apply, {rows} recipients: {:.2} s in all, sending {:.2} s (whole / send = {:.2}); first request {:.2} s after the start",
         first.wall,
@@ -57,28 +75,39 @@ fn main() {
         first.wall / first.send,
         first.first_request.unwrap_or(f64::NAN)
     );
-    let again = timed_apply(dir.path(), &sandbox);
-    assert_eq!(again.sent, 0, "a second apply sends nothing");
 
+    // Interleaved: plan without a journal, plan against the finished
+    // apply's, and apply again (which sends nothing).
     let empty = tempfile::tempdir().unwrap();
     let no_journal = ["--state", empty.path().to_str().unwrap()];
-    let (mut plain, mut journaled) = (Vec::new(), Vec::new());
+    let (mut plain, mut journaled, mut again) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         plain.push(plan(dir.path(), &no_journal));
-        journaled.push(plan(dir.path(), &[]));
+        journaled.push(plan(dir.path(), &state));
+        let applied = timed_apply(dir.path(), &sandbox, &state);
+        assert_eq!(applied.sent, 0, "a second apply sends nothing");
+        again.push(applied.wall);
     }
+    let spread = |runs: &[f64]| {
+        let low = runs.iter().copied().fold(f64::INFINITY, f64::min);
+        let high = runs.iter().copied().fold(0.0, f64::max);
+        format!("{low:.2} to {high:.2} s")
+    };
+    let (plain_spread, journaled_spread, again_spread) =
+        (spread(&plain), spread(&journaled), spread(&again));
     let plain = common::median(&mut plain);
     let journaled = common::median(&mut journaled);
+    let again = common::median(&mut again);
     println!(
-        "plan, {rows} rows, {runs} runs each: without a journal median {plain:.2} s, against the journal of the finished apply median {journaled:.2} s ({:.2} x)",
+        "plan, {rows} rows, {runs} runs each: without a journal median {plain:.2} s ({plain_spread}), against the journal of the finished apply median {journaled:.2} s ({journaled_spread}; {:.2} x)",
         journaled / plain
     );
     println!(
-        "apply again, sending nothing: {:.2} s ({:.2} x plan without a journal, {:.2} x plan against it)",
-        again.wall,
-        again.wall / plain,
-        again.wall / journaled
+        "apply again, sending nothing, {runs} runs: median {again:.2} s ({again_spread}; {:.2} x plan without a journal, {:.2} x plan against it)",
+        again / plain,
+        again / journaled
     );
+    drop(schema);
 
     let reports_rows = argument(&args, "--reports-rows").unwrap_or(rows);
     with_reports(&runtime, reports_rows);
@@ -115,7 +144,7 @@ fn with_reports(runtime: &tokio::runtime::Runtime, rows: usize) {
     config.delivery.callback_url = Some(format!("{listening}/callbacks/bench"));
     config.delivery.step_delay = Duration::from_millis(20);
     let sandbox = Arc::new(runtime.block_on(Sandbox::start(config)).unwrap());
-    let applied = timed_apply(dir.path(), &sandbox);
+    let applied = timed_apply(dir.path(), &sandbox, &[]);
     let settled = runtime.block_on(sandbox.reports_settled(Duration::from_secs(1800)));
     let stats = sandbox.stats();
     // SAFETY: a signal to our own child; it records what it accepted and ends.
@@ -169,7 +198,7 @@ struct Applied {
 
 /// Runs `apply --endpoint` against `sandbox`, watching its request counter
 /// to time the first request from the start of the command.
-fn timed_apply(dir: &Path, sandbox: &Arc<SandboxHandle>) -> Applied {
+fn timed_apply(dir: &Path, sandbox: &Arc<SandboxHandle>, state: &[&str]) -> Applied {
     let before = sandbox.stats().requests;
     let done = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -189,6 +218,7 @@ fn timed_apply(dir: &Path, sandbox: &Arc<SandboxHandle>) -> Applied {
     let output = wacast(dir)
         .args(["apply", "campaign.yaml", "--yes", "--format", "json"])
         .args(["--endpoint", &sandbox.base_url()])
+        .args(state)
         .env("SINCH_TOKEN", TOKEN)
         .output()
         .unwrap();

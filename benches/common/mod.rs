@@ -192,3 +192,36 @@ pub fn oha(url: &str, body: &str, token: &str, status: &str) -> Option<f64> {
     );
     report["summary"]["requestsPerSec"].as_f64()
 }
+
+/// A schema of the benchmark's own on `DATABASE_URL`, dropped with this.
+pub struct BenchSchema {
+    pub url: String,
+    name: String,
+    base: String,
+}
+
+impl BenchSchema {
+    pub fn new(base: &str) -> BenchSchema {
+        let name = format!(
+            "wacast_bench_{}_{}",
+            std::process::id(),
+            ulid::Ulid::generate()
+        )
+        .to_lowercase();
+        let separator = if base.contains('?') { '&' } else { '?' };
+        BenchSchema {
+            url: format!("{base}{separator}schema={name}"),
+            name,
+            base: base.to_owned(),
+        }
+    }
+}
+
+impl Drop for BenchSchema {
+    fn drop(&mut self) {
+        let location = wacast::journal::postgres::PgLocation::parse(&self.base).unwrap();
+        if let Ok(mut client) = location.connect() {
+            let _ = client.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}

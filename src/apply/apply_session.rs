@@ -17,8 +17,8 @@ use super::{ApplySettings, stage};
 use crate::campaign::Campaign;
 use crate::diagnostic::diagnostics::Diagnostics;
 use crate::journal::{
-    ApplyLock, Backend, Change, JournalWriter, Outcome, Requeue, SkippedRow, StateCounts,
-    StateLocation,
+    ApplyLock, Backend, Change, JournalWriter, KnownRecipients, Outcome, Requeue, SkippedRow,
+    StateCounts, StateLocation,
 };
 use crate::pipeline::Loaded;
 use crate::plan::Counts;
@@ -33,7 +33,7 @@ use crate::transport::{Credentials, Provider};
 use std::io::{Seek as _, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 /// How long in-flight requests may finish after Ctrl-C or another stop.
@@ -71,7 +71,8 @@ pub struct ApplySession {
     pub diagnostics: Diagnostics,
     /// The audience as planned.
     pub counts: Counts,
-    /// The journal before this run.
+    /// The journal's recipients before this run, by state (its skipped rows
+    /// are not counted here).
     pub before: StateCounts,
     /// How many recipients this run will send (some later, when the
     /// campaign's schedule defers them).
@@ -113,16 +114,36 @@ impl ApplySession {
         if let Some(old) = &loaded.campaign.renamed_from {
             journal.carry_over(old)?;
         }
-        let recovered = journal.recover_in_flight()?;
         loaded.suppress_opted_out(journal.opted_out_numbers()?);
         let run = journal.begin_run()?;
-        let settled = stage::Settled {
-            known: journal.known()?,
-            resend_unknown: settings.resend_unknown,
-            retry_failed: settings.retry_failed,
-        };
-        let (audience_copy, rows) = match copy_audience(&mut loaded) {
-            Ok(copied) => copied,
+        // The journal's recipients are read on another thread while the
+        // audience is checked: the check needs them only to count who this
+        // run sends, which it can do for the rows before them afterwards.
+        let settled = OnceLock::new();
+        let mut zones = ColumnZones::default();
+        let (checked, read) = std::thread::scope(|scope| {
+            let reader = scope.spawn(|| {
+                let (known, recovered) = known_recovered(journal.as_mut())?;
+                let _ = settled.set(stage::Settled {
+                    known,
+                    resend_unknown: settings.resend_unknown,
+                    retry_failed: settings.retry_failed,
+                });
+                anyhow::Ok(recovered)
+            });
+            let checked = copy_audience(&mut loaded)
+                .map(|(copy, rows)| (copy, stage::check(&mut loaded, &settled, rows, &mut zones)));
+            let read = reader
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("reading the journal panicked")));
+            (checked, read)
+        });
+        let recovered = read?;
+        let settled = settled
+            .into_inner()
+            .ok_or_else(|| anyhow::anyhow!("the journal's recipients were not read"))?;
+        let (audience_copy, mut checked) = match checked {
+            Ok(checked) => checked,
             Err(diagnostic) => {
                 journal.finish_run(run, "invalid")?;
                 let mut diagnostics = std::mem::take(&mut loaded.warnings);
@@ -133,14 +154,16 @@ impl ApplySession {
                 });
             }
         };
-        let mut zones = ColumnZones::default();
+        checked.settle(&settled);
+        let before = settled.known.counts().clone();
         let stage::Checked {
             counts,
             diagnostics,
             to_send,
             skipped,
             first_lines,
-        } = stage::check(&mut loaded, &settled, rows, &mut zones);
+            ..
+        } = checked;
         if diagnostics.has_errors() {
             journal.finish_run(run, "invalid")?;
             return Ok(Opened::Invalid {
@@ -153,7 +176,6 @@ impl ApplySession {
                 .report_folder(campaign_file)
                 .join(crate::journal::state_dir::report_name(&campaign))
         });
-        let before = journal.counts()?;
         let clock = Clock::at_or_system(settings.now);
         let reached = reached(journal.as_mut(), &loaded.campaign, clock)?;
         let rollout = rollout(journal.as_ref(), &loaded.campaign, &before, clock)?;
@@ -656,6 +678,19 @@ async fn interrupted() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The campaign's recipients in the journal, after turning what a dead run
+/// left in flight into `unknown`, and how many that was. A run that ended
+/// left nothing in flight, so the table is rewritten only after one that
+/// did not.
+fn known_recovered(journal: &mut dyn Backend) -> anyhow::Result<(KnownRecipients, u64)> {
+    let known = journal.known()?;
+    if known.counts().in_flight == 0 {
+        return Ok((known, 0));
+    }
+    let recovered = journal.recover_in_flight()?;
+    Ok((journal.known()?, recovered))
 }
 
 /// Copies the campaign's audience file to a private file, unlinked from the

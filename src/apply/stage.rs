@@ -17,13 +17,14 @@
 
 use crate::audience::Audience;
 use crate::diagnostic::diagnostics::Diagnostics;
-use crate::journal::{KnownRecipients, RecipientFacts, SkippedRow, Stage, State};
+use crate::journal::{KnownRecipients, SkippedRow, Stage, State};
 use crate::message::digest::MessageDigest;
 use crate::phone::{NumberMap, Phone};
 use crate::pipeline::{FirstSeen, Loaded, RowOutcome};
 use crate::plan::Counts;
 use crate::schedule::ColumnZones;
 use std::cell::Cell;
+use std::sync::OnceLock;
 
 /// Recipients published before the first request can leave.
 const FIRST_CHUNK: usize = 256;
@@ -39,11 +40,11 @@ pub struct Settled {
 }
 
 impl Settled {
-    /// Whether `phone`, who would now get `digest`, stays as the journal has
-    /// them, so this run writes nothing of them.
-    fn leaves_alone(&self, phone: Phone, digest: &MessageDigest) -> bool {
-        match self.known.facts(phone, digest) {
-            Some(RecipientFacts { state, .. }) => match state {
+    /// Whether `phone` stays as the journal has them (whatever their message
+    /// now), so this run writes nothing of them.
+    fn leaves_alone(&self, phone: Phone) -> bool {
+        match self.known.state(phone) {
+            Some(state) => match state {
                 State::Sent => true,
                 State::Failed => !self.retry_failed,
                 State::Unknown | State::InFlight => !self.resend_unknown,
@@ -109,40 +110,56 @@ impl FirstSeen for FirstLines {
 pub struct Checked {
     pub counts: Counts,
     pub diagnostics: Diagnostics,
-    /// Recipients this run sends.
+    /// Recipients this run sends, of those checked once the journal's
+    /// recipients were read.
     pub to_send: u64,
+    /// Recipients checked before the journal's recipients were read: see
+    /// [`Checked::settle`].
+    pub unsettled: Vec<Phone>,
     /// Rows planned as skipped.
     pub skipped: Vec<SkippedRow>,
     pub first_lines: FirstLines,
 }
 
+impl Checked {
+    /// Counts who this run sends among the recipients checked before the
+    /// journal's recipients were read.
+    pub fn settle(&mut self, settled: &Settled) {
+        let unsettled = std::mem::take(&mut self.unsettled);
+        self.to_send += unsettled
+            .into_iter()
+            .filter(|phone| !settled.leaves_alone(*phone))
+            .count() as u64;
+    }
+}
+
 /// The first reading: counts, problems and who goes, writing nothing. Zones
 /// the audience's time-zone column gives go into `zones`.
 /// `rows` is about how many rows the audience has, to size the tables.
+/// `settled` is filled in once the journal's recipients are read, meanwhile
+/// on another thread: the recipients checked before are kept to
+/// [`Checked::settle`] then.
 pub fn check(
     loaded: &mut Loaded,
-    settled: &Settled,
+    settled: &OnceLock<Settled>,
     rows: usize,
     zones: &mut ColumnZones,
 ) -> Checked {
     let mut diagnostics = std::mem::take(&mut loaded.warnings);
     let mut first_lines = FirstLines::with_capacity(rows);
     let mut counts = Counts::default();
-    let (mut to_send, mut skipped) = (0, Vec::new());
+    let (mut to_send, mut skipped, mut unsettled) = (0, Vec::new(), Vec::new());
     loaded.stream(&mut first_lines, &mut diagnostics, |outcome| {
         counts.count(&outcome);
         match outcome {
-            RowOutcome::Recipient {
-                digest,
-                phone,
-                zone,
-                ..
-            } => {
+            RowOutcome::Recipient { phone, zone, .. } => {
                 if let Some(zone) = zone {
                     zones.insert(phone, &zone);
                 }
-                if !settled.leaves_alone(phone, &digest) {
-                    to_send += 1;
+                match settled.get() {
+                    Some(settled) if !settled.leaves_alone(phone) => to_send += 1,
+                    Some(_) => {}
+                    None => unsettled.push(phone),
                 }
             }
             RowOutcome::Invalid {
@@ -162,6 +179,7 @@ pub fn check(
         counts,
         diagnostics,
         to_send,
+        unsettled,
         skipped,
         first_lines,
     }
@@ -206,7 +224,7 @@ pub fn stage(
         else {
             return;
         };
-        if settled.leaves_alone(phone, &digest) {
+        if settled.leaves_alone(phone) {
             return;
         }
         let written = serde_json::to_string(&message)
@@ -370,12 +388,14 @@ mod tests {
         let mut known = KnownRecipients::with_capacity(2);
         known.insert(phone(7).as_u64(), State::Sent, None);
         known.insert(phone(8).as_u64(), State::Failed, None);
-        let settled = settled(known);
-        let checked = check(&mut loaded, &settled, 16, &mut ColumnZones::default());
+        let read = OnceLock::from(settled(known));
+        let checked = check(&mut loaded, &read, 16, &mut ColumnZones::default());
+        let settled = read.get().unwrap();
         assert!(!checked.diagnostics.has_errors());
         assert_eq!(checked.to_send, 2_998, "the sent and the failed stay");
+        assert!(checked.unsettled.is_empty());
         assert_eq!(checked.counts.duplicates, 1);
-        let (kept, result) = staged(&loaded, &text, &settled, &checked.first_lines);
+        let (kept, result) = staged(&loaded, &text, settled, &checked.first_lines);
         result.unwrap();
         let sizes: Vec<usize> = kept.chunks.iter().map(Vec::len).collect();
         assert_eq!(sizes, [256, 1_024, 1_718], "the first chunk is small");
@@ -393,14 +413,36 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = audience(0..600, "");
         let mut loaded = loaded(dir.path(), &text);
-        let settled = settled(KnownRecipients::default());
-        let checked = check(&mut loaded, &settled, 16, &mut ColumnZones::default());
+        let read = OnceLock::from(settled(KnownRecipients::default()));
+        let checked = check(&mut loaded, &read, 16, &mut ColumnZones::default());
+        let settled = read.get().unwrap();
         let changed = text.replace("Name 400\n", "Name 400 changed\n");
-        let (kept, result) = staged(&loaded, &changed, &settled, &checked.first_lines);
+        let (kept, result) = staged(&loaded, &changed, settled, &checked.first_lines);
         let error = result.unwrap_err().to_string();
         assert!(error.contains("line 402 of the audience"), "{error}");
         let published: usize = kept.chunks.iter().map(Vec::len).sum();
         assert_eq!(published, 256, "only chunks read before the change");
         assert!(kept.unpublished.iter().all(|(_, line)| *line < 402));
+    }
+
+    #[test]
+    fn recipients_checked_before_the_journal_is_read_are_counted_once_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = audience(0..3_000, "07400000005,again\n");
+        let mut loaded = loaded(dir.path(), &text);
+        let mut known = KnownRecipients::with_capacity(2);
+        known.insert(phone(7).as_u64(), State::Sent, None);
+        known.insert(phone(8).as_u64(), State::Unknown, None);
+        let mut checked = check(
+            &mut loaded,
+            &OnceLock::new(),
+            16,
+            &mut ColumnZones::default(),
+        );
+        assert_eq!(checked.to_send, 0);
+        assert_eq!(checked.unsettled.len(), 3_000, "each number once");
+        checked.settle(&settled(known));
+        assert_eq!(checked.to_send, 2_998, "the sent and the unknown stay");
+        assert!(checked.unsettled.is_empty());
     }
 }

@@ -6,7 +6,7 @@
 //! of the message they were sent: two different messages share those bits
 //! with a probability of 2^-56, far below anything a campaign will meet.
 
-use super::{RecipientFacts, State};
+use super::{RecipientFacts, State, StateCounts};
 use crate::message::digest::MessageDigest;
 use crate::phone::{NumberMap, Phone};
 
@@ -18,6 +18,9 @@ pub struct KnownRecipients {
     /// Number → state (top byte, [`State::ALL`]'s index) and sent digest
     /// prefix (the rest; all ones when nothing was sent).
     entries: NumberMap<u64>,
+    /// How many are in each state (skipped rows are not recipients and are
+    /// not here).
+    counts: StateCounts,
 }
 
 impl KnownRecipients {
@@ -25,7 +28,10 @@ impl KnownRecipients {
     pub fn with_capacity(count: usize) -> KnownRecipients {
         let mut entries = NumberMap::default();
         entries.reserve(count);
-        KnownRecipients { entries }
+        KnownRecipients {
+            entries,
+            counts: StateCounts::default(),
+        }
     }
 
     /// Records `phone` in `state`, sent the message `sent` (if any).
@@ -36,7 +42,21 @@ impl KnownRecipients {
             .map_or(DIGEST_BITS, |bytes| {
                 u64::from_be_bytes(bytes.try_into().expect("8 bytes")) & DIGEST_BITS
             });
-        self.entries.insert(phone, index << 56 | prefix);
+        if self.entries.insert(phone, index << 56 | prefix).is_none() {
+            self.counts.add(state, 1);
+        }
+    }
+
+    /// How many of the campaign's recipients are in each state, as they
+    /// were read (a state this build does not know was read as pending).
+    pub fn counts(&self) -> &StateCounts {
+        &self.counts
+    }
+
+    /// The state of `phone`, if the journal holds them.
+    pub fn state(&self, phone: Phone) -> Option<State> {
+        let entry = *self.entries.get(&phone.as_u64())?;
+        Some(State::ALL[(entry >> 56) as usize])
     }
 
     /// What the journal knows of `phone`, who would now get `digest`.
@@ -73,8 +93,14 @@ mod tests {
         let mut known = KnownRecipients::with_capacity(3);
         known.insert(phone(1).as_u64(), State::Sent, Some(&a.0));
         known.insert(phone(2).as_u64(), State::Pending, None);
-        known.insert(phone(3).as_u64(), State::Skipped, None);
-        assert_eq!(known.len(), 3);
+        known.insert(phone(3).as_u64(), State::Failed, None);
+        known.insert(phone(4).as_u64(), State::Sent, None);
+        assert_eq!(known.len(), 4);
+        let counts = known.counts();
+        assert_eq!(
+            (counts.sent, counts.pending, counts.failed, counts.unknown),
+            (2, 1, 1, 0)
+        );
         let facts = |n, digest| known.facts(phone(n), digest);
         assert_eq!(
             facts(1, &a),
@@ -91,8 +117,10 @@ mod tests {
                 same_message: false
             })
         );
-        assert_eq!(facts(3, &a).map(|f| f.state), Some(State::Skipped));
-        assert_eq!(facts(4, &a), None);
+        assert_eq!(facts(3, &a).map(|f| f.state), Some(State::Failed));
+        assert_eq!(known.state(phone(3)), Some(State::Failed));
+        assert_eq!(known.state(phone(5)), None);
+        assert_eq!(facts(5, &a), None);
     }
 
     #[test]
