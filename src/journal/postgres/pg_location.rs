@@ -166,9 +166,18 @@ impl PgLocation {
                 }
             })?;
         let mut client = self.config.connect(tls).map_err(failed)?;
+        // Every statement is planned for the parameters it runs with: apply
+        // prepares its statements while staging has published its first
+        // chunk, and a plan the server cached for that small table (read
+        // the whole campaign into a hash, then join) would be kept while
+        // the table grows to every recipient, costing a read of the whole
+        // campaign per commit (296 recipients/s at 200,000, against 9,343/s
+        // planned each time). Planning a statement costs far less than its
+        // round trip. https://www.postgresql.org/docs/current/runtime-config-query.html#GUC-PLAN-CACHE-MODE
         client
             .batch_execute(&format!(
-                "SET search_path TO {}; SET wacast.clock_offset = '{} seconds'",
+                "SET search_path TO {}; SET wacast.clock_offset = '{} seconds'; \
+                 SET plan_cache_mode = force_custom_plan",
                 quote_identifier(&self.schema),
                 crate::timestamp::clock_offset()
             ))

@@ -277,3 +277,49 @@ fn a_chunk_of_ten_thousand_is_published_at_once() {
     drop(stage);
     assert_eq!(conformance::pending_count(journal.as_ref(), run), 10_001);
 }
+
+#[test]
+fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_it_is_large() {
+    // Apply prepares its statements when staging has published only its
+    // first chunk, and the table then grows while it sends: a plan cached
+    // for the small table (every row of the campaign read into a hash) would
+    // cost a read of the whole campaign per commit.
+    let Some(server) = server() else { return };
+    let location = server.location();
+    // The schema, as a journal makes it.
+    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
+    let mut client = location.connect().unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO recipients (campaign, phone, line, digest, state, planned_run, updated_at)
+             SELECT 'c', n, n, '\\x00', 'pending', 1, '' FROM generate_series(1, 50) AS n;
+             PREPARE outcomes (text, bigint[]) AS
+                 UPDATE recipients r SET attempts = r.attempts + 1
+                 FROM unnest($2::bigint[]) AS o(phone)
+                 WHERE r.campaign = $1 AND r.phone = o.phone;",
+        )
+        .unwrap();
+    for _ in 0..8 {
+        client
+            .batch_execute("EXECUTE outcomes ('c', '{1, 2}')")
+            .unwrap();
+    }
+    client
+        .batch_execute(
+            "INSERT INTO recipients (campaign, phone, line, digest, state, planned_run, updated_at)
+             SELECT 'c', n, n, '\\x00', 'pending', 1, '' FROM generate_series(51, 100000) AS n",
+        )
+        .unwrap();
+    let plan: Vec<String> = client
+        .query("EXPLAIN EXECUTE outcomes ('c', '{1, 2}')", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    // Each row by its key, not every row of the campaign into a hash.
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("Index Cond") && line.contains("phone = o.phone")),
+        "{plan:#?}"
+    );
+}
