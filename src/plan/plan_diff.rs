@@ -4,11 +4,12 @@
 //! number), so a reordered audience is not a change.
 //!
 //! Two million recipients do not fit comfortably in memory as hash maps, and
-//! plans need not list them in the same order, so both plans are loaded into
-//! a scratch SQLite database in a temporary folder, sorted by key there and
-//! merged: memory stays at SQLite's page cache (16 MB) whatever the audience
-//! size, and the changes come out ordered by line (the new plan's line; a
-//! removed recipient's old line).
+//! plans need not list them in the same order, so each plan is loaded into a
+//! scratch SQLite database of its own in a temporary folder, sorted by key
+//! there and the two merged: memory stays at SQLite's page caches (8 MB for
+//! each plan, 4 MB for the changes) whatever the audience size, and the changes come out ordered by line
+//! (the new plan's line; a removed recipient's old line). The two plans are
+//! loaded and sorted on two threads at once.
 
 use crate::plan::plan_file::{self, PlanHeader};
 use anyhow::Context as _;
@@ -108,31 +109,37 @@ fn labelled(old: &[(String, String)], new: &[(String, String)]) -> Vec<SettingCh
 /// Streams the recipient differences between the plans at `old` and `new`,
 /// in line order, to `visit`; returns the counts.
 ///
-/// Both plans are loaded in file order (appending is cheap), read back
-/// sorted by key (SQLite's external sort, within its page cache) and merged
-/// like two sorted files; only the differences are kept, in a third table,
-/// and come out ordered by line. Inserting into a table keyed by a hash
-/// instead touched a random page for every recipient, several times slower
-/// once the table outgrew the cache.
+/// Each plan is loaded in file order (appending is cheap) into its own
+/// scratch database, read back sorted by key (SQLite's external sort, within
+/// its page cache) on a thread of its own, and the two are merged like two
+/// sorted files; only the differences are kept, in a third database, and
+/// come out ordered by line. Inserting into a table keyed by a hash instead
+/// touched a random page for every recipient, several times slower once the
+/// table outgrew the cache.
 pub fn recipients(
     old: &Path,
     new: &Path,
     mut visit: impl FnMut(RecipientChange) -> anyhow::Result<()>,
 ) -> anyhow::Result<(PlanHeader, PlanHeader, DiffCounts)> {
     let scratch = tempfile::tempdir().context("cannot create a scratch folder for the diff")?;
-    let conn = Connection::open(scratch.path().join("diff.sqlite"))?;
+    let folder = scratch.path();
+    let conn = scratch_database(&folder.join("changes.sqlite"), 4_000)?;
     conn.execute_batch(
-        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE;
-         PRAGMA cache_size = -16000;
-         CREATE TABLE old (key INTEGER, line INTEGER, digest TEXT, who TEXT, params BLOB);
-         CREATE TABLE new (key INTEGER, line INTEGER, digest TEXT, who TEXT, params BLOB);
-         CREATE TABLE changes (line INTEGER, kind INTEGER, who TEXT, old BLOB, new BLOB);",
+        "CREATE TABLE changes (line INTEGER, kind INTEGER, who TEXT, old BLOB, new BLOB);",
     )?;
-    let old_header = load(&conn, "old", old)?;
-    let new_header = load(&conn, "new", new)?;
+    let (old_side, new_side) = std::thread::scope(|scope| {
+        let old_side = scope.spawn(|| load(&folder.join("old.sqlite"), old));
+        let new_side = load(&folder.join("new.sqlite"), new);
+        let old_side = old_side
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("reading `{}` panicked", old.display())));
+        (old_side, new_side)
+    });
+    let (old_plan, old_header) = old_side?;
+    let (new_plan, new_header) = new_side?;
     let mut counts = DiffCounts::default();
     conn.execute_batch("BEGIN")?;
-    merge(&conn, &mut counts)?;
+    merge(old_plan, new_plan, &conn, &mut counts)?;
     conn.execute_batch("COMMIT")?;
     let mut statement =
         conn.prepare("SELECT line, who, new, old, kind FROM changes ORDER BY line, kind, rowid")?;
@@ -183,84 +190,153 @@ struct Keyed {
 }
 
 /// Merges both plans by key into `changes`, counting the unchanged. A key
-/// a plan holds twice counts once, at its first line.
-fn merge(conn: &Connection, counts: &mut DiffCounts) -> anyhow::Result<()> {
-    let sorted = |table: &str| {
-        format!("SELECT key, line, digest, who, params FROM {table} ORDER BY key, line")
-    };
-    let mut old_statement = conn.prepare(&sorted("old"))?;
-    let mut new_statement = conn.prepare(&sorted("new"))?;
+/// a plan holds twice counts once, at its first line. Each plan is read
+/// sorted on a thread of its own.
+fn merge(
+    old_plan: Connection,
+    new_plan: Connection,
+    conn: &Connection,
+    counts: &mut DiffCounts,
+) -> anyhow::Result<()> {
     let mut insert = conn
         .prepare("INSERT INTO changes (line, kind, who, old, new) VALUES (?1, ?2, ?3, ?4, ?5)")?;
-    let mut old_rows = old_statement.query([])?;
-    let mut new_rows = new_statement.query([])?;
-    let mut old = next_keyed(&mut old_rows, None)?;
-    let mut new = next_keyed(&mut new_rows, None)?;
-    loop {
-        let order = match (&old, &new) {
-            (None, None) => return Ok(()),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (Some(o), Some(n)) => o.key.cmp(&n.key),
-        };
-        match order {
-            std::cmp::Ordering::Less => {
-                let o = old.take().expect("an old recipient");
-                insert.execute(params![o.line, REMOVED, o.who, o.params, None::<Vec<u8>>])?;
-                old = next_keyed(&mut old_rows, Some(o.key))?;
-            }
-            std::cmp::Ordering::Greater => {
-                let n = new.take().expect("a new recipient");
-                insert.execute(params![n.line, ADDED, n.who, None::<Vec<u8>>, n.params])?;
-                new = next_keyed(&mut new_rows, Some(n.key))?;
-            }
-            std::cmp::Ordering::Equal => {
-                let (o, n) = (
-                    old.take().expect("an old recipient"),
-                    new.take().expect("a new recipient"),
-                );
-                if o.digest == n.digest {
-                    counts.unchanged += 1;
-                } else {
-                    insert.execute(params![n.line, CHANGED, n.who, o.params, n.params])?;
+    std::thread::scope(|scope| {
+        let mut old_rows = SortedRows::start(scope, old_plan);
+        let mut new_rows = SortedRows::start(scope, new_plan);
+        let mut old = old_rows.next()?;
+        let mut new = new_rows.next()?;
+        loop {
+            match (old.take(), new.take()) {
+                (None, None) => return Ok(()),
+                (Some(o), n) if n.as_ref().is_none_or(|n| o.key < n.key) => {
+                    insert.execute(params![o.line, REMOVED, o.who, o.params, None::<Vec<u8>>])?;
+                    (old, new) = (old_rows.next()?, n);
                 }
-                old = next_keyed(&mut old_rows, Some(o.key))?;
-                new = next_keyed(&mut new_rows, Some(n.key))?;
+                (o, Some(n)) if o.as_ref().is_none_or(|o| n.key < o.key) => {
+                    insert.execute(params![n.line, ADDED, n.who, None::<Vec<u8>>, n.params])?;
+                    (old, new) = (o, new_rows.next()?);
+                }
+                (Some(o), Some(n)) => {
+                    if o.digest == n.digest {
+                        counts.unchanged += 1;
+                    } else {
+                        insert.execute(params![n.line, CHANGED, n.who, o.params, n.params])?;
+                    }
+                    (old, new) = (old_rows.next()?, new_rows.next()?);
+                }
+                (Some(_), None) | (None, Some(_)) => {
+                    unreachable!("a recipient on one side only is added or removed above")
+                }
+            }
+        }
+    })
+}
+
+/// Recipients handed from a sorted reading to the merge at a time.
+const BATCH: usize = 1024;
+
+/// One plan's recipients sorted by key, read on a thread of its own, each
+/// key once (at its first line).
+struct SortedRows {
+    batches: std::sync::mpsc::Receiver<anyhow::Result<Vec<Keyed>>>,
+    batch: std::vec::IntoIter<Keyed>,
+}
+
+impl SortedRows {
+    fn start<'scope>(
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        plan: Connection,
+    ) -> SortedRows {
+        let (sender, batches) = std::sync::mpsc::sync_channel(4);
+        scope.spawn(move || {
+            if let Err(error) = read_sorted(&plan, &sender) {
+                let _ = sender.send(Err(error));
+            }
+        });
+        SortedRows {
+            batches,
+            batch: Vec::new().into_iter(),
+        }
+    }
+
+    fn next(&mut self) -> anyhow::Result<Option<Keyed>> {
+        loop {
+            if let Some(keyed) = self.batch.next() {
+                return Ok(Some(keyed));
+            }
+            match self.batches.recv() {
+                Ok(batch) => self.batch = batch?.into_iter(),
+                Err(_) => return Ok(None),
             }
         }
     }
 }
 
-/// The next recipient of `rows` whose key is not `after` (a repeated key
-/// is skipped).
-fn next_keyed(rows: &mut rusqlite::Rows<'_>, after: Option<i64>) -> anyhow::Result<Option<Keyed>> {
+/// Sends `plan`'s recipients sorted by key to `sender` in batches, a
+/// repeated key skipped; stops when the merge stops taking them.
+fn read_sorted(
+    plan: &Connection,
+    sender: &std::sync::mpsc::SyncSender<anyhow::Result<Vec<Keyed>>>,
+) -> anyhow::Result<()> {
+    let mut statement =
+        plan.prepare("SELECT key, line, digest, who, params FROM recipients ORDER BY key, line")?;
+    let mut rows = statement.query([])?;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut last = None;
     while let Some(row) = rows.next()? {
         let key: i64 = row.get(0)?;
-        if Some(key) == after {
+        if Some(key) == last {
             continue;
         }
-        return Ok(Some(Keyed {
+        last = Some(key);
+        batch.push(Keyed {
             key,
             line: row.get(1)?,
             digest: row.get(2)?,
             who: row.get(3)?,
             params: row.get(4)?,
-        }));
+        });
+        if batch.len() == BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if sender.send(Ok(full)).is_err() {
+                return Ok(());
+            }
+        }
     }
-    Ok(None)
+    if !batch.is_empty() {
+        let _ = sender.send(Ok(batch));
+    }
+    Ok(())
 }
 
-/// Reads the plan file at `path` into `table`; returns its header. The
-/// scratch rows are kept small, as the join's speed is how many of them a
-/// page holds: the recipient key (8 bytes of hash) as the table's integer
-/// key, the parameters length-prefixed rather than as JSON.
-fn load(conn: &Connection, table: &str, path: &Path) -> anyhow::Result<PlanHeader> {
+/// A scratch database at `path`: no journal, no syncing, a cache of
+/// `cache_kib` (the three of a diff hold about what one of 16 MB did, when
+/// one database held both plans).
+fn scratch_database(path: &Path, cache_kib: u32) -> anyhow::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(&format!(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE;
+         PRAGMA cache_size = -{cache_kib};"
+    ))?;
+    Ok(conn)
+}
+
+/// Reads the plan file at `path` into a scratch database at `database`;
+/// returns it and the plan's header. The scratch rows are kept small, as
+/// the sort's speed is how many of them a page holds: the recipient key (8
+/// bytes of hash) as an integer, the parameters length-prefixed rather than
+/// as JSON.
+fn load(database: &Path, path: &Path) -> anyhow::Result<(Connection, PlanHeader)> {
     let (header, lines) = plan_file::read(path)?;
-    conn.execute_batch("BEGIN")?;
+    let conn = scratch_database(database, 8_000)?;
+    conn.execute_batch(
+        "CREATE TABLE recipients (key INTEGER, line INTEGER, digest TEXT, who TEXT, params BLOB);
+         BEGIN",
+    )?;
     {
-        let mut insert = conn.prepare(&format!(
-            "INSERT INTO {table} (key, line, digest, who, params) VALUES (?1, ?2, ?3, ?4, ?5)"
-        ))?;
+        let mut insert = conn.prepare(
+            "INSERT INTO recipients (key, line, digest, who, params) VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
         let mut values = Vec::new();
         for line in lines {
             let line = line?;
@@ -284,7 +360,7 @@ fn load(conn: &Connection, table: &str, path: &Path) -> anyhow::Result<PlanHeade
         }
     }
     conn.execute_batch("COMMIT")?;
-    Ok(header)
+    Ok((conn, header))
 }
 
 /// Each value as its length (4 bytes, little-endian), then its bytes.
