@@ -1,14 +1,18 @@
-//! The results report's rows as CSV text, kept in memory in the order the
-//! journal gave them and written out by line: the journal reads its rows in
-//! its own order without sorting them, and ordering 32 bytes a row here
-//! costs far less than the journal's sort of whole rows. The text is kept in
-//! blocks of 1 MiB, so it is never copied to grow: about 95 bytes a
-//! recipient in all while the report is written. The states are counted on
-//! the way, so the summary needs no second pass.
+//! The results report's rows as CSV text, kept in the order the journal gave
+//! them and written out by line: the journal reads its rows in its own order
+//! without sorting them, and ordering 32 bytes a row here costs far less
+//! than the journal's sort of whole rows. The text is kept in blocks of
+//! 1 MiB, so it is never copied to grow, and every 524,288 rows (about 50 MB)
+//! the rows held are sorted and written to an unlinked temporary file; the
+//! files are then merged by line, so memory stays bounded whatever the
+//! audience. The states are counted on the way, so the summary needs no
+//! second pass.
 
 use crate::journal::{ReportRow, State, StateCounts};
 use std::borrow::Cow;
-use std::io::Write;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 
 pub struct ReportTable {
     /// The block being written.
@@ -18,8 +22,17 @@ pub struct ReportTable {
     blocks: Vec<Vec<u8>>,
     /// Where each row's text is, with what orders it.
     rows: Vec<Entry>,
+    /// Rows written out sorted, a file for each time `rows` filled.
+    runs: Vec<std::fs::File>,
+    /// How many rows `rows` holds before they are written out.
+    run_rows: usize,
+    /// How many rows there are in all.
+    total: u64,
     counts: StateCounts,
 }
+
+/// Rows held in memory before they are written out sorted.
+const RUN_ROWS: usize = 1 << 19;
 
 /// One row: ordered by line, then number (a skipped row without one first),
 /// then the journal's order, so the report is the same whichever order the
@@ -48,6 +61,9 @@ impl Default for ReportTable {
             block: block(),
             blocks: Vec::new(),
             rows: Vec::new(),
+            runs: Vec::new(),
+            run_rows: RUN_ROWS,
+            total: 0,
             counts: StateCounts::default(),
         }
     }
@@ -94,6 +110,49 @@ impl ReportTable {
             State::Skipped => self.counts.skipped += 1,
             state => self.counts.add(state, 1),
         }
+        self.total += 1;
+        if self.rows.len() >= self.run_rows {
+            self.write_run()?;
+        }
+        Ok(())
+    }
+
+    /// Sorts the rows held and writes them to a file of their own, each as
+    /// its line, number and length (8, 8 and 4 bytes) and its text.
+    fn write_run(&mut self) -> anyhow::Result<()> {
+        let mut file = tempfile::tempfile()?;
+        {
+            let mut out = BufWriter::with_capacity(1 << 16, &mut file);
+            self.write_sorted(&mut |entry, text| {
+                out.write_all(&entry.line.to_le_bytes())?;
+                out.write_all(&entry.phone.to_le_bytes())?;
+                out.write_all(&entry.length.to_le_bytes())?;
+                out.write_all(text)
+            })?;
+            out.flush()?;
+        }
+        file.seek(SeekFrom::Start(0))?;
+        self.runs.push(file);
+        self.rows.clear();
+        self.blocks.clear();
+        Ok(())
+    }
+
+    /// Hands each row held to `write` in order, with its text.
+    fn write_sorted(
+        &mut self,
+        write: &mut dyn FnMut(&Entry, &[u8]) -> std::io::Result<()>,
+    ) -> anyhow::Result<()> {
+        self.retire_block()?;
+        self.rows
+            .sort_unstable_by_key(|entry| (entry.line, entry.phone, entry.block, entry.start));
+        for entry in &self.rows {
+            let start = entry.start as usize;
+            write(
+                entry,
+                &self.blocks[entry.block as usize][start..start + entry.length as usize],
+            )?;
+        }
         Ok(())
     }
 
@@ -104,7 +163,7 @@ impl ReportTable {
 
     /// How many rows there are.
     pub fn len(&self) -> u64 {
-        self.rows.len() as u64
+        self.total
     }
 
     /// How many rows are in each state.
@@ -121,15 +180,60 @@ impl ReportTable {
 
     /// Writes the rows to `out` in line order.
     pub fn write_by_line(mut self, out: &mut dyn Write) -> anyhow::Result<()> {
-        self.retire_block()?;
-        self.rows
-            .sort_unstable_by_key(|entry| (entry.line, entry.phone, entry.block, entry.start));
-        for entry in &self.rows {
-            let start = entry.start as usize;
-            let text = &self.blocks[entry.block as usize][start..start + entry.length as usize];
-            out.write_all(text)?;
+        if self.runs.is_empty() {
+            return self.write_sorted(&mut |_, text| out.write_all(text));
+        }
+        if !self.rows.is_empty() {
+            self.write_run()?;
+        }
+        // Each file is sorted: the smallest of their first rows goes next,
+        // an earlier file first between equals (the journal's order).
+        let mut runs: Vec<Run> = self.runs.into_iter().map(Run::new).collect();
+        let mut heads = BinaryHeap::new();
+        for (index, run) in runs.iter_mut().enumerate() {
+            if let Some(key) = run.advance()? {
+                heads.push(Reverse((key, index)));
+            }
+        }
+        while let Some(Reverse((_, index))) = heads.pop() {
+            let run = &mut runs[index];
+            out.write_all(&run.text)?;
+            if let Some(key) = run.advance()? {
+                heads.push(Reverse((key, index)));
+            }
         }
         Ok(())
+    }
+}
+
+/// One sorted file of rows, read a row at a time.
+struct Run {
+    reader: BufReader<std::fs::File>,
+    /// The text of the row read last.
+    text: Vec<u8>,
+}
+
+impl Run {
+    fn new(file: std::fs::File) -> Run {
+        Run {
+            reader: BufReader::with_capacity(1 << 16, file),
+            text: Vec::new(),
+        }
+    }
+
+    /// Reads the next row: its line and number, its text into `text`.
+    fn advance(&mut self) -> std::io::Result<Option<(u64, u64)>> {
+        let mut line = [0; 8];
+        match self.reader.read_exact(&mut line) {
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+            read => read?,
+        }
+        let (mut phone, mut length) = ([0; 8], [0; 4]);
+        self.reader.read_exact(&mut phone)?;
+        self.reader.read_exact(&mut length)?;
+        self.text.resize(u32::from_le_bytes(length) as usize, 0);
+        self.reader.read_exact(&mut self.text)?;
+        Ok(Some((u64::from_le_bytes(line), u64::from_le_bytes(phone))))
     }
 }
 
@@ -214,6 +318,42 @@ mod tests {
              7,447400000002,sent,,0,,,,,,\n\
              12,447400000003,skipped,,0,,,,,,\n"
         );
+    }
+
+    #[test]
+    fn rows_written_out_in_several_files_merge_to_the_same_report() {
+        let rows: Vec<ReportRow> = (0..1_000u64)
+            .map(|n| {
+                let line = (n * 7_919) % 1_000 + 2;
+                let state = if n % 3 == 0 {
+                    State::Skipped
+                } else {
+                    State::Sent
+                };
+                let phone = (n % 5 != 0).then_some(447_400_000_000 + (n * 31) % 997);
+                row(line / 2, phone, state)
+            })
+            .collect();
+        let mut in_memory = ReportTable::default();
+        let mut in_files = ReportTable {
+            run_rows: 64,
+            ..ReportTable::default()
+        };
+        for row in &rows {
+            in_memory.push(row).unwrap();
+            in_files.push(row).unwrap();
+        }
+        assert!(in_memory.runs.is_empty());
+        assert_eq!(in_files.runs.len(), 15, "1,000 rows, 64 at a time");
+        assert_eq!(in_files.len(), 1_000);
+        assert_eq!(in_files.counts(), in_memory.counts());
+        let merged = written(in_files);
+        assert_eq!(merged, written(in_memory));
+        let lines: Vec<u64> = merged
+            .lines()
+            .map(|l| l.split(',').next().unwrap().parse().unwrap())
+            .collect();
+        assert!(lines.is_sorted(), "by line");
     }
 
     #[test]
