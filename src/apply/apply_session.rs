@@ -155,7 +155,7 @@ impl ApplySession {
             }
         };
         checked.settle(&settled);
-        let before = settled.known.counts().clone();
+        let before = settled.known.counts();
         let stage::Checked {
             counts,
             diagnostics,

@@ -18,9 +18,6 @@ pub struct KnownRecipients {
     /// Number → state (top byte, [`State::ALL`]'s index) and sent digest
     /// prefix (the rest; all ones when nothing was sent).
     entries: NumberMap<u64>,
-    /// How many are in each state (skipped rows are not recipients and are
-    /// not here).
-    counts: StateCounts,
 }
 
 impl KnownRecipients {
@@ -28,10 +25,7 @@ impl KnownRecipients {
     pub fn with_capacity(count: usize) -> KnownRecipients {
         let mut entries = NumberMap::default();
         entries.reserve(count);
-        KnownRecipients {
-            entries,
-            counts: StateCounts::default(),
-        }
+        KnownRecipients { entries }
     }
 
     /// Records `phone` in `state`, sent the message `sent` (if any).
@@ -42,28 +36,37 @@ impl KnownRecipients {
             .map_or(DIGEST_BITS, |bytes| {
                 u64::from_be_bytes(bytes.try_into().expect("8 bytes")) & DIGEST_BITS
             });
-        if self.entries.insert(phone, index << 56 | prefix).is_none() {
-            self.counts.add(state, 1);
-        }
+        self.entries.insert(phone, index << 56 | prefix);
+    }
+
+    /// The state an entry holds.
+    fn state_of(entry: u64) -> State {
+        State::ALL[(entry >> 56) as usize]
     }
 
     /// How many of the campaign's recipients are in each state, as they
-    /// were read (a state this build does not know was read as pending).
-    pub fn counts(&self) -> &StateCounts {
-        &self.counts
+    /// were read (a state this build does not know was read as pending;
+    /// skipped rows are not recipients and are not here).
+    pub fn counts(&self) -> StateCounts {
+        let mut counts = StateCounts::default();
+        for entry in self.entries.values() {
+            counts.add(KnownRecipients::state_of(*entry), 1);
+        }
+        counts
     }
 
     /// The state of `phone`, if the journal holds them.
     pub fn state(&self, phone: Phone) -> Option<State> {
-        let entry = *self.entries.get(&phone.as_u64())?;
-        Some(State::ALL[(entry >> 56) as usize])
+        self.entries
+            .get(&phone.as_u64())
+            .map(|entry| KnownRecipients::state_of(*entry))
     }
 
     /// What the journal knows of `phone`, who would now get `digest`.
     pub fn facts(&self, phone: Phone, digest: &MessageDigest) -> Option<RecipientFacts> {
         let entry = *self.entries.get(&phone.as_u64())?;
         Some(RecipientFacts {
-            state: State::ALL[(entry >> 56) as usize],
+            state: KnownRecipients::state_of(entry),
             same_message: entry & DIGEST_BITS == digest.prefix() & DIGEST_BITS,
         })
     }
