@@ -17,6 +17,7 @@
 
 pub mod apply;
 pub mod audience;
+pub mod batched;
 pub mod campaign;
 pub mod cli;
 pub mod commands;

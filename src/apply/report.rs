@@ -63,40 +63,33 @@ pub fn write(journal: &dyn Backend, path: &Path) -> anyhow::Result<Written> {
     Ok(written)
 }
 
-/// Rows handed from the journal's reading to their writing at a time.
-const BATCH: usize = 1024;
-
 /// The journal's rows in a table: the journal reads them on this thread
 /// while another writes their text, so the two take about as long as the
 /// longer of them.
 fn read(journal: &dyn Backend) -> anyhow::Result<ReportTable> {
-    let (batches, received) = std::sync::mpsc::sync_channel::<Vec<ReportRow>>(4);
+    let (mut rows, mut received) = crate::batched::channel::<ReportRow>();
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || {
             let mut table = ReportTable::default();
-            for batch in received {
-                for row in &batch {
-                    table.push(row)?;
-                }
+            while let Some(row) = received.receive()? {
+                table.push(&row)?;
             }
             anyhow::Ok(table)
         });
-        let mut batch = Vec::with_capacity(BATCH);
         let read = journal.report_rows(&mut |row| {
-            batch.push(row);
-            if batch.len() == BATCH {
-                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+            if !rows.push(row) {
                 // A writer that stopped has its error to give, below.
-                if batches.send(full).is_err() {
-                    anyhow::bail!("the report's rows are no longer taken");
-                }
+                anyhow::bail!("the report's rows are no longer taken");
             }
             Ok(())
         });
-        if read.is_ok() && !batch.is_empty() {
-            let _ = batches.send(batch);
+        // The writer's rows end here either way: all of them, or (the
+        // reading failed) what it has.
+        if read.is_ok() {
+            rows.finish();
+        } else {
+            drop(rows);
         }
-        drop(batches);
         let written = writer
             .join()
             .map_err(|_| anyhow::anyhow!("writing the report's rows panicked"))?;

@@ -11,6 +11,7 @@
 //! (the new plan's line; a removed recipient's old line). The two plans are
 //! loaded and sorted on two threads at once.
 
+use crate::batched::{BatchReceiver, BatchSender};
 use crate::plan::plan_file::{self, PlanHeader};
 use anyhow::Context as _;
 use rusqlite::{Connection, params};
@@ -201,20 +202,20 @@ fn merge(
     let mut insert = conn
         .prepare("INSERT INTO changes (line, kind, who, old, new) VALUES (?1, ?2, ?3, ?4, ?5)")?;
     std::thread::scope(|scope| {
-        let mut old_rows = SortedRows::start(scope, old_plan);
-        let mut new_rows = SortedRows::start(scope, new_plan);
-        let mut old = old_rows.next()?;
-        let mut new = new_rows.next()?;
+        let mut old_rows = sorted_rows(scope, old_plan);
+        let mut new_rows = sorted_rows(scope, new_plan);
+        let mut old = old_rows.receive()?;
+        let mut new = new_rows.receive()?;
         loop {
             match (old.take(), new.take()) {
                 (None, None) => return Ok(()),
                 (Some(o), n) if n.as_ref().is_none_or(|n| o.key < n.key) => {
                     insert.execute(params![o.line, REMOVED, o.who, o.params, None::<Vec<u8>>])?;
-                    (old, new) = (old_rows.next()?, n);
+                    (old, new) = (old_rows.receive()?, n);
                 }
                 (o, Some(n)) if o.as_ref().is_none_or(|o| n.key < o.key) => {
                     insert.execute(params![n.line, ADDED, n.who, None::<Vec<u8>>, n.params])?;
-                    (old, new) = (o, new_rows.next()?);
+                    (old, new) = (o, new_rows.receive()?);
                 }
                 (Some(o), Some(n)) => {
                     if o.digest == n.digest {
@@ -222,7 +223,7 @@ fn merge(
                     } else {
                         insert.execute(params![n.line, CHANGED, n.who, o.params, n.params])?;
                     }
-                    (old, new) = (old_rows.next()?, new_rows.next()?);
+                    (old, new) = (old_rows.receive()?, new_rows.receive()?);
                 }
                 (Some(_), None) | (None, Some(_)) => {
                     unreachable!("a recipient on one side only is added or removed above")
@@ -232,79 +233,43 @@ fn merge(
     })
 }
 
-/// Recipients handed from a sorted reading to the merge at a time.
-const BATCH: usize = 1024;
-
-/// One plan's recipients sorted by key, read on a thread of its own, each
-/// key once (at its first line).
-struct SortedRows {
-    batches: std::sync::mpsc::Receiver<anyhow::Result<Vec<Keyed>>>,
-    batch: std::vec::IntoIter<Keyed>,
+/// One plan's recipients sorted by key, each key once (at its first line),
+/// read on a thread of its own.
+fn sorted_rows<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    plan: Connection,
+) -> BatchReceiver<Keyed> {
+    let (mut rows, received) = crate::batched::channel();
+    scope.spawn(move || match read_sorted(&plan, &mut rows) {
+        Ok(()) => rows.finish(),
+        Err(error) => rows.fail(error),
+    });
+    received
 }
 
-impl SortedRows {
-    fn start<'scope>(
-        scope: &'scope std::thread::Scope<'scope, '_>,
-        plan: Connection,
-    ) -> SortedRows {
-        let (sender, batches) = std::sync::mpsc::sync_channel(4);
-        scope.spawn(move || {
-            if let Err(error) = read_sorted(&plan, &sender) {
-                let _ = sender.send(Err(error));
-            }
-        });
-        SortedRows {
-            batches,
-            batch: Vec::new().into_iter(),
-        }
-    }
-
-    fn next(&mut self) -> anyhow::Result<Option<Keyed>> {
-        loop {
-            if let Some(keyed) = self.batch.next() {
-                return Ok(Some(keyed));
-            }
-            match self.batches.recv() {
-                Ok(batch) => self.batch = batch?.into_iter(),
-                Err(_) => return Ok(None),
-            }
-        }
-    }
-}
-
-/// Sends `plan`'s recipients sorted by key to `sender` in batches, a
-/// repeated key skipped; stops when the merge stops taking them.
-fn read_sorted(
-    plan: &Connection,
-    sender: &std::sync::mpsc::SyncSender<anyhow::Result<Vec<Keyed>>>,
-) -> anyhow::Result<()> {
+/// Hands `plan`'s recipients sorted by key to `rows`, a repeated key
+/// skipped; stops when the merge stops taking them.
+fn read_sorted(plan: &Connection, rows: &mut BatchSender<Keyed>) -> anyhow::Result<()> {
     let mut statement =
         plan.prepare("SELECT key, line, digest, who, params FROM recipients ORDER BY key, line")?;
-    let mut rows = statement.query([])?;
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut found = statement.query([])?;
     let mut last = None;
-    while let Some(row) = rows.next()? {
+    while let Some(row) = found.next()? {
         let key: i64 = row.get(0)?;
         if Some(key) == last {
             continue;
         }
         last = Some(key);
-        batch.push(Keyed {
+        let keyed = Keyed {
             key,
             line: row.get(1)?,
             digest: row.get(2)?,
             who: row.get(3)?,
             params: row.get(4)?,
-        });
-        if batch.len() == BATCH {
-            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if sender.send(Ok(full)).is_err() {
-                return Ok(());
-            }
+        };
+        if !rows.push(keyed) {
+            return Ok(());
         }
-    }
-    if !batch.is_empty() {
-        let _ = sender.send(Ok(batch));
     }
     Ok(())
 }
