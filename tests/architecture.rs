@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
         "secret",
         "timestamp",
         "fs",
+        "batched",
         "diagnostic",
         "server",
     ],
