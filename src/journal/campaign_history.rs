@@ -12,18 +12,19 @@ pub struct CampaignHistory {
     pub runs: u64,
     /// Runs of the campaign that ended having sent (or tried to).
     pub sending_runs: u64,
-    /// The campaign's recipients and skipped rows.
-    pub records: u64,
+    /// Whether the journal holds any recipient or skipped row of the
+    /// campaign (asked as `EXISTS`, so a million rows are not counted).
+    pub has_rows: bool,
 }
 
 impl CampaignHistory {
     /// Whether the journal ran the campaign but holds none of its rows.
     pub fn lost_rows(&self) -> bool {
-        self.sending_runs > 0 && self.records == 0
+        self.sending_runs > 0 && !self.has_rows
     }
 
     /// Whether the journal knows nothing of the campaign at all.
     pub fn is_empty(&self) -> bool {
-        self.runs == 0 && self.records == 0
+        self.runs == 0 && !self.has_rows
     }
 }

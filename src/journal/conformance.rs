@@ -967,7 +967,7 @@ pub fn the_history_counts_runs_that_sent_and_the_rows_they_left(factory: &dyn Fa
     let history = |runs, sending_runs| CampaignHistory {
         runs,
         sending_runs,
-        records: 2,
+        has_rows: true,
     };
     assert_eq!(
         journal.history().unwrap(),

@@ -200,14 +200,14 @@ pub fn history(client: &mut Client, campaign: &str) -> Result<CampaignHistory> {
                  (SELECT COUNT(*) FROM runs WHERE campaign = $1),
                  (SELECT COUNT(*) FROM runs WHERE campaign = $1
                      AND (outcome = 'finished' OR outcome LIKE 'stopped%')),
-                 (SELECT COUNT(*) FROM recipients WHERE campaign = $1)
-                     + (SELECT COUNT(*) FROM skipped WHERE campaign = $1)",
+                 EXISTS (SELECT 1 FROM recipients WHERE campaign = $1)
+                     OR EXISTS (SELECT 1 FROM skipped WHERE campaign = $1)",
             &[&campaign],
         )
         .context("cannot read the campaign's runs")?;
     Ok(CampaignHistory {
         runs: row.get::<_, i64>(0) as u64,
         sending_runs: row.get::<_, i64>(1) as u64,
-        records: row.get::<_, i64>(2) as u64,
+        has_rows: row.get(2),
     })
 }

@@ -196,25 +196,25 @@ pub fn opted_out_numbers(conn: &Connection) -> anyhow::Result<Vec<crate::phone::
 
 /// What the journal remembers of `campaign` having run.
 pub fn history(conn: &Connection, campaign: &str) -> anyhow::Result<CampaignHistory> {
-    let (runs, sending_runs, records) = conn.query_row(
+    let (runs, sending_runs, has_rows) = conn.query_row(
         "SELECT
              (SELECT COUNT(*) FROM runs WHERE campaign = ?1),
              (SELECT COUNT(*) FROM runs WHERE campaign = ?1
                  AND (outcome = 'finished' OR outcome LIKE 'stopped%')),
-             (SELECT COUNT(*) FROM recipients WHERE campaign = ?1)
-                 + (SELECT COUNT(*) FROM skipped WHERE campaign = ?1)",
+             EXISTS (SELECT 1 FROM recipients WHERE campaign = ?1)
+                 OR EXISTS (SELECT 1 FROM skipped WHERE campaign = ?1)",
         params![campaign],
         |row| {
             Ok((
                 row.get::<_, i64>(0)?,
                 row.get::<_, i64>(1)?,
-                row.get::<_, i64>(2)?,
+                row.get::<_, bool>(2)?,
             ))
         },
     )?;
     Ok(CampaignHistory {
         runs: runs as u64,
         sending_runs: sending_runs as u64,
-        records: records as u64,
+        has_rows,
     })
 }
