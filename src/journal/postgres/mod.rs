@@ -39,6 +39,7 @@ mod pg_reached;
 mod pg_schema;
 mod pg_stage;
 mod pg_statements;
+mod pg_statistics;
 mod pg_summary;
 mod pg_tls;
 mod pg_view;

@@ -34,6 +34,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub struct Session {
     pub client: Client,
     pub statements: Statements,
+    /// Recipients staged on this session since the planner's statistics
+    /// were last refreshed.
+    pub staged: u64,
 }
 
 impl Session {
@@ -41,6 +44,7 @@ impl Session {
         Session {
             client: Client::new(client),
             statements: Statements::default(),
+            staged: 0,
         }
     }
 
@@ -213,7 +217,8 @@ impl Backend for PgJournal {
     }
 
     fn finish_run(&mut self, run: i64, outcome: &str) -> anyhow::Result<()> {
-        self.session()
+        let mut session = self.session();
+        session
             .client
             .execute(
                 concat!(
@@ -224,6 +229,7 @@ impl Backend for PgJournal {
                 &[&outcome, &run],
             )
             .context("cannot record the end of the run")?;
+        super::pg_statistics::refresh_after_staging(&mut session)?;
         Ok(())
     }
 

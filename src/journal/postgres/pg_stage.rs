@@ -97,7 +97,10 @@ impl<'a> PgStage<'a> {
             ],
         )
         .context("cannot stage recipients")?;
-        tx.commit().context("cannot commit the plan to the journal")
+        tx.commit()
+            .context("cannot commit the plan to the journal")?;
+        self.session.staged += self.rows.len() as u64;
+        Ok(())
     }
 }
 

@@ -323,3 +323,45 @@ fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_i
         "{plan:#?}"
     );
 }
+
+#[test]
+fn a_run_that_staged_ten_thousand_recipients_ends_with_the_planner_counting_them() {
+    // Without autovacuum (or before its next round) the planner would go on
+    // taking the campaign for the small table it was, and join a million
+    // recipients with their deliveries by a nested loop.
+    let Some(server) = server() else { return };
+    let location = server.location();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    let mut client = location.connect().unwrap();
+    let planned = |client: &mut postgres::Client| -> f32 {
+        client
+            .query_one(
+                "SELECT reltuples FROM pg_class WHERE oid = 'recipients'::regclass",
+                &[],
+            )
+            .unwrap()
+            .get(0)
+    };
+    let a = MessageDigest::of_bytes(b"a");
+    let stage_run = |from: u64, count: u64| {
+        let mut journal = open(&state, "c").unwrap();
+        let run = journal.begin_run().unwrap();
+        let mut stage = journal.stage(run, Requeue::default()).unwrap();
+        for n in from..from + count {
+            stage.recipient(phone(n), n + 2, &a, "{}").unwrap();
+            if stage.unpublished() == 4_096 {
+                stage.publish().unwrap();
+            }
+        }
+        stage.publish().unwrap();
+        drop(stage);
+        journal.finish_run(run, "finished").unwrap();
+    };
+    stage_run(0, 9_999);
+    assert!(
+        planned(&mut client) < 9_999.0,
+        "fewer than 10,000 leave the statistics to autovacuum"
+    );
+    stage_run(9_999, 10_000);
+    assert_eq!(planned(&mut client), 19_999.0);
+}
