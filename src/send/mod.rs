@@ -1,6 +1,7 @@
-//! Sending: N workers pull batches from one dispatcher and report outcomes to
-//! one collector, which alone keeps the tally, feeds the progress display and
-//! watches the error rate. The rate limit (governor, in recipients per
+//! Sending: N workers pull batches from one dispatcher and count their
+//! outcomes in one collector (`collector.rs`: the tally and the error-rate
+//! breaker under a lock), which the progress display reads every 100 ms
+//! while the workers run. The rate limit (governor, in recipients per
 //! second) is shared by all workers, and so is any pause a `Retry-After` asks
 //! for. Every state change goes through the journal before anything follows.
 //!
@@ -11,6 +12,7 @@
 mod backoff;
 mod batch;
 mod breaker;
+mod collector;
 mod deferral;
 mod pause;
 pub mod staging;
@@ -19,9 +21,9 @@ pub mod tally;
 mod worker;
 
 use crate::journal::JournalWriter;
-use crate::journal::State;
 use crate::transport::Transport;
 use batch::Batch;
+use collector::{Collector, Event};
 use deferral::Outstanding;
 pub use deferral::{Deferral, ReadFigures};
 use governor::{Quota, RateLimiter};
@@ -54,21 +56,6 @@ pub struct Settings {
     pub staging: StagingWatch,
 }
 
-/// What a worker tells the collector.
-#[derive(Debug)]
-pub enum Event {
-    /// A request ended; `failed` counts toward the breaker.
-    Finished {
-        /// Each recipient's state, as committed.
-        states: Vec<State>,
-        failed: bool,
-    },
-    /// A request will be tried again.
-    Retry,
-    /// Every recipient that may go now is done; `deferred` wait until `until`.
-    Waiting { until: String, deferred: u64 },
-}
-
 /// How a run ended.
 pub struct Ended {
     pub tally: Tally,
@@ -97,7 +84,7 @@ pub async fn run<T: Transport>(
     )));
     let (batches, queue) = mpsc::channel::<Batch>(settings.concurrency);
     let queue = Arc::new(Mutex::new(queue));
-    let (events, mut received) = mpsc::unbounded_channel();
+    let collector = Collector::new(total, stop.clone());
     let pause = pause::Pause::default();
     let opt_outs = worker::OptOuts {
         campaign: Arc::from(settings.campaign.as_str()),
@@ -114,7 +101,7 @@ pub async fn run<T: Transport>(
             pause: pause.clone(),
             stop: stop.clone(),
             max_attempts: settings.max_attempts,
-            events: events.clone(),
+            events: collector.clone(),
             opt_outs: opt_outs.clone(),
             outstanding: outstanding.clone(),
             unwritten: Arc::clone(&unwritten),
@@ -130,48 +117,56 @@ pub async fn run<T: Transport>(
             batches,
             stop: stop.clone(),
             outstanding,
-            events,
+            events: collector.clone(),
             staging: settings.staging.clone(),
         },
         transport,
         settings.deferral.clone(),
     ));
-    let mut tally = Tally::new(total);
-    let mut breaker = breaker::Breaker::default();
-    progress(&tally);
+    let mut ticks = tokio::time::interval(PROGRESS_EVERY);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut deadline = None;
     loop {
-        let event = match deadline {
-            None => tokio::select! {
-                event = received.recv() => event,
-                () = wait_for_stop(&stop) => {
-                    deadline = Some(tokio::time::Instant::now() + settings.stop_deadline);
-                    tally.stopping = Some(settings.stop_deadline);
-                    progress(&tally);
-                    continue;
+        tokio::select! {
+            joined = workers.join_next() => {
+                if joined.is_none() {
+                    break;
                 }
-            },
-            Some(until) => tokio::select! {
-                answered = tokio::time::timeout_at(until, received.recv()) => match answered {
-                    Ok(event) => event,
-                    Err(_) => break,
-                },
-                () = stop.forced() => break,
-            },
-        };
-        let Some(event) = event else { break };
-        collect(&mut tally, &mut breaker, &stop, event);
-        progress(&tally);
+            }
+            _ = ticks.tick() => {
+                if let Some(tally) = collector.moved() {
+                    progress(&tally);
+                }
+            }
+            () = wait_for_stop(&stop), if deadline.is_none() => {
+                deadline = Some(tokio::time::Instant::now() + settings.stop_deadline);
+                collector.amend(|tally| tally.stopping = Some(settings.stop_deadline));
+            }
+            () = sleep_until(deadline), if deadline.is_some() => break,
+            () = stop.forced(), if deadline.is_some() => break,
+        }
     }
     dispatcher.abort();
     workers.abort_all();
     while workers.join_next().await.is_some() {}
-    tally.end();
+    let tally = collector.end();
+    progress(&tally);
     let unwritten = std::mem::take(&mut *unwritten.lock().unwrap_or_else(|e| e.into_inner()));
     Ended {
         tally,
         stopped: stop.reason(),
         unwritten,
+    }
+}
+
+/// How often the progress display hears how sending stands.
+const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// Resolves at `deadline` (never, without one).
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
     }
 }
 
@@ -189,28 +184,6 @@ fn quota(rate_per_second: u32, max_recipients: usize) -> Quota {
         .allow_burst(burst)
 }
 
-fn collect(tally: &mut Tally, breaker: &mut breaker::Breaker, stop: &Stop, event: Event) {
-    match event {
-        Event::Retry => tally.retries += 1,
-        Event::Waiting { until, deferred } => tally.waiting = Some((until, deferred)),
-        Event::Finished { states, failed } => {
-            tally.waiting = None;
-            tally.requests += 1;
-            for state in states {
-                match state {
-                    State::Sent => tally.sent += 1,
-                    State::Failed => tally.failed += 1,
-                    State::Unknown => tally.unknown += 1,
-                    _ => tally.requeued += 1,
-                }
-            }
-            if let Some((failed, of)) = breaker.note(failed) {
-                stop.set(StopReason::Breaker { failed, of });
-            }
-        }
-    }
-}
-
 async fn wait_for_stop(stop: &Stop) {
     while !stop.is_set() {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -225,7 +198,7 @@ struct Dispatch {
     batches: mpsc::Sender<Batch>,
     stop: Stop,
     outstanding: Outstanding,
-    events: mpsc::UnboundedSender<Event>,
+    events: Collector,
     staging: StagingWatch,
 }
 
@@ -256,7 +229,7 @@ async fn dispatch(dispatch: Dispatch, transport: impl Transport, deferral: Optio
             return;
         };
         dispatch.outstanding.settled().await;
-        let _ = dispatch.events.send(Event::Waiting {
+        dispatch.events.report(Event::Waiting {
             until: until.to_string(),
             deferred,
         });
@@ -298,7 +271,7 @@ async fn wave_gate(dispatch: &Dispatch, deferral: Option<&Deferral>) -> WaveGate
         if !deferral.wave_wait {
             return WaveGate::Stop;
         }
-        let _ = dispatch.events.send(Event::Waiting {
+        dispatch.events.report(Event::Waiting {
             until: until.to_string(),
             deferred,
         });

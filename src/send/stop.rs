@@ -79,7 +79,10 @@ impl Stop {
     }
 
     pub fn is_set(&self) -> bool {
-        self.reason().is_some()
+        self.reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     /// Stops at once: nothing more is waited for, and requests still in

@@ -7,10 +7,11 @@
 //! per request instead of two); otherwise it is committed on its own before
 //! the worker waits for anything.
 
+use super::backoff;
 use super::batch::Batch;
+use super::collector::{Collector, Event};
 use super::pause::Pause;
 use super::stop::{Stop, StopReason};
-use super::{Event, backoff};
 use crate::journal::{Change, DeliveryJob, DeliveryState, OptOutRecord, Outcome, Report, State};
 use crate::phone::Phone;
 use crate::transport::{RecipientResult, SendError, Session, Verdict};
@@ -20,7 +21,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
-use tokio::sync::mpsc::{Receiver, UnboundedSender};
+use tokio::sync::mpsc::Receiver;
 
 /// The longest `Retry-After` wacast waits out; a longer one stops the run.
 const LONGEST_PAUSE: Duration = Duration::from_secs(300);
@@ -32,7 +33,7 @@ pub struct Worker<S: Session> {
     pub pause: Pause,
     pub stop: Stop,
     pub max_attempts: u32,
-    pub events: UnboundedSender<Event>,
+    pub events: Collector,
     pub opt_outs: OptOuts,
     /// Counts the batches this worker finishes.
     pub outstanding: super::deferral::Outstanding,
@@ -60,13 +61,19 @@ struct Unrecorded {
 }
 
 impl Unrecorded {
-    /// What the collector hears once this is committed.
-    fn event(&self) -> Event {
-        Event::Finished {
-            states: self.outcomes.iter().map(|o| o.state).collect(),
-            failed: self.failed,
-        }
+    /// What the collector hears once this is committed: each recipient's
+    /// state, and whether the request failed.
+    fn event(&self) -> (Vec<State>, bool) {
+        (self.outcomes.iter().map(|o| o.state).collect(), self.failed)
     }
+}
+
+/// Tells `collector` of a committed request.
+fn finished(collector: &Collector, (states, failed): (Vec<State>, bool)) {
+    collector.report(Event::Finished {
+        states: &states,
+        failed,
+    });
 }
 
 impl<S: Session> Worker<S> {
@@ -127,7 +134,7 @@ impl<S: Session> Worker<S> {
                 return None;
             }
             if let Some(event) = recorded {
-                let _ = self.events.send(event);
+                finished(&self.events, event);
             }
             match self.session.send(batch.body.clone(), &batch.phones).await {
                 Err(error) if error.is_retryable() && attempt < self.max_attempts => {
@@ -135,7 +142,7 @@ impl<S: Session> Worker<S> {
                         return None;
                     }
                     self.wait_before_retry(&error, attempt).await;
-                    let _ = self.events.send(Event::Retry);
+                    self.events.report(Event::Retry);
                 }
                 result => return self.finish(&batch, result).await,
             }
@@ -229,8 +236,8 @@ impl<S: Session> Worker<S> {
             }
             Err(error) if error.is_retryable() => {
                 if self.requeue(batch, &error, true).await {
-                    let _ = self.events.send(Event::Finished {
-                        states: vec![State::Pending; batch.phones.len()],
+                    self.events.report(Event::Finished {
+                        states: &vec![State::Pending; batch.phones.len()],
                         failed: true,
                     });
                 }
@@ -336,7 +343,7 @@ impl<S: Session> Worker<S> {
         if !self.commit(unrecorded.outcomes).await {
             return false;
         }
-        let _ = self.events.send(event);
+        finished(&self.events, event);
         true
     }
 
