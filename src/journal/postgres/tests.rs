@@ -6,7 +6,7 @@
 
 use super::{JournalError, PgFailure, PgLocation};
 use crate::journal::conformance::{self, Factory};
-use crate::journal::{Backend, Change, Durability, Requeue, StateLocation, open};
+use crate::journal::{Backend, Change, Durability, Outcome, Requeue, State, StateLocation, open};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use std::cell::RefCell;
@@ -364,4 +364,74 @@ fn a_run_that_staged_ten_thousand_recipients_ends_with_the_planner_counting_them
     );
     stage_run(9_999, 10_000);
     assert_eq!(planned(&mut client), 19_999.0);
+}
+
+#[test]
+fn the_packed_read_of_the_campaigns_recipients_matches_the_read_row_by_row() {
+    // Beyond one value's 1 GB the server refuses the packed read and the
+    // rows are read one by one: both must know the same recipients.
+    let Some(server) = server() else { return };
+    let location = server.location();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    let mut journal = open(&state, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
+    let digests: Vec<MessageDigest> = (0..5)
+        .map(|n| MessageDigest::of_bytes(format!("message {n}").as_bytes()))
+        .collect();
+    for (n, digest) in digests.iter().enumerate() {
+        stage
+            .recipient(phone(n as u64), n as u64 + 2, digest, "{}")
+            .unwrap();
+    }
+    stage.publish().unwrap();
+    drop(stage);
+    let phones: Vec<Phone> = (0..4).map(phone).collect();
+    let outcome = |n: u64, state: State| Outcome {
+        phone: phone(n),
+        state,
+        message_id: Some(format!("m{n}")),
+        http_status: Some(201),
+        error: None,
+    };
+    journal
+        .write(&[
+            Change::InFlight(phones),
+            Change::Outcomes(vec![
+                outcome(0, State::Sent),
+                outcome(1, State::Failed),
+                outcome(2, State::Unknown),
+            ]),
+        ])
+        .unwrap();
+    let mut client = location.connect().unwrap();
+    let packed = super::pg_known::known(&mut client, "c").unwrap();
+    let by_rows = super::pg_known::by_rows(&mut client, "c").unwrap();
+    assert_eq!(packed.len(), 5);
+    assert_eq!(by_rows.len(), 5);
+    for (n, digest) in digests.iter().enumerate() {
+        let number = phone(n as u64);
+        assert_eq!(packed.facts(number, digest), by_rows.facts(number, digest));
+        assert_eq!(
+            packed.facts(number, &digests[(n + 1) % 5]),
+            by_rows.facts(number, &digests[(n + 1) % 5])
+        );
+    }
+    let state = |n| packed.state(phone(n));
+    assert_eq!(
+        (0..5).map(state).collect::<Vec<_>>(),
+        [
+            State::Sent,
+            State::Failed,
+            State::Unknown,
+            State::InFlight,
+            State::Pending
+        ]
+        .map(Some)
+    );
+    assert!(
+        super::pg_known::known(&mut client, "nobody")
+            .unwrap()
+            .is_empty()
+    );
 }
