@@ -290,7 +290,7 @@ mod tests {
     use crate::journal::{KnownRecipients, State};
     use std::path::Path;
 
-    const CAMPAIGN: &str = "version: 1\nname: spring\nsender: {bot_id: acme-bot, region: eu}\ntemplate:\n  name: spring_sale\n  language: en_GB\n  body_params: [\"{{ name }}\"]\naudience: {file: audience.csv, default_country: GB}\n";
+    use crate::campaign::example::CAMPAIGN;
 
     /// Recipients `range` (line n + 2 is `0740000000n`), then `extra` rows.
     fn audience(range: std::ops::Range<u64>, extra: &str) -> String {

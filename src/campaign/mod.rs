@@ -3,6 +3,8 @@
 
 #[allow(clippy::module_inception)]
 mod campaign;
+#[cfg(test)]
+pub mod example;
 mod field_errors;
 mod http_url;
 pub mod meta_cloud_sender;

@@ -4,7 +4,10 @@
 //! everyone is `+`). The campaign's recipients are read from the journal in
 //! one pass when it is opened ([`KnownRecipients`], 16 bytes each), not looked
 //! up one by one; recipients that left the audience are counted by
-//! subtraction.
+//! subtraction. That read runs on a thread of its own, over a view of its
+//! own, from the moment the journal is opened, so the plan reads and renders
+//! the audience meanwhile ([`JournalClasses::is_ready`] says when a
+//! recipient can be classified without waiting).
 
 use crate::campaign::Campaign;
 use crate::journal::{JournalView, KnownRecipients, RecipientFacts, State, StateLocation};
@@ -16,7 +19,7 @@ use crate::plan::recipient_class::RecipientClass;
 pub struct JournalClasses {
     view: Option<Box<dyn JournalView>>,
     /// The campaign's recipients in the journal (none without one).
-    known: KnownRecipients,
+    known: Known,
     resend_unknown: bool,
     retry_failed: bool,
     /// Recipients found in the journal, in any state.
@@ -28,7 +31,7 @@ impl JournalClasses {
     pub fn none() -> JournalClasses {
         JournalClasses {
             view: None,
-            known: KnownRecipients::default(),
+            known: Known::Read(KnownRecipients::default()),
             resend_unknown: false,
             retry_failed: false,
             matched: 0,
@@ -44,14 +47,30 @@ impl JournalClasses {
         resend_unknown: bool,
         retry_failed: bool,
     ) -> anyhow::Result<JournalClasses> {
+        JournalClasses::open_after(
+            location,
+            campaign,
+            (resend_unknown, retry_failed),
+            std::time::Duration::ZERO,
+        )
+    }
+
+    /// [`JournalClasses::open`], its read of the recipients begun `pause`
+    /// late (for tests of a plan that streams before they are read).
+    pub(crate) fn open_after(
+        location: &StateLocation,
+        campaign: &Campaign,
+        (resend_unknown, retry_failed): (bool, bool),
+        pause: std::time::Duration,
+    ) -> anyhow::Result<JournalClasses> {
         let view = crate::journal::open_view_renamed(
             location,
             &campaign.name,
             campaign.renamed_from.as_deref(),
         )?;
         let known = match &view {
-            Some(view) => view.known()?,
-            None => KnownRecipients::default(),
+            Some(_) => Known::reading(location, campaign, pause)?,
+            None => Known::Read(KnownRecipients::default()),
         };
         Ok(JournalClasses {
             view,
@@ -103,6 +122,37 @@ impl JournalClasses {
         self.view.is_some()
     }
 
+    /// Whether the journal's recipients are read, so that classifying a
+    /// recipient will not wait.
+    pub fn is_ready(&self) -> bool {
+        match &self.known {
+            Known::Reading(reading) => reading.is_finished(),
+            Known::Read(_) | Known::Failed(_) => true,
+        }
+    }
+
+    /// The campaign's recipients in the journal, waiting for their read.
+    fn known(&mut self) -> anyhow::Result<&KnownRecipients> {
+        if let Known::Reading(_) = self.known {
+            let Known::Reading(reading) = std::mem::replace(&mut self.known, Known::Failed(None))
+            else {
+                unreachable!("matched just above");
+            };
+            self.known = match reading.join() {
+                Ok(Ok(known)) => Known::Read(known),
+                Ok(Err(error)) => Known::Failed(Some(format!("{error:#}"))),
+                Err(_) => Known::Failed(None),
+            };
+        }
+        match &self.known {
+            Known::Read(known) => Ok(known),
+            Known::Failed(Some(error)) => Err(anyhow::anyhow!("{error}")),
+            Known::Failed(None) | Known::Reading(_) => {
+                anyhow::bail!("reading the campaign's recipients from the journal failed")
+            }
+        }
+    }
+
     /// The class of `phone`, who would now get the message `digest`.
     pub fn classify(
         &mut self,
@@ -112,7 +162,7 @@ impl JournalClasses {
         let Some(RecipientFacts {
             state,
             same_message,
-        }) = self.known.facts(phone, digest)
+        }) = self.known()?.facts(phone, digest)
         else {
             return Ok(RecipientClass::Send);
         };
@@ -147,7 +197,40 @@ impl JournalClasses {
 
     /// Journal recipients of the campaign that no recipient of this plan
     /// matched: they have left the audience. Call after streaming.
-    pub fn removed(&self) -> anyhow::Result<u64> {
-        Ok(self.known.len().saturating_sub(self.matched))
+    pub fn removed(&mut self) -> anyhow::Result<u64> {
+        Ok(self.known()?.len().saturating_sub(self.matched))
+    }
+}
+
+/// The campaign's recipients, read or being read.
+enum Known {
+    Read(KnownRecipients),
+    Reading(std::thread::JoinHandle<anyhow::Result<KnownRecipients>>),
+    /// The read failed (with its error, unless its thread panicked): every
+    /// later classification fails too, never taking the journal for empty.
+    Failed(Option<String>),
+}
+
+impl Known {
+    /// Starts reading the recipients of `campaign` (or of the campaign it
+    /// was renamed from, as the plan's own view chose) on a thread of its own.
+    fn reading(
+        location: &StateLocation,
+        campaign: &Campaign,
+        pause: std::time::Duration,
+    ) -> anyhow::Result<Known> {
+        let location = location.clone();
+        let (name, renamed_from) = (campaign.name.clone(), campaign.renamed_from.clone());
+        let reading = std::thread::Builder::new()
+            .name("journal-known".into())
+            .spawn(move || {
+                std::thread::sleep(pause);
+                match crate::journal::open_view_renamed(&location, &name, renamed_from.as_deref())?
+                {
+                    Some(view) => view.known(),
+                    None => Ok(KnownRecipients::default()),
+                }
+            })?;
+        Ok(Known::Reading(reading))
     }
 }

@@ -133,6 +133,9 @@ impl Plan {
         let mut builder = Builder::default();
         let mut seen = SeenInMemory::default();
         let mut failed = Ok(());
+        // Recipients streamed while the journal's recipients are still
+        // being read, classified (in order) once they are.
+        let mut waiting: Vec<Unclassified> = Vec::new();
         loaded.stream(&mut seen, &mut diagnostics, |outcome| {
             if let RowOutcome::Recipient {
                 line,
@@ -143,34 +146,59 @@ impl Plan {
             } = &outcome
                 && failed.is_ok()
             {
-                failed = journal.classify(*phone, digest).and_then(|class| {
-                    builder.classify(*line, class);
-                    if let Some((scheduler, now)) = schedule.as_mut()
-                        && class == RecipientClass::Send
-                    {
-                        tally.add(scheduler.place(*phone, zone.as_deref(), *now));
-                    }
-                    let Some(sink) = sink.as_deref_mut() else {
-                        return Ok(());
-                    };
-                    use crate::message::message_params;
-                    if builder.param_labels.is_none() {
-                        let labelled = message_params::of_message(message);
-                        builder.param_labels = Some(labelled.into_iter().map(|p| p.0).collect());
-                    }
-                    sink.push(PlannedRecipient {
-                        line: *line,
-                        phone: *phone,
-                        message: *digest,
-                        class,
-                        params: message_params::values_of_message(message),
-                        show_number: show_numbers,
-                    })
-                });
+                let mut classes = Classes {
+                    journal: &mut journal,
+                    builder: &mut builder,
+                    schedule: &mut schedule,
+                    tally: &mut tally,
+                };
+                let unclassified = Unclassified {
+                    line: *line,
+                    phone: *phone,
+                    digest: *digest,
+                    zone: zone.clone(),
+                    sample: None,
+                };
+                if sink.is_none() && waiting.len() < WAITING_AT_MOST && !classes.journal.is_ready()
+                {
+                    let sample = classes.builder.samples.len();
+                    waiting.push(Unclassified {
+                        sample: (sample < SAMPLES).then_some(sample),
+                        ..unclassified
+                    });
+                } else {
+                    failed = classes.all(&mut waiting).and_then(|()| {
+                        let class = classes.one(unclassified)?;
+                        let Some(sink) = sink.as_deref_mut() else {
+                            return Ok(());
+                        };
+                        use crate::message::message_params;
+                        if classes.builder.param_labels.is_none() {
+                            let labelled = message_params::of_message(message);
+                            classes.builder.param_labels =
+                                Some(labelled.into_iter().map(|p| p.0).collect());
+                        }
+                        sink.push(PlannedRecipient {
+                            line: *line,
+                            phone: *phone,
+                            message: *digest,
+                            class,
+                            params: message_params::values_of_message(message),
+                            show_number: show_numbers,
+                        })
+                    });
+                }
             }
             builder.add(outcome);
         });
         failed?;
+        Classes {
+            journal: &mut journal,
+            builder: &mut builder,
+            schedule: &mut schedule,
+            tally: &mut tally,
+        }
+        .all(&mut waiting)?;
         builder.classes.removed = journal.removed()?;
         let recipients = builder.counts.recipients;
         for warning in reached_elsewhere(&journal, &seen, &loaded.campaign, recipients)? {
@@ -339,6 +367,58 @@ impl FirstSeen for SeenInMemory {
     }
 }
 
+/// Recipients a plan may stream before the journal's recipients are read
+/// without waiting for them (about 80 bytes each).
+const WAITING_AT_MOST: usize = 262_144;
+
+/// A recipient streamed before the journal's recipients were read.
+struct Unclassified {
+    line: u64,
+    phone: Phone,
+    digest: MessageDigest,
+    zone: Option<Box<str>>,
+    /// Its sample's place, when it is one of the samples.
+    sample: Option<usize>,
+}
+
+/// What classifying a recipient updates.
+struct Classes<'a> {
+    journal: &'a mut JournalClasses,
+    builder: &'a mut Builder,
+    schedule: &'a mut Option<(Scheduler, Timestamp)>,
+    tally: &'a mut ScheduleTally,
+}
+
+impl Classes<'_> {
+    /// Classifies `waiting`, in the order they were streamed.
+    fn all(&mut self, waiting: &mut Vec<Unclassified>) -> anyhow::Result<()> {
+        for unclassified in waiting.drain(..) {
+            self.one(unclassified)?;
+        }
+        Ok(())
+    }
+
+    /// Classifies one recipient against the journal, counts its class and
+    /// places it in the schedule.
+    fn one(&mut self, recipient: Unclassified) -> anyhow::Result<RecipientClass> {
+        let class = self.journal.classify(recipient.phone, &recipient.digest)?;
+        self.builder.classify(recipient.line, class);
+        if let Some(sample) = recipient
+            .sample
+            .and_then(|i| self.builder.samples.get_mut(i))
+        {
+            sample.class = class;
+        }
+        if let Some((scheduler, now)) = self.schedule.as_mut()
+            && class == RecipientClass::Send
+        {
+            self.tally
+                .add(scheduler.place(recipient.phone, recipient.zone.as_deref(), *now));
+        }
+        Ok(class)
+    }
+}
+
 /// How many different values `values` holds.
 fn distinct(mut values: Vec<u64>) -> u64 {
     values.sort_unstable();
@@ -420,5 +500,113 @@ impl Builder {
         if self.kept_urls.len() < MEDIA_URLS_KEPT {
             self.kept_urls.insert(url.to_owned());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::{Change, Outcome, Requeue, State, StateLocation};
+    use std::time::Duration;
+
+    use crate::campaign::example::CAMPAIGN;
+
+    fn phone(n: u64) -> Phone {
+        Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
+    }
+
+    /// A plan of the campaign in `dir` against its journal, whose read of
+    /// the recipients begins `pause` late.
+    fn planned(dir: &std::path::Path, pause: Duration) -> Plan {
+        let loaded = Loaded::load(&dir.join("campaign.yaml")).unwrap();
+        let location = StateLocation::Folder(dir.join(".wacast"));
+        let journal =
+            JournalClasses::open_after(&location, &loaded.campaign, (false, false), pause).unwrap();
+        if pause.is_zero() {
+            while !journal.is_ready() {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let review = Review {
+            journal,
+            ..Review::none()
+        };
+        Plan::build(loaded, review).unwrap()
+    }
+
+    #[test]
+    fn recipients_streamed_before_the_journal_is_read_are_classified_as_if_it_had_been() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("campaign.yaml"), CAMPAIGN).unwrap();
+        let mut audience = String::from("phone,name\n");
+        for n in 0..2_000u64 {
+            audience.push_str(&format!("0{},Name {n}\n", 7_400_000_000u64 + n));
+        }
+        std::fs::write(dir.path().join("audience.csv"), audience).unwrap();
+        // The journal: every fourth number never staged (to send), then
+        // sent another message (changed), failed, unknown.
+        let location = StateLocation::Folder(dir.path().join(".wacast"));
+        let mut journal = crate::journal::open(&location, "spring").unwrap();
+        let run = journal.begin_run().unwrap();
+        let mut stage = journal.stage(run, Requeue::default()).unwrap();
+        let other = MessageDigest::of_bytes(b"another message");
+        let staged: Vec<u64> = (0..2_000).filter(|n| n % 4 != 0).collect();
+        for &n in &staged {
+            stage.recipient(phone(n), n + 2, &other, "{}").unwrap();
+        }
+        stage.publish().unwrap();
+        drop(stage);
+        let state = |n: u64| [State::Sent, State::Failed, State::Unknown][(n % 4 - 1) as usize];
+        let outcomes = staged
+            .iter()
+            .map(|&n| Outcome {
+                phone: phone(n),
+                state: state(n),
+                message_id: Some(format!("m{n}")),
+                http_status: Some(201),
+                error: None,
+            })
+            .collect();
+        journal
+            .write(&[
+                Change::InFlight(staged.iter().map(|&n| phone(n)).collect()),
+                Change::Outcomes(outcomes),
+            ])
+            .unwrap();
+        journal.finish_run(run, "finished").unwrap();
+        drop(journal);
+
+        let read_first = planned(dir.path(), Duration::ZERO);
+        let read_late = planned(dir.path(), Duration::from_millis(300));
+        let classes = &read_first.state.classes;
+        assert_eq!(
+            (
+                classes.to_send,
+                classes.changed,
+                classes.failed,
+                classes.unknown
+            ),
+            (500, 500, 500, 500)
+        );
+        assert_eq!(
+            read_late.state, read_first.state,
+            "classes and their digest"
+        );
+        assert_eq!(
+            read_late.samples, read_first.samples,
+            "samples with their class"
+        );
+        assert_eq!(
+            read_first
+                .samples
+                .iter()
+                .map(|s| s.class)
+                .collect::<Vec<_>>(),
+            [
+                RecipientClass::Send,
+                RecipientClass::Changed,
+                RecipientClass::Failed
+            ]
+        );
     }
 }
