@@ -7,12 +7,17 @@ use crate::listen::{AUDIENCE, CAMPAIGN};
 use crate::support::Test;
 
 fn sent_then_renamed(extra: &str) -> Test {
+    sent_then_renamed_to("spring", extra)
+}
+
+/// `promo` sent, then renamed `name` with `extra` added to the campaign.
+fn sent_then_renamed_to(name: &str, extra: &str) -> Test {
     let test = Test::new()
         .write("campaign.yaml", CAMPAIGN)
         .write("audience.csv", AUDIENCE);
     let run = test.run(&["apply", "campaign.yaml", "--sandbox", "--yes"]);
     assert_eq!(run.code, 0, "{}", run.transcript());
-    let renamed = CAMPAIGN.replace("name: promo\n", &format!("name: spring\n{extra}"));
+    let renamed = CAMPAIGN.replace("name: promo\n", &format!("name: {name}\n{extra}"));
     test.write("campaign.yaml", renamed)
 }
 
@@ -29,6 +34,21 @@ fn a_renamed_campaign_is_warned_about_in_the_plan() {
     insta::assert_snapshot!(plan.stderr);
     let json = test.run(&["plan", "campaign.yaml", "--format", "json"]);
     assert!(json.stdout.contains("plan.renamed"), "{}", json.stdout);
+}
+
+#[test]
+fn a_new_name_sorting_before_the_old_one_is_warned_about_too() {
+    // The journal's other campaigns are read as the two ranges of names
+    // around this one: `promo` comes after `autumn`.
+    let test = sent_then_renamed_to("autumn", "");
+    let json = test.run(&["plan", "campaign.yaml", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.transcript());
+    assert!(json.stdout.contains("plan.renamed"), "{}", json.stdout);
+    assert!(
+        json.stdout.contains("campaign `promo` already sent"),
+        "{}",
+        json.stdout
+    );
 }
 
 #[test]
