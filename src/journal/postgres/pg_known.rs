@@ -35,7 +35,7 @@ pub fn known(client: &mut postgres::Client, campaign: &str) -> Result<KnownRecip
     match client.query_one(&packed_query(), &[&campaign]) {
         Ok(row) => {
             let packed: Option<&[u8]> = row.try_get(0).context("cannot read the journal")?;
-            unpack(&[packed.unwrap_or_default()])
+            unpack(packed.unwrap_or_default())
         }
         Err(error) if beyond_one_value(&error) => by_rows(client, campaign),
         Err(error) => Err(error).context("cannot read the journal"),
@@ -93,16 +93,16 @@ pub fn by_rows(client: &mut postgres::Client, campaign: &str) -> Result<KnownRec
     Ok(known)
 }
 
-/// The recipients the packed parts hold.
-fn unpack(parts: &[&[u8]]) -> Result<KnownRecipients> {
-    let bytes: usize = parts.iter().map(|part| part.len()).sum();
-    if parts.iter().any(|part| part.len() % ENTRY != 0) {
+/// The recipients the packed value holds.
+fn unpack(packed: &[u8]) -> Result<KnownRecipients> {
+    if !packed.len().is_multiple_of(ENTRY) {
         return Err(JournalError::Malformed(format!(
-            "recipients' entries that are not whole ({bytes} bytes)"
+            "recipients' entries that are not whole ({} bytes)",
+            packed.len()
         )));
     }
-    let mut known = KnownRecipients::with_capacity(bytes / ENTRY);
-    for entry in parts.iter().flat_map(|part| part.chunks_exact(ENTRY)) {
+    let mut known = KnownRecipients::with_capacity(packed.len() / ENTRY);
+    for entry in packed.chunks_exact(ENTRY) {
         let phone = u64::from_be_bytes(entry[..8].try_into().expect("8 bytes"));
         let state = State::ALL
             .get(usize::from(entry[8]))
@@ -133,13 +133,15 @@ mod tests {
     fn packed_entries_read_back_as_the_rows_they_were_made_of() {
         let sent = MessageDigest::of_bytes(b"sent");
         let other = MessageDigest::of_bytes(b"other");
-        let first = [
+        let packed = [
             entry(447_400_000_001, 2, Some(&sent.0)),
             entry(447_400_000_002, 0, None),
+            entry(447_400_000_003, UNKNOWN_STATE, None),
         ]
         .concat();
-        let second = entry(447_400_000_003, UNKNOWN_STATE, None);
-        let known = unpack(&[&first, &second, &[]]).unwrap();
+        let known = unpack(&packed).unwrap();
+        // A campaign with no recipients packs to nothing (the aggregate is NULL).
+        assert!(unpack(&[]).unwrap().is_empty());
         assert_eq!(known.len(), 3);
         let phone = |n: u64| Phone::from_digits(&n.to_string()).unwrap();
         assert_eq!(
@@ -164,7 +166,7 @@ mod tests {
     fn a_part_that_is_not_whole_entries_is_an_error_not_a_guess() {
         let mut part = entry(447_400_000_001, 2, None);
         part.pop();
-        let error = unpack(&[&part]).err().expect("refused");
+        let error = unpack(&part).err().expect("refused");
         assert!(error.to_string().contains("not whole"), "{error}");
     }
 
