@@ -152,23 +152,19 @@ impl Plan {
                     schedule: &mut schedule,
                     tally: &mut tally,
                 };
-                let unclassified = Unclassified {
-                    line: *line,
-                    phone: *phone,
-                    digest: *digest,
-                    zone: zone.clone(),
-                    sample: None,
-                };
                 if sink.is_none() && waiting.len() < WAITING_AT_MOST && !classes.journal.is_ready()
                 {
                     let sample = classes.builder.samples.len();
                     waiting.push(Unclassified {
+                        line: *line,
+                        phone: *phone,
+                        digest: *digest,
+                        zone: zone.clone(),
                         sample: (sample < SAMPLES).then_some(sample),
-                        ..unclassified
                     });
                 } else {
                     failed = classes.all(&mut waiting).and_then(|()| {
-                        let class = classes.one(unclassified)?;
+                        let class = classes.one(*line, *phone, digest, zone.as_deref(), None)?;
                         let Some(sink) = sink.as_deref_mut() else {
                             return Ok(());
                         };
@@ -392,28 +388,39 @@ struct Classes<'a> {
 impl Classes<'_> {
     /// Classifies `waiting`, in the order they were streamed.
     fn all(&mut self, waiting: &mut Vec<Unclassified>) -> anyhow::Result<()> {
-        for unclassified in waiting.drain(..) {
-            self.one(unclassified)?;
+        for waited in waiting.drain(..) {
+            let Unclassified {
+                line,
+                phone,
+                digest,
+                zone,
+                sample,
+            } = waited;
+            self.one(line, phone, &digest, zone.as_deref(), sample)?;
         }
         Ok(())
     }
 
-    /// Classifies one recipient against the journal, counts its class and
-    /// places it in the schedule.
-    fn one(&mut self, recipient: Unclassified) -> anyhow::Result<RecipientClass> {
-        let class = self.journal.classify(recipient.phone, &recipient.digest)?;
-        self.builder.classify(recipient.line, class);
-        if let Some(sample) = recipient
-            .sample
-            .and_then(|i| self.builder.samples.get_mut(i))
-        {
+    /// Classifies the recipient at `line` against the journal, counts its
+    /// class (filling in the class of its sample, the `sample`th, if it is
+    /// one) and places it in the schedule.
+    fn one(
+        &mut self,
+        line: u64,
+        phone: Phone,
+        digest: &MessageDigest,
+        zone: Option<&str>,
+        sample: Option<usize>,
+    ) -> anyhow::Result<RecipientClass> {
+        let class = self.journal.classify(phone, digest)?;
+        self.builder.classify(line, class);
+        if let Some(sample) = sample.and_then(|i| self.builder.samples.get_mut(i)) {
             sample.class = class;
         }
         if let Some((scheduler, now)) = self.schedule.as_mut()
             && class == RecipientClass::Send
         {
-            self.tally
-                .add(scheduler.place(recipient.phone, recipient.zone.as_deref(), *now));
+            self.tally.add(scheduler.place(phone, zone, *now));
         }
         Ok(class)
     }
