@@ -15,10 +15,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What a worker or the dispatcher reports.
 #[derive(Debug)]
-pub enum Event<'a> {
+pub enum Event {
     /// A request ended with each recipient's state as committed; `failed`
     /// counts toward the breaker.
-    Finished { states: &'a [State], failed: bool },
+    Finished { states: Vec<State>, failed: bool },
     /// A request will be tried again.
     Retry,
     /// Every recipient that may go now is done; `deferred` wait until `until`.
@@ -58,7 +58,7 @@ impl Collector {
     }
 
     /// Counts `event`.
-    pub fn report(&self, event: Event<'_>) {
+    pub fn report(&self, event: Event) {
         let mut collected = self.lock();
         collected.changed = true;
         let Collected { tally, breaker, .. } = &mut *collected;
@@ -117,7 +117,7 @@ mod tests {
         );
         assert!(collector.moved().is_none());
         collector.report(Event::Finished {
-            states: &[State::Sent, State::Failed, State::Unknown, State::Pending],
+            states: vec![State::Sent, State::Failed, State::Unknown, State::Pending],
             failed: false,
         });
         collector.report(Event::Retry);
@@ -144,13 +144,13 @@ mod tests {
         let collector = Collector::new(100, stop.clone());
         for _ in 0..9 {
             collector.report(Event::Finished {
-                states: &[State::Failed],
+                states: vec![State::Failed],
                 failed: true,
             });
         }
         assert!(!stop.is_set(), "too few requests to judge");
         collector.report(Event::Finished {
-            states: &[State::Failed],
+            states: vec![State::Failed],
             failed: true,
         });
         assert!(matches!(

@@ -61,19 +61,13 @@ struct Unrecorded {
 }
 
 impl Unrecorded {
-    /// What the collector hears once this is committed: each recipient's
-    /// state, and whether the request failed.
-    fn event(&self) -> (Vec<State>, bool) {
-        (self.outcomes.iter().map(|o| o.state).collect(), self.failed)
+    /// What the collector hears once this is committed.
+    fn event(&self) -> Event {
+        Event::Finished {
+            states: self.outcomes.iter().map(|o| o.state).collect(),
+            failed: self.failed,
+        }
     }
-}
-
-/// Tells `collector` of a committed request.
-fn finished(collector: &Collector, (states, failed): (Vec<State>, bool)) {
-    collector.report(Event::Finished {
-        states: &states,
-        failed,
-    });
 }
 
 impl<S: Session> Worker<S> {
@@ -134,7 +128,7 @@ impl<S: Session> Worker<S> {
                 return None;
             }
             if let Some(event) = recorded {
-                finished(&self.events, event);
+                self.events.report(event);
             }
             match self.session.send(batch.body.clone(), &batch.phones).await {
                 Err(error) if error.is_retryable() && attempt < self.max_attempts => {
@@ -237,7 +231,7 @@ impl<S: Session> Worker<S> {
             Err(error) if error.is_retryable() => {
                 if self.requeue(batch, &error, true).await {
                     self.events.report(Event::Finished {
-                        states: &vec![State::Pending; batch.phones.len()],
+                        states: vec![State::Pending; batch.phones.len()],
                         failed: true,
                     });
                 }
@@ -343,7 +337,7 @@ impl<S: Session> Worker<S> {
         if !self.commit(unrecorded.outcomes).await {
             return false;
         }
-        finished(&self.events, event);
+        self.events.report(event);
         true
     }
 
