@@ -319,6 +319,7 @@ mod tests {
     }
 }
 
+mod digit_pattern;
 #[cfg(test)]
 mod equivalence_tests;
 mod number_map;

@@ -1,6 +1,6 @@
 //! The numbering plans of the `phonenumber` crate (libphonenumber's metadata),
-//! compiled once into our own regexes so that checking a number is a few
-//! lock-free regex matches.
+//! compiled once into our own automata (`digit_pattern.rs`) so that checking
+//! a number is a few lock-free matches.
 //!
 //! The crate keeps every pattern as a string and, on each use, looks it up in a
 //! global `Mutex`-guarded LRU keyed by that string; with a dozen patterns per
@@ -15,6 +15,7 @@
 //! region without leading digits, whose patterns accept it). `Phone::parse`
 //! must accept and reject exactly what the crate does.
 
+use crate::phone::digit_pattern::DigitPattern;
 use phonenumber::country::Id as CountryId;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
 use regex::{Regex, RegexBuilder};
@@ -39,8 +40,8 @@ pub struct Region {
     general: Pattern,
     general_local_lengths: Vec<u16>,
     types: Vec<Pattern>,
-    leading_digits: Option<Regex>,
-    international_prefix: Option<Regex>,
+    leading_digits: Option<DigitPattern>,
+    international_prefix: Option<DigitPattern>,
     national_prefix: Option<String>,
     prefix_for_parsing: Option<Regex>,
     transform_rule: Option<String>,
@@ -48,7 +49,7 @@ pub struct Region {
 
 /// A descriptor's pattern, anchored at the first digit, and its possible lengths.
 struct Pattern {
-    regex: Regex,
+    regex: DigitPattern,
     lengths: Vec<u16>,
 }
 
@@ -125,8 +126,12 @@ impl Region {
             general: Pattern::compile(descriptors.general()),
             general_local_lengths: descriptors.general().possible_local_length().to_vec(),
             types: types.into_iter().flatten().map(Pattern::compile).collect(),
-            leading_digits: meta.leading_digits().map(|re| anchored(re.as_str())),
-            international_prefix: meta.international_prefix().map(|re| anchored(re.as_str())),
+            leading_digits: meta
+                .leading_digits()
+                .map(|re| DigitPattern::anchored(re.as_str())),
+            international_prefix: meta
+                .international_prefix()
+                .map(|re| DigitPattern::anchored(re.as_str())),
             national_prefix: meta.national_prefix().map(str::to_owned),
             prefix_for_parsing: meta
                 .national_prefix_for_parsing()
@@ -155,7 +160,7 @@ impl Region {
 
     /// Length of the international dialling prefix (`00`) that starts `digits`, if one does.
     pub fn international_prefix_len(&self, digits: &str) -> Option<usize> {
-        Some(self.international_prefix.as_ref()?.find(digits)?.end())
+        self.international_prefix.as_ref()?.match_end(digits)
     }
 
     /// `national` with the national prefix (and any carrier code) removed, as
@@ -222,7 +227,7 @@ impl Region {
 impl Pattern {
     fn compile(descriptor: &Descriptor) -> Pattern {
         Pattern {
-            regex: anchored(descriptor.national_number().as_str()),
+            regex: DigitPattern::anchored(descriptor.national_number().as_str()),
             lengths: descriptor.possible_length().to_vec(),
         }
     }
@@ -232,14 +237,6 @@ impl Pattern {
         (self.lengths.is_empty() || self.lengths.contains(&(national.len() as u16)))
             && self.regex.is_match(national)
     }
-}
-
-/// `pattern` compiled to match only at the start of the text. A match starts at
-/// the first digit exactly when the crate's unanchored leftmost match does, and
-/// the leftmost-first match found there is the same. The newline ends a `#`
-/// comment, should a pattern ever have one (whitespace is insignificant).
-fn anchored(pattern: &str) -> Regex {
-    as_the_crate_compiles(&format!("^(?:{pattern}\n)"))
 }
 
 /// `pattern` compiled with the crate's options.
