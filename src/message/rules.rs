@@ -33,13 +33,12 @@ impl Violation {
 pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
     let mut found = Vec::new();
     for (index, param) in message.header_params.iter().enumerate() {
-        let field = format!("template.header_params[{index}]");
-        text_param(&field, param, &mut found);
+        text_param(Param::Header(index), param, &mut found);
         let chars = param.chars().count();
         if chars > catalog::HEADER_PARAM_MAX_CHARS {
             found.push(Violation::new(
                 "param.length",
-                field,
+                Param::Header(index).to_string(),
                 format!(
                     "the header parameter is {chars} characters; a header holds at most {}",
                     catalog::HEADER_PARAM_MAX_CHARS
@@ -48,7 +47,7 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
         }
     }
     for (index, param) in message.body_params.iter().enumerate() {
-        text_param(&format!("template.body_params[{index}]"), param, &mut found);
+        text_param(Param::Body(index), param, &mut found);
     }
     let body_chars: usize = message.body_params.iter().map(|p| p.chars().count()).sum();
     if body_chars > catalog::BODY_PARAMS_MAX_CHARS {
@@ -65,19 +64,11 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
         match button {
             Button::Url {
                 parameter: Some(parameter),
-            } => text_param(
-                &format!("template.buttons[{index}].parameter"),
-                parameter,
-                &mut found,
-            ),
+            } => text_param(Param::UrlButton(index), parameter, &mut found),
             Button::QuickReply {
                 payload: Some(payload),
             } => {
-                text_param(
-                    &format!("template.buttons[{index}].payload"),
-                    payload,
-                    &mut found,
-                );
+                text_param(Param::Payload(index), payload, &mut found);
             }
             Button::Url { parameter: None }
             | Button::QuickReply { payload: None }
@@ -88,12 +79,33 @@ pub fn check(campaign: &Campaign, message: &TemplateMessage) -> Vec<Violation> {
     found
 }
 
+/// A parameter of the message, by where it sits: named only once a rule is
+/// broken, since every row of the audience passes through here.
+#[derive(Clone, Copy)]
+enum Param {
+    Header(usize),
+    Body(usize),
+    UrlButton(usize),
+    Payload(usize),
+}
+
+impl std::fmt::Display for Param {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Param::Header(index) => write!(f, "template.header_params[{index}]"),
+            Param::Body(index) => write!(f, "template.body_params[{index}]"),
+            Param::UrlButton(index) => write!(f, "template.buttons[{index}].parameter"),
+            Param::Payload(index) => write!(f, "template.buttons[{index}].payload"),
+        }
+    }
+}
+
 /// The parameter text rules: not empty, no newline or tab, at most four spaces in a row.
-fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
+fn text_param(field: Param, value: &str, found: &mut Vec<Violation>) {
     if value.trim().is_empty() {
         found.push(Violation::new(
             "param.empty",
-            field,
+            field.to_string(),
             "the parameter is empty",
         ));
         return;
@@ -105,7 +117,7 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
         };
         found.push(Violation::new(
             "param.whitespace",
-            field,
+            field.to_string(),
             format!("the parameter contains {name}: `{}`", excerpt(value)),
         ));
     }
@@ -115,7 +127,7 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
     {
         found.push(Violation::new(
             "param.control",
-            field,
+            field.to_string(),
             format!(
                 "the parameter contains the control character U+{:04X}: `{}`",
                 u32::from(c),
@@ -135,7 +147,7 @@ fn text_param(field: &str, value: &str, found: &mut Vec<Violation>) {
     if longest > catalog::CONSECUTIVE_SPACES_MAX {
         found.push(Violation::new(
             "param.whitespace",
-            field,
+            field.to_string(),
             format!(
                 "the parameter has {longest} consecutive spaces; at most {} are allowed",
                 catalog::CONSECUTIVE_SPACES_MAX
@@ -198,7 +210,7 @@ mod tests {
 
     fn rules(value: &str) -> Vec<&'static str> {
         let mut found = Vec::new();
-        text_param("p", value, &mut found);
+        text_param(Param::Body(0), value, &mut found);
         found.into_iter().map(|v| v.code).collect()
     }
 

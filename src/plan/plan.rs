@@ -13,7 +13,7 @@ use crate::diagnostic::Diagnostic;
 use crate::diagnostic::diagnostics::{Diagnostics, SHOWN_PER_KIND};
 use crate::message::TemplateMessage;
 use crate::message::digest::{MessageDigest, SequenceDigest};
-use crate::phone::Phone;
+use crate::phone::{NumberMap, Phone};
 use crate::pipeline::{FirstSeen, Input, Loaded, RowOutcome};
 use crate::plan::counts::Counts;
 use crate::plan::journal_classes::JournalClasses;
@@ -23,7 +23,7 @@ use crate::plan::recipient_class::{ClassCounts, RecipientClass};
 use crate::schedule::{ScheduleSummary, ScheduleTally, Scheduler};
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// How many recipients' messages a plan shows in full.
@@ -339,7 +339,7 @@ fn reached_elsewhere(
 /// The numbers seen so far, with the first line and a digest prefix of each:
 /// 20 bytes of payload per distinct recipient.
 #[derive(Default)]
-struct SeenInMemory(HashMap<u64, (u32, u64)>);
+struct SeenInMemory(NumberMap<(u32, u64)>);
 
 impl SeenInMemory {
     fn distinct_messages(&self) -> u64 {

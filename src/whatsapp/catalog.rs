@@ -243,10 +243,9 @@ pub fn content_type_from_url(url: &str) -> Option<&'static str> {
     let path = url.split(['?', '#']).next().unwrap_or_default();
     let last = path.rsplit('/').next().unwrap_or_default();
     let (_, extension) = last.rsplit_once('.')?;
-    let extension = extension.to_ascii_lowercase();
     EXTENSIONS
         .iter()
-        .find(|(known, _)| *known == extension)
+        .find(|(known, _)| known.eq_ignore_ascii_case(extension))
         .map(|(_, content_type)| *content_type)
 }
 
