@@ -758,7 +758,7 @@ impl<'a> Checker<'a> {
         let content_type = media
             .content_type
             .as_ref()
-            .map(|c| catalog::essence(&c.value));
+            .map(|c| catalog::essence(&c.value).into_owned());
         if let (Some(spanned), Some(content_type), Some(kind)) =
             (&media.content_type, &content_type, kind)
             && !kind.accepts(content_type)

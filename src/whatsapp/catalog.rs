@@ -183,9 +183,7 @@ impl MediaKind {
                 DOCUMENT_ONLY_TYPES,
             ],
         };
-        lists
-            .iter()
-            .any(|list| list.contains(&content_type.as_str()))
+        lists.iter().any(|list| list.contains(&&*content_type))
     }
 
     /// The content types this kind accepts, for messages.
@@ -224,16 +222,17 @@ impl std::fmt::Display for MediaKind {
 
 /// The media type part of a Content-Type header, lowercased, without parameters.
 /// `application/rtf.0` (as one source spells it) reads as `application/rtf`.
-pub fn essence(content_type: &str) -> String {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
-        "application/rtf.0" | "text/rtf" => "application/rtf".to_owned(),
-        "image/jpg" => "image/jpeg".to_owned(),
+/// Borrowed when already so: the check of every audience row's media URL
+/// passes through here.
+pub fn essence(content_type: &str) -> std::borrow::Cow<'_, str> {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    let essence = match essence.bytes().any(|b| b.is_ascii_uppercase()) {
+        true => std::borrow::Cow::Owned(essence.to_ascii_lowercase()),
+        false => std::borrow::Cow::Borrowed(essence),
+    };
+    match &*essence {
+        "application/rtf.0" | "text/rtf" => std::borrow::Cow::Borrowed("application/rtf"),
+        "image/jpg" => std::borrow::Cow::Borrowed("image/jpeg"),
         _ => essence,
     }
 }
