@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration { sql: SENDERS },
     Migration { sql: UNREADABLE },
     Migration { sql: REPORTED },
+    Migration { sql: SENT_IDS },
 ];
 
 /// The newest schema version this wacast reads and writes.
@@ -155,6 +156,14 @@ const REPORTED: &str = "
 ALTER TABLE recipients ADD COLUMN reported INTEGER NOT NULL DEFAULT 0;
 DROP INDEX recipients_plan;
 CREATE INDEX recipients_pending ON recipients (campaign, planned_run, line) WHERE state = 'pending';
+";
+
+/// The message-id index leaves out recipients without one (not sent yet):
+/// staging wrote an entry for each, under NULL, and its send moved it.
+/// Lookups by id (`message_id = $1`) imply `IS NOT NULL`, so they use it.
+const SENT_IDS: &str = "
+DROP INDEX recipients_message;
+CREATE INDEX recipients_message ON recipients (message_id) WHERE message_id IS NOT NULL;
 ";
 
 /// Creates or migrates the schema of `location` to the newest version.

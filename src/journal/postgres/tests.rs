@@ -207,6 +207,17 @@ fn a_version_1_schema_migrates_to_the_latest_and_keeps_its_rows() {
         .unwrap()
         .get(0);
     assert_eq!((kept, version), (1, super::pg_schema::latest()));
+    let message_index: String = admin
+        .query_one(
+            "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'recipients_message'",
+            &[&schema],
+        )
+        .unwrap()
+        .get(0);
+    assert!(
+        message_index.ends_with("WHERE (message_id IS NOT NULL)"),
+        "recipients not sent yet stay out of the message-id index: {message_index}"
+    );
 }
 
 #[test]

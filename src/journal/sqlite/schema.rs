@@ -58,7 +58,7 @@ CREATE TABLE IF NOT EXISTS recipients (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS recipients_pending ON recipients (campaign, planned_run, line)
     WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS recipients_message ON recipients (message_id);
+CREATE INDEX IF NOT EXISTS recipients_message ON recipients (message_id) WHERE message_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS messages (
     digest BLOB PRIMARY KEY,
     body   TEXT NOT NULL
@@ -156,6 +156,10 @@ pub const MIGRATIONS: &[&str] = &[
      DROP TABLE deliveries;
      UPDATE recipients SET sent_digest = X'' WHERE sent_digest = digest AND state <> 'pending';
      DROP INDEX IF EXISTS recipients_plan;",
+    // 2: the message-id index leaves out recipients without one (not sent
+    // yet): staging wrote an entry for each, under NULL, and its send moved
+    // it. The layout's `CREATE INDEX` makes it again, partial.
+    "DROP INDEX IF EXISTS recipients_message;",
 ];
 
 /// Creates the journal's tables, or brings an older journal's to this

@@ -20,6 +20,11 @@ use crate::journal::{
 use crate::phone::Phone;
 use rusqlite::{Connection, OptionalExtension, params};
 
+/// The recipient a message id names (in campaign `?2`, if given); the
+/// message-id index leaves out only rows without an id, so it serves this.
+pub(super) const BY_MESSAGE_ID: &str = "SELECT campaign, phone, state, message_id, reported
+     FROM recipients WHERE message_id = ?1 AND (?2 IS NULL OR campaign = ?2) LIMIT 1";
+
 pub struct SqliteDeliveryWriter<'a> {
     conn: &'a Connection,
 }
@@ -173,10 +178,7 @@ impl SqliteDeliveryWriter<'_> {
     fn find(&self, report: &Report) -> anyhow::Result<Option<Matched>> {
         let by_id = self
             .conn
-            .prepare_cached(
-                "SELECT campaign, phone, state, message_id, reported FROM recipients
-                 WHERE message_id = ?1 AND (?2 IS NULL OR campaign = ?2) LIMIT 1",
-            )?
+            .prepare_cached(BY_MESSAGE_ID)?
             .query_row(params![report.message_id, report.campaign], matched)
             .optional()?;
         if by_id.is_some() {

@@ -207,6 +207,35 @@ fn a_journal_of_the_old_layout_is_read_as_it_is_and_migrated_when_written() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(indexes, ["recipients_message", "recipients_pending"]);
+    // Recipients not sent yet stay out of the message-id index, and a
+    // report's lookup by id still reads it.
+    let message_index: String = conn
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'recipients_message'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert!(
+        message_index.ends_with("WHERE message_id IS NOT NULL"),
+        "{message_index}"
+    );
+    let lookup: Vec<String> = conn
+        .prepare(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            super::sqlite_delivery_writer::BY_MESSAGE_ID
+        ))
+        .unwrap()
+        .query_map(["m1", "c"], |row| row.get(3))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        lookup
+            .iter()
+            .any(|step| step.contains("USING INDEX recipients_message")),
+        "{lookup:?}"
+    );
 
     use Applied::*;
     let mut record = |report: &Report| journal.record_report(report).unwrap();
