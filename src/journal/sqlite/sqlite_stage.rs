@@ -1,7 +1,8 @@
 //! Staging a plan into the SQLite journal in chunks: recipients are buffered
 //! in memory and each [`Stage::publish`] writes them in one short IMMEDIATE
-//! transaction (messages first, then recipients), so senders, `listen` and
-//! other campaigns wait for the write lock only that long. A recipient put
+//! transaction (messages first, in the order of their key, then recipients),
+//! so senders, `listen` and other campaigns wait for the write lock only
+//! that long. A recipient put
 //! back to pending takes the new message, so the digest it was sent (kept
 //! empty while it equals `digest`, see [`super::sqlite_journal::SENT_DIGEST`])
 //! is written out in full first.
@@ -95,8 +96,15 @@ impl Stage for SqliteStage<'_> {
         {
             let mut message = tx.prepare_cached(MESSAGE)?;
             let mut recipient = tx.prepare_cached(RECIPIENT)?;
-            for (phone, line, digest, body) in &self.rows {
+            // Bodies go in in the order of their key, so each page of
+            // `messages` is found and filled once, not once per body in it.
+            let mut by_digest: Vec<_> = self.rows.iter().collect();
+            by_digest.sort_unstable_by_key(|row| row.2.0);
+            by_digest.dedup_by_key(|row| row.2.0);
+            for (_, _, digest, body) in by_digest {
                 message.execute(params![digest.0.as_slice(), body])?;
+            }
+            for (phone, line, digest, _) in &self.rows {
                 recipient.execute(params![
                     self.campaign,
                     phone,
