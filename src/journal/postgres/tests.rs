@@ -336,7 +336,7 @@ fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_i
 }
 
 #[test]
-fn a_run_that_staged_ten_thousand_recipients_ends_with_the_planner_counting_them() {
+fn a_run_that_staged_ten_thousand_recipients_ends_with_the_planner_counting_them_and_vacuumed() {
     // Without autovacuum (or before its next round) the planner would go on
     // taking the campaign for the small table it was, and join a million
     // recipients with their deliveries by a nested loop.
@@ -375,6 +375,15 @@ fn a_run_that_staged_ten_thousand_recipients_ends_with_the_planner_counting_them
     );
     stage_run(9_999, 10_000);
     assert_eq!(planned(&mut client), 19_999.0);
+    // And the row versions the run's updates left are reclaimed with it.
+    let vacuums: i64 = client
+        .query_one(
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relid = 'recipients'::regclass",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(vacuums, 1, "one vacuum, at the end of the large run");
 }
 
 #[test]
