@@ -55,12 +55,7 @@ impl DigitPattern {
             .build(&anchored);
         match dfa {
             Ok(dfa) => DigitPattern::Dfa(Box::new(dfa)),
-            Err(_) => DigitPattern::Regex(
-                RegexBuilder::new(&anchored)
-                    .ignore_whitespace(true)
-                    .build()
-                    .expect("the phonenumber metadata patterns compile"),
-            ),
+            Err(_) => DigitPattern::Regex(as_the_crate_compiles(&anchored)),
         }
     }
 
@@ -90,16 +85,21 @@ impl DigitPattern {
     }
 }
 
+/// `pattern` compiled as a regex with the crate's options.
+pub fn as_the_crate_compiles(pattern: &str) -> Regex {
+    RegexBuilder::new(pattern)
+        .ignore_whitespace(true)
+        .build()
+        .expect("the phonenumber metadata patterns compile")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn both(pattern: &str) -> (DigitPattern, DigitPattern) {
         let anchored = format!("^(?:{pattern}\n)");
-        let regex = RegexBuilder::new(&anchored)
-            .ignore_whitespace(true)
-            .build()
-            .unwrap();
+        let regex = as_the_crate_compiles(&anchored);
         let dfa = DigitPattern::anchored(pattern);
         assert!(matches!(dfa, DigitPattern::Dfa(_)), "{pattern} builds");
         (dfa, DigitPattern::Regex(regex))

@@ -15,10 +15,10 @@
 //! region without leading digits, whose patterns accept it). `Phone::parse`
 //! must accept and reject exactly what the crate does.
 
-use crate::phone::digit_pattern::DigitPattern;
+use crate::phone::digit_pattern::{DigitPattern, as_the_crate_compiles};
 use phonenumber::country::Id as CountryId;
 use phonenumber::metadata::{DATABASE, Descriptor, Metadata};
-use regex::{Regex, RegexBuilder};
+use regex::Regex;
 use std::sync::OnceLock;
 
 /// Calling codes are one to three digits.
@@ -237,14 +237,6 @@ impl Pattern {
         (self.lengths.is_empty() || self.lengths.contains(&(national.len() as u16)))
             && self.regex.is_match(national)
     }
-}
-
-/// `pattern` compiled with the crate's options.
-fn as_the_crate_compiles(pattern: &str) -> Regex {
-    RegexBuilder::new(pattern)
-        .ignore_whitespace(true)
-        .build()
-        .expect("the phonenumber metadata patterns compile")
 }
 
 #[cfg(test)]
