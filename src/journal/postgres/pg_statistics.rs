@@ -22,8 +22,9 @@
 //! pages and three million index entries for a million recipients, 0.51 s
 //! against 0.35 s after `VACUUM`). Autovacuum would reclaim them in its
 //! time, if it is on; the run's end does it at once, with the statistics
-//! (`VACUUM (ANALYZE)`, about 2 s at a million, while apply still holds the
-//! campaign's lock and nothing else waits on it).
+//! (`VACUUM (ANALYZE)`, while apply still holds the campaign's lock). Here
+//! it took 1.96 s on a journal three million-recipient runs had left; after
+//! one such run the whole apply's time beyond its send phase stayed at 4 s.
 
 use super::pg_journal::Session;
 use super::{Context as _, Result};
