@@ -10,3 +10,13 @@ pub enum Change {
     /// What happened to each recipient of a request.
     Outcomes(Vec<Outcome>),
 }
+
+impl Change {
+    /// How many recipients the change touches.
+    pub fn recipients(&self) -> usize {
+        match self {
+            Change::InFlight(phones) => phones.len(),
+            Change::Outcomes(outcomes) => outcomes.len(),
+        }
+    }
+}

@@ -34,9 +34,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 pub struct Session {
     pub client: Client,
     pub statements: Statements,
-    /// Recipients staged on this session since the planner's statistics
-    /// were last refreshed.
-    pub staged: u64,
+    /// Recipient rows this session staged or updated since the planner's
+    /// statistics were last refreshed: apply stages on a connection of its
+    /// own, and its sends' updates are what leave dead row versions.
+    pub changed: u64,
 }
 
 impl Session {
@@ -44,7 +45,7 @@ impl Session {
         Session {
             client: Client::new(client),
             statements: Statements::default(),
-            staged: 0,
+            changed: 0,
         }
     }
 
@@ -229,7 +230,7 @@ impl Backend for PgJournal {
                 &[&outcome, &run],
             )
             .context("cannot record the end of the run")?;
-        super::pg_statistics::refresh_after_staging(&mut session)?;
+        super::pg_statistics::refresh_after_writes(&mut session)?;
         Ok(())
     }
 
@@ -382,7 +383,9 @@ fn write(session: &mut Session, campaign: &str, changes: &[Change]) -> Result<()
             .context("cannot write to the journal")?;
         }
     }
-    tx.commit().context("cannot commit to the journal")
+    tx.commit().context("cannot commit to the journal")?;
+    session.changed += changes.iter().map(Change::recipients).sum::<usize>() as u64;
+    Ok(())
 }
 
 fn report_row(row: &postgres::Row) -> Result<ReportRow> {

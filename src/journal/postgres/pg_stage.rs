@@ -99,7 +99,7 @@ impl<'a> PgStage<'a> {
         .context("cannot stage recipients")?;
         tx.commit()
             .context("cannot commit the plan to the journal")?;
-        self.session.staged += self.rows.len() as u64;
+        self.session.changed += self.rows.len() as u64;
         Ok(())
     }
 }
