@@ -6,7 +6,9 @@
 
 use super::{JournalError, PgFailure, PgLocation};
 use crate::journal::conformance::{self, Factory};
-use crate::journal::{Backend, Change, Durability, Outcome, Requeue, State, StateLocation, open};
+use crate::journal::{
+    Backend, Change, Durability, Outcome, Requeue, SkippedRow, State, StateLocation, open,
+};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
 use std::cell::RefCell;
@@ -478,4 +480,59 @@ fn the_packed_read_of_the_campaigns_recipients_matches_the_read_row_by_row() {
             .unwrap()
             .is_empty()
     );
+}
+
+#[test]
+fn the_report_s_rows_come_whole_and_a_visitor_s_error_stops_them() {
+    // Every recipient and skipped row must arrive once; a visitor's error
+    // (a full disk under the report) must stop the reading, come back as
+    // it was, and leave the connection usable.
+    let Some(server) = server() else { return };
+    let state = StateLocation::Postgres(Box::new(server.location()));
+    let mut journal = open(&state, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let digest = MessageDigest::of_bytes(b"a");
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
+    let recipients = 2 * 4_096 + 1;
+    for n in 0..recipients {
+        stage.recipient(phone(n), n + 2, &digest, "{}").unwrap();
+    }
+    stage.publish().unwrap();
+    drop(stage);
+    let skipped: Vec<SkippedRow> = (0..3)
+        .map(|n| SkippedRow {
+            line: recipients + 2 + n,
+            phone: None,
+            reason: format!("reason {n}"),
+        })
+        .collect();
+    journal.replace_skipped(run, &skipped).unwrap();
+    let mut lines = Vec::new();
+    journal
+        .report_rows(&mut |row| {
+            lines.push((row.line, row.state));
+            Ok(())
+        })
+        .unwrap();
+    lines.sort();
+    let expected: Vec<(u64, State)> = (0..recipients)
+        .map(|n| (n + 2, State::Pending))
+        .chain(skipped.iter().map(|s| (s.line, State::Skipped)))
+        .collect();
+    assert_eq!(lines, expected);
+
+    let mut seen = 0;
+    let error = journal
+        .report_rows(&mut |_| {
+            seen += 1;
+            match seen {
+                5_000 => anyhow::bail!("the disk is full"),
+                _ => Ok(()),
+            }
+        })
+        .unwrap_err();
+    assert_eq!(error.to_string(), "the disk is full");
+    assert_eq!(seen, 5_000, "no row is visited after the error");
+    // The connection is still usable after the reading stopped.
+    assert_eq!(journal.counts().unwrap().pending, recipients);
 }
