@@ -5,6 +5,12 @@
 //! retrying non-2xx answers with doubling pauses as Sinch does. Each
 //! message's reports hold a ticket of [`OutstandingReports`] until they are
 //! all out, so the sandbox can tell when nothing is left to report.
+//!
+//! At most [`POSTS_AT_ONCE`] reports are in flight at a time, as a
+//! provider's sender is bounded: each message's reports wait on their own
+//! timers, so an apply of 20,000 messages would otherwise open 20,000
+//! connections at once, and under load a third of the attempts failed with
+//! "too many open files" before a retry got through.
 
 use super::outstanding_reports::OutstandingReports;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
@@ -15,12 +21,14 @@ use crate::timestamp::rfc3339;
 use crate::transport::sinch_v1::wire::{CallbackEnvelope, RecipientStatus};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 
 /// The states of a message whose delivery fails.
 const FAILED: &[&str] = &["queued", "dispatched", "failed"];
 /// How long one report POST may take.
 const POST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Report POSTs in flight at once; the others wait for one to end.
+pub const POSTS_AT_ONCE: usize = 64;
 
 /// One message to report on.
 #[derive(Clone, Debug)]
@@ -56,6 +64,8 @@ pub struct DeliveryReporter {
     bot_id: Arc<str>,
     /// Messages whose reports are not all out yet.
     outstanding: Arc<OutstandingReports>,
+    /// A permit for each report POST in flight.
+    posting: Arc<Semaphore>,
 }
 
 impl DeliveryReporter {
@@ -76,6 +86,7 @@ impl DeliveryReporter {
             shutdown,
             bot_id: bot_id.into(),
             outstanding: Arc::default(),
+            posting: Arc::new(Semaphore::new(POSTS_AT_ONCE)),
         }
     }
 
@@ -205,7 +216,15 @@ impl DeliveryReporter {
             for (name, value) in &post.headers {
                 request = request.header(*name, value);
             }
-            match request.send().await {
+            let answered = {
+                // The semaphore is never closed; the permit is let go
+                // before any pause for a retry.
+                let Ok(_permit) = self.posting.acquire().await else {
+                    return false;
+                };
+                request.send().await
+            };
+            match answered {
                 Ok(answer) if answer.status().is_success() => {
                     self.stats.add(Counter::CallbacksDelivered, 1);
                     return true;
@@ -259,4 +278,76 @@ fn envelope(message: &Delivered, state: &str) -> String {
         ..CallbackEnvelope::default()
     };
     serde_json::to_string(&envelope).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Requests in flight now and at most, at a receiver that takes 20 ms
+    /// to answer each.
+    #[derive(Default)]
+    struct InFlight {
+        now: AtomicUsize,
+        most: AtomicUsize,
+        answered: AtomicUsize,
+    }
+
+    async fn slow_receiver(seen: Arc<InFlight>) -> String {
+        let app = axum::Router::new().route(
+            "/callbacks",
+            axum::routing::post(move || {
+                let seen = seen.clone();
+                async move {
+                    let now = seen.now.fetch_add(1, Ordering::SeqCst) + 1;
+                    seen.most.fetch_max(now, Ordering::SeqCst);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    seen.now.fetch_sub(1, Ordering::SeqCst);
+                    seen.answered.fetch_add(1, Ordering::SeqCst);
+                    "ok"
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{address}/callbacks")
+    }
+
+    #[tokio::test]
+    async fn no_more_than_posts_at_once_reports_are_in_flight_and_none_is_lost() {
+        let seen = Arc::new(InFlight::default());
+        let url = slow_receiver(seen.clone()).await;
+        let (_stop, shutdown) = watch::channel(false);
+        let stats = Arc::new(Stats::default());
+        let reporter = DeliveryReporter::new(
+            Delivery {
+                step_delay: Duration::ZERO,
+                ..Delivery::default()
+            },
+            stats.clone(),
+            shutdown,
+            "bot",
+        );
+        let messages: Vec<Delivered> = (0..400)
+            .map(|n| Delivered {
+                message_id: format!("m{n}"),
+                recipient: format!("+4477009{n:05}"),
+                fails: false,
+                fate: RecipientFate::Read,
+            })
+            .collect();
+        reporter.report(url, messages);
+        tokio::time::timeout(Duration::from_secs(60), reporter.outstanding().settled())
+            .await
+            .unwrap();
+        assert_eq!(seen.answered.load(Ordering::SeqCst), 400 * 5);
+        assert_eq!(stats.snapshot().callbacks_failed, 0);
+        let most = seen.most.load(Ordering::SeqCst);
+        assert!(
+            (2..=POSTS_AT_ONCE).contains(&most),
+            "{most} reports were in flight at once"
+        );
+    }
 }
