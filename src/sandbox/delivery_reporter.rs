@@ -8,9 +8,9 @@
 //!
 //! At most [`POSTS_AT_ONCE`] reports are in flight at a time, as a
 //! provider's sender is bounded: each message's reports wait on their own
-//! timers, so an apply of 20,000 messages would otherwise open 20,000
-//! connections at once, and under load a third of the attempts failed with
-//! "too many open files" before a retry got through.
+//! timers, so an apply of 20,000 messages would otherwise open about 20,000
+//! connections at once: in one such run 16,672 of 106,889 attempts failed
+//! with "too many open files" before a retry got through.
 
 use super::outstanding_reports::OutstandingReports;
 use super::signature::{self, ALGORITHM, ALGORITHM_HEADER, NONCE_HEADER, SIGNATURE_HEADER};
