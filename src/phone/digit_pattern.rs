@@ -38,7 +38,7 @@ impl DigitPattern {
     /// leftmost-first match found there is the same. The newline ends a `#`
     /// comment, should a pattern ever have one.
     pub fn anchored(pattern: &str) -> DigitPattern {
-        let anchored = format!("^(?:{pattern}\n)");
+        let anchored = anchoring(pattern);
         let dfa = dense::Builder::new()
             .syntax(
                 syntax::Config::new()
@@ -85,6 +85,12 @@ impl DigitPattern {
     }
 }
 
+/// `pattern` matched only at the start of the text, its `#` comment (should
+/// it have one) ended by the newline.
+fn anchoring(pattern: &str) -> String {
+    format!("^(?:{pattern}\n)")
+}
+
 /// `pattern` compiled as a regex with the crate's options.
 pub fn as_the_crate_compiles(pattern: &str) -> Regex {
     RegexBuilder::new(pattern)
@@ -98,8 +104,7 @@ mod tests {
     use super::*;
 
     fn both(pattern: &str) -> (DigitPattern, DigitPattern) {
-        let anchored = format!("^(?:{pattern}\n)");
-        let regex = as_the_crate_compiles(&anchored);
+        let regex = as_the_crate_compiles(&anchoring(pattern));
         let dfa = DigitPattern::anchored(pattern);
         assert!(matches!(dfa, DigitPattern::Dfa(_)), "{pattern} builds");
         (dfa, DigitPattern::Regex(regex))
