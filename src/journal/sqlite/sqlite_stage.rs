@@ -2,10 +2,9 @@
 //! in memory and each [`Stage::publish`] writes them in one short IMMEDIATE
 //! transaction (messages first, in the order of their key, then recipients),
 //! so senders, `listen` and other campaigns wait for the write lock only
-//! that long. A recipient put
-//! back to pending takes the new message, so the digest it was sent (kept
-//! empty while it equals `digest`, see [`super::sqlite_journal::SENT_DIGEST`])
-//! is written out in full first.
+//! that long. A recipient put back to pending takes the new message, so the
+//! digest it was sent (kept empty while it equals `digest`, see
+//! [`super::sqlite_journal::SENT_DIGEST`]) is written out in full first.
 
 use super::connection::{begin_write, now, phone_to_db};
 use crate::journal::{Requeue, SkippedRow, Stage};
