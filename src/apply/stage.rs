@@ -154,7 +154,7 @@ pub fn check(
     let mut first_lines = FirstLines::with_capacity(rows);
     let mut counts = Counts::default();
     let (mut to_send, mut skipped, mut unsettled) = (0, Vec::new(), Vec::new());
-    loaded.stream(&mut first_lines, &mut diagnostics, |outcome| {
+    loaded.stream_digests(&mut first_lines, &mut diagnostics, |outcome| {
         counts.count(&outcome);
         match outcome {
             RowOutcome::Recipient { phone, zone, .. } => {

@@ -33,13 +33,15 @@ pub struct Input {
 // The recipient is the common case by far: boxing it would cost an
 // allocation per row on the million-row path.
 #[allow(clippy::large_enum_variant)]
+/// `M` is what a recipient carries of its message: the message itself, or
+/// nothing from [`Loaded::stream_digests`].
 #[derive(Debug)]
-pub enum RowOutcome {
+pub enum RowOutcome<M = TemplateMessage> {
     /// A recipient with the message they will get.
     Recipient {
         line: u64,
         phone: Phone,
-        message: TemplateMessage,
+        message: M,
         digest: MessageDigest,
         /// The recipient's time zone from `audience.time_zone_column`, if given.
         zone: Option<Box<str>>,
@@ -157,9 +159,32 @@ impl Loaded {
         problems: &mut Diagnostics,
         visit: impl FnMut(RowOutcome),
     ) {
+        self.stream_own(seen, problems, std::convert::identity, visit);
+    }
+
+    /// Streams as [`Loaded::stream`] does for a caller that needs each
+    /// recipient's digest but not the message: each message is freed on the
+    /// checking thread that rendered it, not by the thread that takes every
+    /// row in turn (freeing memory another thread allocated costs both).
+    pub fn stream_digests(
+        &mut self,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
+        visit: impl FnMut(RowOutcome<()>),
+    ) {
+        self.stream_own(seen, problems, drop, visit);
+    }
+
+    fn stream_own<M: Send>(
+        &mut self,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
+        keep: fn(TemplateMessage) -> M,
+        visit: impl FnMut(RowOutcome<M>),
+    ) {
         let mut audience = self.audience.take();
         if let Some(audience) = &mut audience {
-            self.stream_from(audience, seen, problems, visit);
+            self.stream_keeping(audience, seen, problems, keep, visit);
         }
         self.audience = audience;
     }
@@ -171,7 +196,18 @@ impl Loaded {
         audience: &mut Audience,
         seen: &mut dyn FirstSeen,
         problems: &mut Diagnostics,
-        mut visit: impl FnMut(RowOutcome),
+        visit: impl FnMut(RowOutcome),
+    ) {
+        self.stream_keeping(audience, seen, problems, std::convert::identity, visit);
+    }
+
+    fn stream_keeping<M: Send>(
+        &self,
+        audience: &mut Audience,
+        seen: &mut dyn FirstSeen,
+        problems: &mut Diagnostics,
+        keep: fn(TemplateMessage) -> M,
+        mut visit: impl FnMut(RowOutcome<M>),
     ) {
         let check = RowCheck {
             campaign: &self.campaign,
@@ -185,7 +221,7 @@ impl Loaded {
             skip_invalid: self.campaign.audience.invalid == InvalidRows::Skip,
             path: &self.campaign.audience.file,
         };
-        parallel::check_rows(audience, &check, |checked| {
+        parallel::check_rows(audience, &check, keep, |checked| {
             let outcome = order.place(checked, seen, problems);
             visit(outcome);
         });
@@ -224,12 +260,12 @@ struct Order<'a> {
 }
 
 impl Order<'_> {
-    fn place(
+    fn place<M>(
         &self,
-        checked: Checked,
+        checked: Checked<M>,
         seen: &mut dyn FirstSeen,
         problems: &mut Diagnostics,
-    ) -> RowOutcome {
+    ) -> RowOutcome<M> {
         let (line, phone, message, digest, zone) = match checked {
             Checked::Unreadable(diagnostic) => {
                 let line = diagnostic.location.as_ref().map_or(0, |l| l.line);

@@ -5,6 +5,7 @@
 
 use crate::audience::Audience;
 use crate::diagnostic::Diagnostic;
+use crate::message::TemplateMessage;
 use crate::pipeline::row_check::{CheckedRow, RowCheck};
 use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -18,25 +19,33 @@ type Chunk = (u64, Vec<Result<crate::audience::Row, Diagnostic>>);
 
 /// One row's result: checked, or unreadable as CSV.
 #[derive(Debug)]
-pub enum Checked {
-    Row(CheckedRow),
+pub enum Checked<M = TemplateMessage> {
+    Row(CheckedRow<M>),
     Unreadable(Diagnostic),
 }
 
 /// Checks every row of `audience` with `check`, calling `take` once per row in
-/// file order.
-pub fn check_rows(audience: &mut Audience, check: &RowCheck<'_>, mut take: impl FnMut(Checked)) {
+/// file order. Each recipient's message goes through `keep` on the thread
+/// that rendered it: a caller that needs only digests drops it there,
+/// where freeing it is cheapest, instead of on the calling thread that
+/// takes every row in turn.
+pub fn check_rows<M: Send>(
+    audience: &mut Audience,
+    check: &RowCheck<'_>,
+    keep: fn(TemplateMessage) -> M,
+    mut take: impl FnMut(Checked<M>),
+) {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
     let (chunks_out, chunks_in) = sync_channel::<Chunk>(workers * 2);
-    let (done_out, done_in) = sync_channel::<(u64, Vec<Checked>)>(workers * 2);
+    let (done_out, done_in) = sync_channel::<(u64, Vec<Checked<M>>)>(workers * 2);
     let chunks_in = Arc::new(Mutex::new(chunks_in));
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let chunks_in = chunks_in.clone();
             let done_out = done_out.clone();
-            scope.spawn(move || work(&chunks_in, &done_out, check));
+            scope.spawn(move || work(&chunks_in, &done_out, check, keep));
         }
         drop(done_out);
         scope.spawn(move || {
@@ -63,10 +72,11 @@ pub fn check_rows(audience: &mut Audience, check: &RowCheck<'_>, mut take: impl 
     });
 }
 
-fn work(
+fn work<M>(
     chunks_in: &Mutex<Receiver<Chunk>>,
-    done_out: &std::sync::mpsc::SyncSender<(u64, Vec<Checked>)>,
+    done_out: &std::sync::mpsc::SyncSender<(u64, Vec<Checked<M>>)>,
     check: &RowCheck<'_>,
+    keep: fn(TemplateMessage) -> M,
 ) {
     loop {
         let next = chunks_in.lock().map(|receiver| receiver.recv());
@@ -76,7 +86,7 @@ fn work(
         let checked = rows
             .into_iter()
             .map(|row| match row {
-                Ok(row) => Checked::Row(check.check(row)),
+                Ok(row) => Checked::Row(check.check(row).keeping(keep)),
                 Err(diagnostic) => Checked::Unreadable(diagnostic),
             })
             .collect();
@@ -87,8 +97,8 @@ fn work(
 }
 
 /// Hands results to `take` in sequence order, holding early chunks back.
-fn in_order(done_in: &Receiver<(u64, Vec<Checked>)>, take: &mut impl FnMut(Checked)) {
-    let mut waiting: BTreeMap<u64, Vec<Checked>> = BTreeMap::new();
+fn in_order<M>(done_in: &Receiver<(u64, Vec<Checked<M>>)>, take: &mut impl FnMut(Checked<M>)) {
+    let mut waiting: BTreeMap<u64, Vec<Checked<M>>> = BTreeMap::new();
     let mut next = 0;
     for (sequence, checked) in done_in {
         waiting.insert(sequence, checked);

@@ -13,15 +13,17 @@ use crate::message::rules;
 use crate::phone::Phone;
 
 /// A row after checking: a message ready to send, or every problem it has.
+/// `M` is what a recipient carries of its message: the message itself, or
+/// nothing for a stream that needs only digests (see [`crate::pipeline::Loaded::stream_digests`]).
 // The recipient is the common case by far: boxing it would cost an
 // allocation per row on the million-row path.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
-pub enum CheckedRow {
+pub enum CheckedRow<M = TemplateMessage> {
     Good {
         line: u64,
         phone: Phone,
-        message: TemplateMessage,
+        message: M,
         digest: MessageDigest,
         /// The zone the time-zone column gives, when it gives one.
         zone: Option<Box<str>>,
@@ -31,6 +33,37 @@ pub enum CheckedRow {
         phone: Option<Phone>,
         problems: Vec<Diagnostic>,
     },
+}
+
+impl CheckedRow {
+    /// The row with what `keep` makes of its message, on the thread that
+    /// checked it (so a message not kept is freed where it was made).
+    pub fn keeping<M>(self, keep: fn(TemplateMessage) -> M) -> CheckedRow<M> {
+        match self {
+            CheckedRow::Good {
+                line,
+                phone,
+                message,
+                digest,
+                zone,
+            } => CheckedRow::Good {
+                line,
+                phone,
+                message: keep(message),
+                digest,
+                zone,
+            },
+            CheckedRow::Bad {
+                line,
+                phone,
+                problems,
+            } => CheckedRow::Bad {
+                line,
+                phone,
+                problems,
+            },
+        }
+    }
 }
 
 /// Checks rows; shared by the checking threads.

@@ -31,7 +31,7 @@ pub struct Counts {
 
 impl Counts {
     /// Counts one row's outcome (the row, and what became of it).
-    pub fn count(&mut self, outcome: &RowOutcome) {
+    pub fn count<M>(&mut self, outcome: &RowOutcome<M>) {
         self.rows += 1;
         let slot = match outcome {
             RowOutcome::Recipient { .. } => &mut self.recipients,
