@@ -88,15 +88,21 @@ const OUTCOMES: &str = concat!(
      WHERE r.campaign = $1 AND r.phone = o.phone"
 );
 
+/// The campaign's deliveries are taken first and joined on the number
+/// alone: the hash join then hashes one bigint a row instead of the
+/// campaign's name as well (on a million recipients without deliveries,
+/// 560 ms of the server's time against 665 ms).
 const REPORT_ROWS: &str =
-    "SELECT r.line, r.phone, r.state, r.message_id, r.attempts, r.http_status, r.error,
+    "WITH d AS NOT MATERIALIZED (SELECT phone, message_id, delivery_state, delivered_at, read_at, failure_details
+               FROM deliveries WHERE campaign = $1)
+     SELECT r.line, r.phone, r.state, r.message_id, r.attempts, r.http_status, r.error,
         d.message_id, d.delivery_state, d.delivered_at, d.read_at, d.failure_details
-     FROM recipients r LEFT JOIN deliveries d ON d.campaign = r.campaign AND d.phone = r.phone
+     FROM recipients r LEFT JOIN d ON d.phone = r.phone
      WHERE r.campaign = $1
      UNION ALL
      SELECT s.line, s.phone, 'skipped', NULL, 0, NULL, s.reason,
         d.message_id, d.delivery_state, d.delivered_at, d.read_at, d.failure_details
-     FROM skipped s LEFT JOIN deliveries d ON d.campaign = s.campaign AND d.phone = s.phone
+     FROM skipped s LEFT JOIN d ON d.phone = s.phone
      WHERE s.campaign = $1";
 
 impl PgJournal {
