@@ -50,8 +50,15 @@ impl<'a> PgDeliveryWriter<'a> {
     }
 }
 
-const BY_ID: &str = "SELECT campaign, phone, state, message_id, reported FROM recipients
-     WHERE message_id = $1 AND ($2::text IS NULL OR campaign = $2) LIMIT 1";
+/// The recipients a message id names, whatever their campaign: the report's
+/// campaign, when it gives one, is matched here in Rust. With `campaign = $2`
+/// in the query, a planner without statistics for `recipients` (a run's
+/// first `ANALYZE` comes at its end, and a listener records while it sends)
+/// intersected the message id's index with all of the campaign's entries
+/// in `recipients_reached`: 4 ms a report at 20,000 recipients, growing
+/// with the campaign, against a single index probe.
+pub(super) const BY_ID: &str = "SELECT campaign, phone, state, message_id, reported FROM recipients
+     WHERE message_id = $1";
 
 const BY_NUMBER: &str = "SELECT campaign, phone, state, message_id, reported FROM recipients
      WHERE campaign = $1 AND phone = $2 AND state IN ('unknown', 'in_flight')";
@@ -234,10 +241,16 @@ impl PgDeliveryWriter<'_> {
     fn find(&self, report: &Report) -> Result<Option<Matched>> {
         let by_id = self.query(
             BY_ID,
-            &[&report.message_id, &report.campaign],
+            &[&report.message_id],
             "cannot match a delivery report",
         )?;
-        if let Some(row) = by_id.first() {
+        let of_campaign = |row: &&postgres::Row| {
+            report
+                .campaign
+                .as_deref()
+                .is_none_or(|campaign| row.get::<_, &str>(0) == campaign)
+        };
+        if let Some(row) = by_id.iter().find(of_campaign) {
             return Ok(Some(matched(row)));
         }
         let (Some(campaign), Some(phone)) = (&report.campaign, report.recipient) else {

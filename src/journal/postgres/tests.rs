@@ -338,6 +338,40 @@ fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_i
 }
 
 #[test]
+fn a_delivery_report_is_matched_through_the_message_id_index_alone_before_any_statistics() {
+    // A listener records reports while apply sends, before the run's end
+    // analyses `recipients`. Matched by message id and campaign, the planner
+    // guessed from no statistics and intersected the message id's index
+    // with every entry of the campaign's in `recipients_reached`, a cost
+    // that grows with the campaign for every report.
+    let Some(server) = server() else { return };
+    let location = server.location();
+    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
+    let mut client = location.connect().unwrap();
+    client
+        .batch_execute(&format!(
+            "SET plan_cache_mode = force_custom_plan;
+             INSERT INTO recipients (campaign, phone, line, digest, state, message_id, planned_run, updated_at)
+             SELECT 'c', n, n, '\\x00', 'sent', 'm' || n, 1, '2026-11-29T10:00:00Z'
+             FROM generate_series(1, 20000) AS n;
+             PREPARE by_id AS {};",
+            super::pg_delivery_writer::BY_ID
+        ))
+        .unwrap();
+    let plan: Vec<String> = client
+        .query("EXPLAIN EXECUTE by_id ('m777')", &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        plan.iter().any(|line| line.contains("recipients_message"))
+            && !plan.iter().any(|line| line.contains("recipients_reached")),
+        "{plan:#?}"
+    );
+}
+
+#[test]
 fn a_run_that_wrote_ten_thousand_recipient_rows_ends_with_the_planner_counting_them_and_vacuumed() {
     // Without autovacuum (or before its next round) the planner would go on
     // taking the campaign for the small table it was, and join a million
