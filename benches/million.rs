@@ -15,7 +15,8 @@
 //!   without a journal (runs interleaved with the second apply's, medians);
 //! - the journal's bytes a recipient after an apply of the same campaign
 //!   whose sandbox reports every message's delivery (five reports each) to
-//!   `wacast listen` on the journal (`--reports-rows N` for another size).
+//!   `wacast listen` on the journal (`--reports-rows N` for another size;
+//!   with `DATABASE_URL`, the bytes of a schema of its own).
 
 mod common;
 
@@ -110,7 +111,10 @@ fn main() {
     drop(schema);
 
     let reports_rows = argument(&args, "--reports-rows").unwrap_or(rows);
-    with_reports(&runtime, reports_rows);
+    let reports_schema = std::env::var("DATABASE_URL")
+        .ok()
+        .map(|url| common::BenchSchema::new(&url));
+    with_reports(&runtime, reports_rows, reports_schema.as_ref());
     if let Ok(sandbox) = Arc::try_unwrap(sandbox) {
         runtime.block_on(sandbox.shutdown());
     }
@@ -119,10 +123,16 @@ fn main() {
 /// An apply of `rows` against a second sandbox that reports each message's
 /// delivery (queued, dispatched, sent, delivered, read) to `wacast listen` on
 /// the campaign's journal, as a real campaign's provider does: the journal's
-/// bytes a recipient once every report is recorded.
-fn with_reports(runtime: &tokio::runtime::Runtime, rows: usize) {
+/// bytes a recipient once every report is recorded (the SQLite file, or
+/// with `schema` every table of that PostgreSQL schema, indexes included).
+fn with_reports(
+    runtime: &tokio::runtime::Runtime,
+    rows: usize,
+    schema: Option<&common::BenchSchema>,
+) {
     let dir = tempfile::tempdir().unwrap();
     common::write_shaped_campaign(dir.path(), rows, false, DELIVERY);
+    let state: Vec<&str> = schema.map_or(Vec::new(), |schema| vec!["--state", &schema.url]);
     let mut listener = wacast(dir.path())
         .args([
             "listen",
@@ -131,6 +141,7 @@ fn with_reports(runtime: &tokio::runtime::Runtime, rows: usize) {
             "--campaign",
             "campaign.yaml",
         ])
+        .args(&state)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -144,13 +155,16 @@ fn with_reports(runtime: &tokio::runtime::Runtime, rows: usize) {
     config.delivery.callback_url = Some(format!("{listening}/callbacks/bench"));
     config.delivery.step_delay = Duration::from_millis(20);
     let sandbox = Arc::new(runtime.block_on(Sandbox::start(config)).unwrap());
-    let applied = timed_apply(dir.path(), &sandbox, &[]);
+    let applied = timed_apply(dir.path(), &sandbox, &state);
     let settled = runtime.block_on(sandbox.reports_settled(Duration::from_secs(1800)));
     let stats = sandbox.stats();
     // SAFETY: a signal to our own child; it records what it accepted and ends.
     unsafe { libc::kill(listener.id() as libc::pid_t, libc::SIGINT) };
     assert!(listener.wait().unwrap().success(), "the listener failed");
-    let bytes = journal_bytes(&dir.path().join(".wacast"));
+    let bytes = match schema {
+        Some(schema) => schema.bytes(),
+        None => journal_bytes(&dir.path().join(".wacast")),
+    };
     println!(
         "apply, {rows} recipients with `wacast listen` on the journal: {:.2} s in all, sending {:.2} s; {} delivery reports recorded ({} failed, {}); journal {bytes} bytes, {:.1} bytes a recipient",
         applied.wall,

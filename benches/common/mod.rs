@@ -217,6 +217,24 @@ impl BenchSchema {
     }
 }
 
+impl BenchSchema {
+    /// The bytes the schema's tables take, their indexes and TOAST included.
+    pub fn bytes(&self) -> u64 {
+        let location = wacast::journal::postgres::PgLocation::parse(&self.base).unwrap();
+        let mut client = location.connect().unwrap();
+        let bytes: i64 = client
+            .query_one(
+                "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind = 'r'",
+                &[&self.name],
+            )
+            .unwrap()
+            .get(0);
+        bytes as u64
+    }
+}
+
 impl Drop for BenchSchema {
     fn drop(&mut self) {
         let location = wacast::journal::postgres::PgLocation::parse(&self.base).unwrap();
