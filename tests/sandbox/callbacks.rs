@@ -129,6 +129,9 @@ async fn each_message_is_reported_through_to_read_with_a_valid_signature() {
             expected.as_str()
         );
     }
+    // The sandbox counts a delivery once it has read the receiver's answer,
+    // which may be just after the receiver has seen the report.
+    assert!(sandbox.reports_settled(Duration::from_secs(5)).await);
     assert_eq!(sandbox.stats().callbacks_delivered, 5);
     let _settings = snapshots().bind_to_scope();
     insta::assert_json_snapshot!("sandbox_callback_delivered", received[3].json(), {
