@@ -29,12 +29,11 @@ pub struct Input {
     pub sha256: String,
 }
 
-/// What became of one audience row.
+/// What became of one audience row. `M` is what a recipient carries of its
+/// message: the message itself, or nothing from [`Loaded::stream_digests`].
 // The recipient is the common case by far: boxing it would cost an
 // allocation per row on the million-row path.
 #[allow(clippy::large_enum_variant)]
-/// `M` is what a recipient carries of its message: the message itself, or
-/// nothing from [`Loaded::stream_digests`].
 #[derive(Debug)]
 pub enum RowOutcome<M = TemplateMessage> {
     /// A recipient with the message they will get.
