@@ -291,6 +291,23 @@ fn a_chunk_of_ten_thousand_is_published_at_once() {
     assert_eq!(conformance::pending_count(journal.as_ref(), run), 10_001);
 }
 
+/// A client on a fresh schema, its tables as a journal makes them.
+fn journal_schema(server: &Schemas) -> postgres::Client {
+    let location = server.location();
+    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
+    location.connect().unwrap()
+}
+
+/// The server's plan for `statement`, a line each.
+fn explained(client: &mut postgres::Client, statement: &str) -> Vec<String> {
+    client
+        .query(&format!("EXPLAIN {statement}"), &[])
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 #[test]
 fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_it_is_large() {
     // Apply prepares its statements when staging has published only its
@@ -298,10 +315,7 @@ fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_i
     // for the small table (every row of the campaign read into a hash) would
     // cost a read of the whole campaign per commit.
     let Some(server) = server() else { return };
-    let location = server.location();
-    // The schema, as a journal makes it.
-    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
-    let mut client = location.connect().unwrap();
+    let mut client = journal_schema(&server);
     client
         .batch_execute(
             "INSERT INTO recipients (campaign, phone, line, digest, state, planned_run, updated_at)
@@ -323,12 +337,7 @@ fn a_statement_prepared_while_the_table_was_small_still_finds_rows_by_key_once_i
              SELECT 'c', n, n, '\\x00', 'pending', 1, '' FROM generate_series(51, 100000) AS n",
         )
         .unwrap();
-    let plan: Vec<String> = client
-        .query("EXPLAIN EXECUTE outcomes ('c', '{1, 2}')", &[])
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let plan = explained(&mut client, "EXECUTE outcomes ('c', '{1, 2}')");
     // Each row by its key, not every row of the campaign into a hash.
     assert!(
         plan.iter()
@@ -345,9 +354,7 @@ fn a_delivery_report_is_matched_through_the_message_id_index_alone_before_any_st
     // with every entry of the campaign's in `recipients_reached`, a cost
     // that grows with the campaign for every report.
     let Some(server) = server() else { return };
-    let location = server.location();
-    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
-    let mut client = location.connect().unwrap();
+    let mut client = journal_schema(&server);
     client
         .batch_execute(&format!(
             "SET plan_cache_mode = force_custom_plan;
@@ -358,12 +365,7 @@ fn a_delivery_report_is_matched_through_the_message_id_index_alone_before_any_st
             super::pg_delivery_writer::BY_ID
         ))
         .unwrap();
-    let plan: Vec<String> = client
-        .query("EXPLAIN EXECUTE by_id ('m777')", &[])
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let plan = explained(&mut client, "EXECUTE by_id ('m777')");
     assert!(
         plan.iter().any(|line| line.contains("recipients_message"))
             && !plan.iter().any(|line| line.contains("recipients_reached")),
