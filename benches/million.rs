@@ -161,9 +161,9 @@ fn with_reports(
     // SAFETY: a signal to our own child; it records what it accepted and ends.
     unsafe { libc::kill(listener.id() as libc::pid_t, libc::SIGINT) };
     assert!(listener.wait().unwrap().success(), "the listener failed");
-    let bytes = match schema {
+    let (bytes, relations) = match schema {
         Some(schema) => schema.bytes(),
-        None => journal_bytes(&dir.path().join(".wacast")),
+        None => (journal_bytes(&dir.path().join(".wacast")), Vec::new()),
     };
     println!(
         "apply, {rows} recipients with `wacast listen` on the journal: {:.2} s in all, sending {:.2} s; {} delivery reports recorded ({} failed, {}); journal {bytes} bytes, {:.1} bytes a recipient",
@@ -178,6 +178,12 @@ fn with_reports(
         },
         bytes as f64 / rows as f64
     );
+    for (relation, size) in relations {
+        println!(
+            "  {relation}: {size} bytes, {:.1} bytes a recipient",
+            size as f64 / rows as f64
+        );
+    }
     if let Ok(sandbox) = Arc::try_unwrap(sandbox) {
         runtime.block_on(sandbox.shutdown());
     }

@@ -218,11 +218,13 @@ impl BenchSchema {
 }
 
 impl BenchSchema {
-    /// The bytes the schema's tables take, their indexes and TOAST included.
-    pub fn bytes(&self) -> u64 {
+    /// The bytes the schema's tables take, their indexes and TOAST
+    /// included, and each relation's own (tables with their TOAST, and
+    /// indexes), largest first.
+    pub fn bytes(&self) -> (u64, Vec<(String, u64)>) {
         let location = wacast::journal::postgres::PgLocation::parse(&self.base).unwrap();
         let mut client = location.connect().unwrap();
-        let bytes: i64 = client
+        let total: i64 = client
             .query_one(
                 "SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0)::bigint
                  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -231,7 +233,21 @@ impl BenchSchema {
             )
             .unwrap()
             .get(0);
-        bytes as u64
+        let relations = client
+            .query(
+                "SELECT c.relname::text, (CASE WHEN c.relkind = 'r' THEN pg_table_size(c.oid)
+                     ELSE pg_relation_size(c.oid) END)::bigint AS size
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = $1 AND c.relkind IN ('r', 'i')
+                 ORDER BY size DESC, c.relname",
+                &[&self.name],
+            )
+            .unwrap()
+            .iter()
+            .map(|row| (row.get(0), row.get::<_, i64>(1) as u64))
+            .filter(|(_, size)| *size > 0)
+            .collect();
+        (total as u64, relations)
     }
 }
 
