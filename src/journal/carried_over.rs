@@ -8,12 +8,14 @@
 
 use super::CampaignHistory;
 
-/// The journal's tables that hold a `campaign` column.
+/// The journal's tables that hold a `campaign` column. `deliveries` is a
+/// view of `recipients` in both backends: it moves with them.
 pub fn campaign_tables() -> impl Iterator<Item = &'static str> {
     super::state_push::TABLES
         .iter()
         .filter(|table| table.columns.iter().any(|(name, _)| *name == "campaign"))
         .map(|table| table.name)
+        .filter(|name| *name != "deliveries")
 }
 
 /// Whether rows of `from` are to be moved to `to`, given what the journal

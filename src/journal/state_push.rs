@@ -81,8 +81,9 @@ pub const TABLES: &[Table] = &[
             ("planned_run", Int),
         ],
     },
-    // SQLite keeps a delivery in its recipient's row; its view `deliveries`
-    // reads as this table.
+    // Both backends keep a delivery in its recipient's row; their view
+    // `deliveries` reads as this table, and PostgreSQL's import writes each
+    // into its recipient's row.
     Table {
         name: "deliveries",
         columns: &[

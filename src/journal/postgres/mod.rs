@@ -45,6 +45,8 @@ mod pg_tls;
 mod pg_view;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_layout;
 
 pub use off_runtime::off_runtime;
 pub use pg_error::{JournalError, Result};

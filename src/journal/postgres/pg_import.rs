@@ -167,14 +167,22 @@ impl<'t> TableWriter<'t> {
                 Value::Bytes(v) => v as &(dyn ToSql + Sync),
             })
             .collect();
-        tx.execute(&sql, &params)
+        let written = tx
+            .execute(&sql, &params)
             .context("cannot copy rows into the journal")
             .map_err(|error| anyhow::anyhow!("{error} (table `{}`)", self.table.name))?;
+        if self.table.name == "deliveries" && written != self.buffered.len() as u64 {
+            anyhow::bail!(
+                "the SQLite journal holds {} deliveries of recipients it has no record of: nothing was pushed",
+                self.buffered.len() as u64 - written
+            );
+        }
         self.buffered.clear();
         Ok(())
     }
 
-    /// `INSERT INTO t (…) VALUES ($1::bigint, …), …` for `rows` rows.
+    /// `INSERT INTO t (…) VALUES ($1::bigint, …), …` for `rows` rows; a
+    /// delivery goes into its recipient's row (`deliveries` is a view of them).
     fn statement(&self, rows: usize) -> String {
         let columns = self.table.columns;
         let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
@@ -193,6 +201,18 @@ impl<'t> TableWriter<'t> {
                 })
                 .collect();
             values.push(format!("({})", row.join(", ")));
+        }
+        if self.table.name == "deliveries" {
+            return format!(
+                "UPDATE recipients r SET delivery_state = v.delivery_state, rank = v.rank,
+                     delivered_at = v.delivered_at, read_at = v.read_at, failed_at = v.failed_at,
+                     failure_details = v.failure_details,
+                     delivery_message_id = NULLIF(v.message_id, r.message_id)
+                 FROM (VALUES {}) AS v({})
+                 WHERE r.campaign = v.campaign AND r.phone = v.phone",
+                values.join(", "),
+                names.join(", ")
+            );
         }
         let conflict = if SHARED.contains(&self.table.name) {
             " ON CONFLICT DO NOTHING"

@@ -102,6 +102,22 @@ fn random() -> u64 {
         .finish()
 }
 
+/// The changes of sending `phones` (in flight, then sent), each message id
+/// `prefix` and the number.
+pub fn sent(phones: Vec<Phone>, prefix: &str) -> [Change; 2] {
+    let outcomes = phones
+        .iter()
+        .map(|&phone| Outcome {
+            phone,
+            state: State::Sent,
+            message_id: Some(format!("{prefix}{}", phone.as_u64())),
+            http_status: Some(201),
+            error: None,
+        })
+        .collect();
+    [Change::InFlight(phones), Change::Outcomes(outcomes)]
+}
+
 fn phone(n: u64) -> Phone {
     Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
 }
@@ -415,19 +431,7 @@ fn a_run_that_wrote_ten_thousand_recipient_rows_ends_with_the_planner_counting_t
         drop(stage);
         drop(staging);
         let phones: Vec<Phone> = (from..from + count).map(phone).collect();
-        let sent = phones
-            .iter()
-            .map(|&phone| Outcome {
-                phone,
-                state: State::Sent,
-                message_id: Some(format!("m{}", phone.as_u64())),
-                http_status: Some(201),
-                error: None,
-            })
-            .collect();
-        journal
-            .write(&[Change::InFlight(phones), Change::Outcomes(sent)])
-            .unwrap();
+        journal.write(&sent(phones, "m")).unwrap();
         journal.finish_run(run, "finished").unwrap();
     };
     // 4,000 sends: 8,000 rows written by the sending journal.

@@ -81,8 +81,7 @@ impl Backend for SqliteJournal {
             return Ok(false);
         }
         let tx = self.conn.transaction()?;
-        // `deliveries` is a view of `recipients` here: it moves with them.
-        for table in carried_over::campaign_tables().filter(|table| *table != "deliveries") {
+        for table in carried_over::campaign_tables() {
             tx.execute(
                 &format!("UPDATE {table} SET campaign = ?2 WHERE campaign = ?1"),
                 params![from, self.campaign],
