@@ -25,6 +25,7 @@ macro_rules! now_sql {
 }
 
 mod off_runtime;
+mod pg_bodies;
 mod pg_delivery_batch;
 mod pg_delivery_writer;
 mod pg_error;

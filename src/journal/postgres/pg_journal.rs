@@ -145,6 +145,7 @@ impl Pending for PgJournal {
         Ok(pg_pending::pending(
             &mut self.session(),
             &self.campaign,
+            super::pg_bodies::key(self.location.schema()),
             run,
             after_line,
             limit,
@@ -232,6 +233,7 @@ impl Backend for PgJournal {
                 &[&outcome, &run],
             )
             .context("cannot record the end of the run")?;
+        super::pg_bodies::drop_sent(&mut session, self.location.schema())?;
         super::pg_statistics::refresh_after_writes(&mut session)?;
         Ok(())
     }
@@ -256,6 +258,7 @@ impl Backend for PgJournal {
         Ok(Box::new(PgStage::new(
             lock_client(&self.conn),
             &self.campaign,
+            self.location.schema(),
             run,
             requeue,
         )))

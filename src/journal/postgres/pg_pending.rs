@@ -1,5 +1,8 @@
 //! Pages of pending recipients, read on the writer's connection or on a
-//! second one beside it, so reading a page never waits on a commit.
+//! second one beside it, so reading a page never waits on a commit. Each
+//! read holds the bodies' lock shared (`pg_bodies`), taken before the
+//! read's own statement so that its snapshot comes after any run's end
+//! that rebuilt `messages`.
 
 use super::pg_journal::{Session, phone_from_db};
 use super::{Context as _, JournalError, PgLocation, Result, pg_schema};
@@ -16,6 +19,8 @@ const PENDING: &str = "SELECT r.line, r.phone, r.digest, m.body FROM recipients 
 pub struct PgPending {
     session: Mutex<Session>,
     campaign: String,
+    /// The bodies' advisory-lock key for the journal's schema.
+    bodies: i64,
 }
 
 impl PgPending {
@@ -25,6 +30,7 @@ impl PgPending {
         Ok(PgPending {
             session: Mutex::new(Session::new(client)),
             campaign: campaign.to_owned(),
+            bodies: super::pg_bodies::key(location.schema()),
         })
     }
 }
@@ -35,6 +41,7 @@ impl Pending for PgPending {
         Ok(pending(
             &mut session,
             &self.campaign,
+            self.bodies,
             run,
             after_line,
             limit,
@@ -42,22 +49,28 @@ impl Pending for PgPending {
     }
 }
 
-/// Up to `limit` pending recipients of `run` after `after_line`, in audience order.
+/// Up to `limit` pending recipients of `run` after `after_line`, in
+/// audience order; `bodies` is the bodies' lock key.
 pub fn pending(
     session: &mut Session,
     campaign: &str,
+    bodies: i64,
     run: i64,
     after_line: u64,
     limit: usize,
 ) -> Result<Vec<PendingRow>> {
     let statement = session.prepared(PENDING)?;
-    let rows = session
-        .client
+    let context = "cannot read pending recipients";
+    let mut tx = session.client.transaction().context(context)?;
+    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&bodies])
+        .context(context)?;
+    let rows = tx
         .query(
             &statement,
             &[&campaign, &run, &(after_line as i64), &(limit as i64)],
         )
-        .context("cannot read pending recipients")?;
+        .context(context)?;
+    tx.commit().context(context)?;
     rows.iter()
         .map(|row| {
             Ok(PendingRow {

@@ -1,7 +1,9 @@
 //! Staging a plan into the PostgreSQL journal in chunks: recipients are
 //! buffered and each [`Stage::publish`] merges them in one transaction of two
 //! statements (`INSERT … SELECT FROM unnest(…) ON CONFLICT`, messages then
-//! recipients), so the senders see each chunk at once.
+//! recipients), so the senders see each chunk at once. Each holds the
+//! bodies' lock shared, so no run's end deletes a body it found
+//! (`pg_bodies`).
 
 use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, Result};
@@ -50,6 +52,8 @@ const REPLACE_SKIPPED: &str = "INSERT INTO skipped (campaign, line, phone, reaso
 pub struct PgStage<'a> {
     session: MutexGuard<'a, Session>,
     campaign: &'a str,
+    /// The bodies' advisory-lock key for the journal's schema.
+    bodies: i64,
     run: i64,
     requeue: Requeue,
     /// Number, line, digest and body of each recipient not yet published.
@@ -60,12 +64,14 @@ impl<'a> PgStage<'a> {
     pub fn new(
         session: MutexGuard<'a, Session>,
         campaign: &'a str,
+        schema: &str,
         run: i64,
         requeue: Requeue,
     ) -> PgStage<'a> {
         PgStage {
             session,
             campaign,
+            bodies: super::pg_bodies::key(schema),
             run,
             requeue,
             rows: Vec::new(),
@@ -82,6 +88,8 @@ impl<'a> PgStage<'a> {
             .client
             .transaction()
             .context("cannot stage the plan")?;
+        tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&self.bodies])
+            .context("cannot stage messages")?;
         tx.execute(MERGE_MESSAGES, &[&digests, &bodies])
             .context("cannot stage messages")?;
         tx.execute(

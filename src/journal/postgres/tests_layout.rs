@@ -1,10 +1,13 @@
 //! What version 6 of the PostgreSQL layout promises: deliveries moved into
-//! their recipients' rows with nothing lost or invented.
+//! their recipients' rows with nothing lost or invented; and a run's end
+//! letting go of the bodies sent, without racing another campaign's
+//! staging or sending, whether it may truncate or not.
 
 use super::tests::{Schemas, sent, server};
 use crate::journal::{Delivery, DeliveryState, Report, Requeue, StateLocation, open};
 use crate::message::digest::MessageDigest;
 use crate::phone::Phone;
+use std::time::Duration;
 
 fn phone(n: u64) -> Phone {
     Phone::from_digits(&(447_400_000_000 + n).to_string()).unwrap()
@@ -190,4 +193,195 @@ fn a_pushed_sqlite_journal_s_deliveries_land_in_their_recipients_rows() {
         .map(|n| pushed.delivery_of(phone(n)).unwrap())
         .collect();
     assert_eq!(found, expected);
+}
+
+/// Stages `count` recipients of `campaign`, each with a body of its own,
+/// and sends the last `sent` of them in a run that then ends.
+fn stage_and_send(state: &StateLocation, campaign: &str, count: u64, sent_count: u64) {
+    let body = |n: u64| format!("{{\"campaign\":\"{campaign}\",\"n\":{n}}}");
+    let mut journal = open(state, campaign).unwrap();
+    let run = journal.begin_run().unwrap();
+    let mut stage = journal.stage(run, Requeue::default()).unwrap();
+    for n in 0..count {
+        let body = body(n);
+        stage
+            .recipient(
+                phone(n),
+                n + 2,
+                &MessageDigest::of_bytes(body.as_bytes()),
+                &body,
+            )
+            .unwrap();
+    }
+    stage.publish().unwrap();
+    drop(stage);
+    let phones = (count - sent_count..count).map(phone).collect();
+    journal
+        .write(&sent(phones, &format!("{campaign}-")))
+        .unwrap();
+    journal.finish_run(run, "finished").unwrap();
+}
+
+/// The table's file and its key's size, and the bodies it holds.
+fn bodies_table(location: &super::PgLocation) -> (u32, i64, i64) {
+    let mut client = location.connect().unwrap();
+    let row = client
+        .query_one(
+            "SELECT pg_relation_filenode('messages')::oid, pg_relation_size('messages_pkey'),
+                 (SELECT COUNT(*) FROM messages)",
+            &[],
+        )
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+#[test]
+fn a_campaign_s_last_run_leaves_a_compact_bodies_table_with_those_still_to_send() {
+    let Some(server) = server() else { return };
+    let location = server.location();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    stage_and_send(&state, "c", 12_001, 0);
+    let (staged, staged_key, _) = bodies_table(&location);
+    let mut journal = open(&state, "c").unwrap();
+    let run = journal.begin_run().unwrap();
+    let phones = (1..12_001).map(phone).collect();
+    journal.write(&sent(phones, "c-")).unwrap();
+    journal.finish_run(run, "finished").unwrap();
+    let (rebuilt, key, bodies) = bodies_table(&location);
+    assert_ne!(rebuilt, staged, "the table is a new one");
+    assert!(
+        key <= 2 * 8192 && staged_key > 50 * 8192,
+        "its key shrank from {staged_key} to {key} bytes"
+    );
+    assert_eq!(bodies, 1);
+    let left = journal.pending(1, 0, 10).unwrap();
+    assert_eq!(
+        left.iter()
+            .map(|row| (row.phone, row.body.as_str()))
+            .collect::<Vec<_>>(),
+        [(phone(0), "{\"campaign\":\"c\",\"n\":0}")],
+        "the one still to send is sent with its body"
+    );
+}
+
+#[test]
+fn a_run_s_end_that_keeps_most_bodies_deletes_the_rest_in_place() {
+    let Some(server) = server() else { return };
+    let location = server.location();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    stage_and_send(&state, "a", 100, 0);
+    let (before, _, _) = bodies_table(&location);
+    stage_and_send(&state, "b", 10, 10);
+    let (after, _, bodies) = bodies_table(&location);
+    assert_eq!((after, bodies), (before, 100));
+}
+
+#[test]
+fn a_role_that_may_not_truncate_still_lets_go_of_the_bodies_sent() {
+    let Some(mut server) = server() else { return };
+    let location = server.location();
+    let schema = location.schema().to_owned();
+    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
+    let role = format!("wacast_no_truncate_{schema}");
+    let dropped = DropRole(std::env::var(super::tests::VARIABLE).unwrap(), role.clone());
+    server
+        .admin()
+        .batch_execute(&format!(
+            "CREATE ROLE \"{role}\" LOGIN;
+             GRANT USAGE, CREATE ON SCHEMA \"{schema}\" TO \"{role}\";
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO \"{role}\";
+             GRANT USAGE ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO \"{role}\";"
+        ))
+        .unwrap();
+    let url = std::env::var(super::tests::VARIABLE).unwrap();
+    let rest = url
+        .split_once('@')
+        .map_or_else(|| url.trim_start_matches("postgres://"), |(_, rest)| rest);
+    let separator = if rest.contains('?') { '&' } else { '?' };
+    let as_role = super::PgLocation::parse(&format!(
+        "postgres://{role}@{rest}{separator}schema={schema}"
+    ))
+    .unwrap();
+    let state = StateLocation::Postgres(Box::new(as_role));
+    stage_and_send(&state, "c", 2_000, 1_999);
+    let (_, _, bodies) = bodies_table(&location);
+    assert_eq!(bodies, 1, "deleted row by row");
+    drop(dropped);
+}
+
+/// Drops the role on the server of the URL, whatever the test's end.
+struct DropRole(String, String);
+
+impl Drop for DropRole {
+    fn drop(&mut self) {
+        if let Ok(mut client) = super::PgLocation::parse(&self.0).unwrap().connect() {
+            let _ = client.batch_execute(&format!(
+                "DROP OWNED BY \"{0}\"; DROP ROLE IF EXISTS \"{0}\"",
+                self.1
+            ));
+        }
+    }
+}
+
+#[test]
+fn staging_sending_and_a_run_s_end_letting_go_of_bodies_wait_for_each_other() {
+    let Some(mut server) = server() else { return };
+    let location = server.location();
+    let state = StateLocation::Postgres(Box::new(location.clone()));
+    stage_and_send(&state, "a", 3, 0);
+    let key = super::pg_bodies::key(location.schema());
+    // Staging or a pending read under way holds the key shared: the run's
+    // end waits for it.
+    server
+        .admin()
+        .execute("SELECT pg_advisory_lock_shared($1)", &[&key])
+        .unwrap();
+    let ended = {
+        let state = state.clone();
+        std::thread::spawn(move || stage_and_send(&state, "b", 2, 2))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !ended.is_finished(),
+        "the run's end went on while bodies were in use"
+    );
+    server
+        .admin()
+        .execute("SELECT pg_advisory_unlock_shared($1)", &[&key])
+        .unwrap();
+    ended.join().unwrap();
+    // A run's end under way holds it alone: staging and pending reads wait.
+    server
+        .admin()
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .unwrap();
+    let staged = {
+        let state = state.clone();
+        std::thread::spawn(move || stage_and_send(&state, "c", 1, 0))
+    };
+    let read = {
+        let state = state.clone();
+        std::thread::spawn(move || open(&state, "a").unwrap().pending(1, 0, 10).unwrap().len())
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !staged.is_finished(),
+        "staging went on while bodies were let go of"
+    );
+    assert!(
+        !read.is_finished(),
+        "a pending read went on while bodies were let go of"
+    );
+    server
+        .admin()
+        .execute("SELECT pg_advisory_unlock($1)", &[&key])
+        .unwrap();
+    staged.join().unwrap();
+    assert_eq!(read.join().unwrap(), 3);
+    let (_, _, bodies) = bodies_table(&location);
+    assert_eq!(
+        bodies,
+        3 + 1,
+        "a's three and c's one, still to send; b's two sent"
+    );
 }
