@@ -6,13 +6,15 @@
 //! (pending, in flight, or unknown and failed ones that `--resend-unknown`
 //! and `--retry-failed` put back as they are) stay.
 //!
-//! When the bodies kept are fewer than those let go (as after a campaign's
-//! last run), the kept ones are copied aside, `messages` is truncated and
-//! they go back: a new, compact table and key at a cost that grows with
-//! what is kept. Deleting a million bodies row by row took 5.7 s here,
-//! every page of the table written again to the WAL, and left the key at
-//! its largest. Otherwise, or where the role may not truncate, the rest
-//! are deleted, and the run's end vacuums `messages` (`pg_statistics`).
+//! Two counts choose the way, neither copying a body. When the bodies kept
+//! are fewer than those let go (as after a campaign's last run), the kept
+//! ones are copied aside, `messages` is truncated and they go back: a new,
+//! compact table and key at a cost that grows with what is kept. Deleting
+//! a million bodies row by row took 5.7 s here, every page of the table
+//! written again to the WAL, and left the key at its largest. Otherwise,
+//! or where the role may not truncate, the rest are deleted (nothing at
+//! all when every body is kept), and the run's end vacuums `messages`
+//! (`pg_statistics`).
 //!
 //! Bodies are shared between campaigns by digest, so both ways are kept in
 //! step with the others' staging and sending under an advisory lock
@@ -34,7 +36,13 @@ pub fn key(schema: &str) -> i64 {
     advisory_key(&["bodies", schema])
 }
 
-/// The bodies some recipient still to send refers to.
+/// How many bodies some recipient still to send refers to, and how many
+/// the table holds: two counts, neither copying a body.
+const COUNTS: &str = "SELECT
+     (SELECT COUNT(DISTINCT digest) FROM recipients WHERE state <> 'sent'),
+     (SELECT COUNT(*) FROM messages)";
+
+/// The bodies some recipient still to send refers to, copied aside.
 const KEEP: &str = "CREATE TEMPORARY TABLE wacast_kept_bodies ON COMMIT DROP AS
      SELECT m.digest, m.body FROM messages m WHERE EXISTS
          (SELECT 1 FROM recipients r WHERE r.digest = m.digest AND r.state <> 'sent')";
@@ -45,20 +53,11 @@ pub fn drop_sent(session: &mut Session, schema: &str) -> Result<()> {
     let mut tx = session.client.transaction().context(context)?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&key(schema)])
         .context(context)?;
-    tx.batch_execute(KEEP).context(context)?;
-    let sizes = tx
-        .query_one(
-            "SELECT pg_relation_size('wacast_kept_bodies'), pg_relation_size('messages')",
-            &[],
-        )
-        .context(context)?;
-    let (kept, all): (i64, i64) = (sizes.get(0), sizes.get(1));
+    let counts = tx.query_one(COUNTS, &[]).context(context)?;
+    let (kept, all): (i64, i64) = (counts.get(0), counts.get(1));
     if kept < all - kept {
         let mut rebuild = tx.transaction().context(context)?;
-        match rebuild.batch_execute(
-            "TRUNCATE messages;
-             INSERT INTO messages (digest, body) SELECT digest, body FROM wacast_kept_bodies",
-        ) {
+        match copy_aside_and_truncate(&mut rebuild) {
             Ok(()) => rebuild.commit().context(context)?,
             Err(error) if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
                 rebuild.rollback().context(context)?;
@@ -66,17 +65,28 @@ pub fn drop_sent(session: &mut Session, schema: &str) -> Result<()> {
             }
             Err(error) => return Err(error).context(context),
         }
-    } else {
+    } else if kept < all {
         delete(&mut tx)?;
     }
     tx.commit().context(context)
 }
 
-/// Deletes the bodies not kept, row by row.
+/// Copies the bodies kept aside, truncates the table and puts them back.
+fn copy_aside_and_truncate(
+    tx: &mut postgres::Transaction<'_>,
+) -> std::result::Result<(), postgres::Error> {
+    tx.batch_execute(KEEP)?;
+    tx.batch_execute(
+        "TRUNCATE messages;
+         INSERT INTO messages (digest, body) SELECT digest, body FROM wacast_kept_bodies",
+    )
+}
+
+/// Deletes the bodies no unsent recipient refers to, row by row.
 fn delete(tx: &mut postgres::Transaction<'_>) -> Result<()> {
     tx.batch_execute(
         "DELETE FROM messages m WHERE NOT EXISTS
-             (SELECT 1 FROM wacast_kept_bodies k WHERE k.digest = m.digest)",
+             (SELECT 1 FROM recipients r WHERE r.digest = m.digest AND r.state <> 'sent')",
     )
     .context("cannot let go of the bodies sent")
 }

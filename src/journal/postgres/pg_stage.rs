@@ -1,9 +1,9 @@
 //! Staging a plan into the PostgreSQL journal in chunks: recipients are
 //! buffered and each [`Stage::publish`] merges them in one transaction of two
 //! statements (`INSERT … SELECT FROM unnest(…) ON CONFLICT`, messages then
-//! recipients), so the senders see each chunk at once. Each holds the
-//! bodies' lock shared, so no run's end deletes a body it found
-//! (`pg_bodies`).
+//! recipients), so the senders see each chunk at once. Each transaction
+//! first takes the bodies' lock shared, so no run's end deletes a body it
+//! found (`pg_bodies`).
 
 use super::pg_journal::{Session, phone_to_db};
 use super::{Context as _, Result};
