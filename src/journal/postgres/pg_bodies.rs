@@ -20,7 +20,7 @@
 //! step with the others' staging and sending under an advisory lock
 //! ([`key`]): each staging transaction holds it shared (it inserts a body
 //! with `ON CONFLICT DO NOTHING`, and could otherwise find one that is
-//! then deleted), as does each read of pending recipients with their
+//! then deleted), as does `state push`'s transaction, and each read of pending recipients with their
 //! bodies, which takes it in a statement of its own so that its read's
 //! snapshot comes after any truncation (a truncated table reads as empty
 //! to a snapshot taken before). The run's end holds it alone.

@@ -385,3 +385,45 @@ fn staging_sending_and_a_run_s_end_letting_go_of_bodies_wait_for_each_other() {
         "a's three and c's one, still to send; b's two sent"
     );
 }
+
+#[test]
+fn a_push_waits_for_a_run_s_end_letting_go_of_bodies() {
+    let Some(mut server) = server() else { return };
+    let folder = tempfile::tempdir().unwrap();
+    // One recipient staged and never sent: its body travels with it.
+    stage_and_send(&StateLocation::Folder(folder.path().to_owned()), "p", 1, 0);
+    let location = server.location();
+    drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
+    let key = super::pg_bodies::key(location.schema());
+    server
+        .admin()
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .unwrap();
+    let pushed = {
+        let (from, to) = (folder.path().to_owned(), location.clone());
+        std::thread::spawn(move || crate::journal::state_push::push(&from, &to).map(|_| ()))
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !pushed.is_finished(),
+        "the push went on while bodies were let go of"
+    );
+    server
+        .admin()
+        .execute("SELECT pg_advisory_unlock($1)", &[&key])
+        .unwrap();
+    pushed.join().unwrap().unwrap();
+    let run: i64 = location
+        .connect()
+        .unwrap()
+        .query_one("SELECT id FROM runs WHERE campaign = 'p'", &[])
+        .unwrap()
+        .get(0);
+    let pushed = open(&StateLocation::Postgres(Box::new(location)), "p").unwrap();
+    let pending = pushed.pending(run, 0, 10).unwrap();
+    assert_eq!(
+        pending.len(),
+        1,
+        "the pushed recipient is read with its body"
+    );
+}
