@@ -323,6 +323,38 @@ impl Drop for DropRole {
     }
 }
 
+/// Work named for the assertion that it waited.
+type Named = (&'static str, Box<dyn FnOnce() + Send>);
+
+/// Runs each of `work` on a thread of its own while the test holds the
+/// bodies' lock (`shared`, or alone), and asserts that each waits until the
+/// test lets go of it; then waits for them all.
+fn each_waits_for_the_lock(server: &mut Schemas, key: i64, shared: bool, work: Vec<Named>) {
+    let kind = if shared { "_shared" } else { "" };
+    server
+        .admin()
+        .execute(&format!("SELECT pg_advisory_lock{kind}($1)"), &[&key])
+        .unwrap();
+    let running: Vec<_> = work
+        .into_iter()
+        .map(|(what, work)| (what, std::thread::spawn(work)))
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    for (what, thread) in &running {
+        assert!(
+            !thread.is_finished(),
+            "{what} went on while the lock was held"
+        );
+    }
+    server
+        .admin()
+        .execute(&format!("SELECT pg_advisory_unlock{kind}($1)"), &[&key])
+        .unwrap();
+    for (_, thread) in running {
+        thread.join().unwrap();
+    }
+}
+
 #[test]
 fn staging_sending_and_a_run_s_end_letting_go_of_bodies_wait_for_each_other() {
     let Some(mut server) = server() else { return };
@@ -332,52 +364,38 @@ fn staging_sending_and_a_run_s_end_letting_go_of_bodies_wait_for_each_other() {
     let key = super::pg_bodies::key(location.schema());
     // Staging or a pending read under way holds the key shared: the run's
     // end waits for it.
-    server
-        .admin()
-        .execute("SELECT pg_advisory_lock_shared($1)", &[&key])
-        .unwrap();
-    let ended = {
-        let state = state.clone();
-        std::thread::spawn(move || stage_and_send(&state, "b", 2, 2))
-    };
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        !ended.is_finished(),
-        "the run's end went on while bodies were in use"
+    let ended = state.clone();
+    each_waits_for_the_lock(
+        &mut server,
+        key,
+        true,
+        vec![(
+            "the run's end",
+            Box::new(move || stage_and_send(&ended, "b", 2, 2)),
+        )],
     );
-    server
-        .admin()
-        .execute("SELECT pg_advisory_unlock_shared($1)", &[&key])
-        .unwrap();
-    ended.join().unwrap();
     // A run's end under way holds it alone: staging and pending reads wait.
-    server
-        .admin()
-        .execute("SELECT pg_advisory_lock($1)", &[&key])
-        .unwrap();
-    let staged = {
-        let state = state.clone();
-        std::thread::spawn(move || stage_and_send(&state, "c", 1, 0))
-    };
-    let read = {
-        let state = state.clone();
-        std::thread::spawn(move || open(&state, "a").unwrap().pending(1, 0, 10).unwrap().len())
-    };
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        !staged.is_finished(),
-        "staging went on while bodies were let go of"
+    let (staged, read) = (state.clone(), state.clone());
+    each_waits_for_the_lock(
+        &mut server,
+        key,
+        false,
+        vec![
+            (
+                "staging",
+                Box::new(move || stage_and_send(&staged, "c", 1, 0)),
+            ),
+            (
+                "a pending read",
+                Box::new(move || {
+                    assert_eq!(
+                        open(&read, "a").unwrap().pending(1, 0, 10).unwrap().len(),
+                        3
+                    );
+                }),
+            ),
+        ],
     );
-    assert!(
-        !read.is_finished(),
-        "a pending read went on while bodies were let go of"
-    );
-    server
-        .admin()
-        .execute("SELECT pg_advisory_unlock($1)", &[&key])
-        .unwrap();
-    staged.join().unwrap();
-    assert_eq!(read.join().unwrap(), 3);
     let (_, _, bodies) = bodies_table(&location);
     assert_eq!(
         bodies,
@@ -395,24 +413,18 @@ fn a_push_waits_for_a_run_s_end_letting_go_of_bodies() {
     let location = server.location();
     drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
     let key = super::pg_bodies::key(location.schema());
-    server
-        .admin()
-        .execute("SELECT pg_advisory_lock($1)", &[&key])
-        .unwrap();
-    let pushed = {
-        let (from, to) = (folder.path().to_owned(), location.clone());
-        std::thread::spawn(move || crate::journal::state_push::push(&from, &to).map(|_| ()))
-    };
-    std::thread::sleep(Duration::from_millis(500));
-    assert!(
-        !pushed.is_finished(),
-        "the push went on while bodies were let go of"
+    let (from, to) = (folder.path().to_owned(), location.clone());
+    each_waits_for_the_lock(
+        &mut server,
+        key,
+        false,
+        vec![(
+            "the push",
+            Box::new(move || {
+                crate::journal::state_push::push(&from, &to).unwrap();
+            }),
+        )],
     );
-    server
-        .admin()
-        .execute("SELECT pg_advisory_unlock($1)", &[&key])
-        .unwrap();
-    pushed.join().unwrap().unwrap();
     let run: i64 = location
         .connect()
         .unwrap()
