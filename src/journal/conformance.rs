@@ -655,6 +655,7 @@ pub fn a_failed_callback_is_rolled_back_alone(factory: &dyn Factory) {
     let location = factory.fresh();
     let mut journal = sent_and_unknown(&location);
     let mut batch = journal.delivery_batch().unwrap();
+    let before = batch.job(|w| w.inbound("in-before", None)).unwrap();
     let failed: anyhow::Result<()> = batch.job(|w| {
         w.report(&report("m2", 2, DeliveryState::Accepted))?;
         anyhow::bail!("the suppression file cannot be written")
@@ -663,8 +664,15 @@ pub fn a_failed_callback_is_rolled_back_alone(factory: &dyn Factory) {
         .job(|w| w.report(&report("m1", 1, DeliveryState::Read)))
         .unwrap();
     batch.commit().unwrap();
-    assert!(failed.is_err());
+    assert!(before && failed.is_err());
     assert_eq!(kept, Applied::Recorded);
+    let mut again = journal.delivery_batch().unwrap();
+    let seen_again = again.job(|w| w.inbound("in-before", None)).unwrap();
+    again.commit().unwrap();
+    assert!(
+        !seen_again,
+        "the callback before the failed one keeps its writes"
+    );
     assert_eq!(
         journal.counts().unwrap().unknown,
         1,

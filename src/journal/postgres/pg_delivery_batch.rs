@@ -1,5 +1,11 @@
 //! Delivery reports and opt-outs in one PostgreSQL transaction, each callback
 //! in its own savepoint. A batch dropped without its commit keeps nothing.
+//!
+//! A callback's savepoint is released when the next one is taken, in the
+//! same round trip (`RELEASE SAVEPOINT …; SAVEPOINT …`), or by the commit:
+//! a release only merges the callback's writes into the transaction, so
+//! doing it later changes nothing, and a callback costs one round trip
+//! less.
 
 use super::pg_delivery_writer::PgDeliveryWriter;
 use super::pg_journal::Session;
@@ -11,6 +17,8 @@ use std::sync::MutexGuard;
 pub struct PgDeliveryBatch<'a> {
     session: MutexGuard<'a, Session>,
     open: bool,
+    /// Whether the last callback's savepoint is still to be released.
+    held: bool,
 }
 
 impl<'a> PgDeliveryBatch<'a> {
@@ -22,6 +30,7 @@ impl<'a> PgDeliveryBatch<'a> {
         Ok(PgDeliveryBatch {
             session,
             open: true,
+            held: false,
         })
     }
 }
@@ -32,17 +41,22 @@ impl DeliveryBatch for PgDeliveryBatch<'_> {
         write: &mut dyn FnMut(&dyn DeliveryWriter) -> anyhow::Result<()>,
     ) -> anyhow::Result<()> {
         let session = &mut *self.session;
+        let take = if self.held {
+            "RELEASE SAVEPOINT callback; SAVEPOINT callback"
+        } else {
+            "SAVEPOINT callback"
+        };
+        self.held = false;
         session
             .client
-            .batch_execute("SAVEPOINT callback")
+            .batch_execute(take)
             .context("cannot start a callback's savepoint")?;
         let result = write(&PgDeliveryWriter::new(RefCell::new(&mut *session)));
-        let client = &mut self.session.client;
         match result {
-            Ok(()) => client
-                .batch_execute("RELEASE SAVEPOINT callback")
-                .context("cannot release a callback's savepoint")?,
-            Err(_) => client
+            Ok(()) => self.held = true,
+            Err(_) => self
+                .session
+                .client
                 .batch_execute("ROLLBACK TO SAVEPOINT callback; RELEASE SAVEPOINT callback")
                 .context("cannot roll back a callback's savepoint")?,
         }
