@@ -78,7 +78,13 @@ else
     state="$work/state"
 fi
 
-target/release/wacast listen --listen 127.0.0.1:0 --state "$state" 2> "$work/listen.log" &
+# The campaign the seeded recipients belong to, so the listener makes the
+# journal for it (it refuses to listen on a state without one).
+mkdir "$work/campaign"
+cp campaigns/spring-promo/audience.csv "$work/campaign/"
+sed 's/^name: .*/name: bench/' campaigns/spring-promo/campaign.yaml > "$work/campaign/campaign.yaml"
+
+target/release/wacast listen --listen 127.0.0.1:0 --state "$state" --campaign "$work/campaign/campaign.yaml" 2> "$work/listen.log" &
 listen_pid=$!
 base_url=""
 for _ in $(seq 50); do
