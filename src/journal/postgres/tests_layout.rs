@@ -145,26 +145,9 @@ fn a_pushed_sqlite_journal_s_deliveries_land_in_their_recipients_rows() {
     let Some(server) = server() else { return };
     let folder = tempfile::tempdir().unwrap();
     let sqlite = StateLocation::Folder(folder.path().to_owned());
+    // Recipients 1 to 3 sent (message ids `c-` and the number), 0 pending.
+    stage_and_send(&sqlite, "c", 4, 3);
     let mut journal = open(&sqlite, "c").unwrap();
-    let run = journal.begin_run().unwrap();
-    let mut stage = journal.stage(run, Requeue::default()).unwrap();
-    for n in 1..=3 {
-        let body = format!("{{\"n\":{n}}}");
-        stage
-            .recipient(
-                phone(n),
-                n + 1,
-                &MessageDigest::of_bytes(body.as_bytes()),
-                &body,
-            )
-            .unwrap();
-    }
-    stage.publish().unwrap();
-    drop(stage);
-    journal
-        .write(&sent((1..=3).map(phone).collect(), "m"))
-        .unwrap();
-    journal.finish_run(run, "finished").unwrap();
     for (n, progress, word) in [
         (1, DeliveryState::Read, "read"),
         (2, DeliveryState::Failed, "failed"),
@@ -172,7 +155,7 @@ fn a_pushed_sqlite_journal_s_deliveries_land_in_their_recipients_rows() {
         journal
             .record_report(&Report {
                 campaign: Some("c".into()),
-                message_id: format!("m{}", phone(n).as_u64()),
+                message_id: format!("c-{}", phone(n).as_u64()),
                 recipient: Some(phone(n)),
                 state: word.into(),
                 progress,
