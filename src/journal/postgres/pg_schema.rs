@@ -2,11 +2,13 @@
 //! versioned by `wacast_schema_version` (one row per migration applied).
 //!
 //! Opening runs [`ensure`]: in one transaction, under a transaction-level
-//! advisory lock keyed by the schema, it creates the schema if it is missing,
-//! reads the version, refuses a schema newer than this wacast knows, and
-//! applies the migrations it lacks. Two processes starting at once queue on
-//! the lock; the second finds the work done. A failed migration rolls back
-//! whole.
+//! advisory lock keyed by the schema, it reads the version. A schema at the
+//! newest version is left as it is, with no DDL, so a role without `CREATE`
+//! on it (a listener's, say) opens a journal another role made. Otherwise it
+//! creates the schema and its version table where they are missing, refuses
+//! a schema newer than this wacast knows, and applies the migrations it
+//! lacks. Two processes starting at once queue on the lock; the second finds
+//! the work done. A failed migration rolls back whole.
 //!
 //! Timestamps are TEXT in RFC 3339 UTC (`2026-05-02T18:40:42Z`), as the SQLite
 //! journal and delivery reports have them, so every view reads the same.
@@ -231,9 +233,17 @@ pub fn migrate(
         &[&advisory_key(&["schema", schema])],
     )
     .context("cannot lock the journal's schema")?;
-    create_schema(&mut tx, schema)?;
-    let found = read_version(&mut tx, schema)?.unwrap_or(0);
+    let found = read_version(&mut tx, schema)?;
     let supported = migrations.len() as i32;
+    if found == Some(supported) {
+        // Up to date: no DDL at all, so a role with no `CREATE` on the
+        // schema (a listener's, say) opens a journal another role made.
+        return tx.commit().context("cannot set up the journal");
+    }
+    if found.is_none() {
+        create_schema(&mut tx, schema)?;
+    }
+    let found = found.unwrap_or(0);
     if found > supported {
         return Err(JournalError::TooNew {
             location: location.masked().to_owned(),

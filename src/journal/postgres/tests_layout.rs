@@ -1,7 +1,8 @@
 //! What version 6 of the PostgreSQL layout promises: deliveries moved into
 //! their recipients' rows with nothing lost or invented; and a run's end
 //! letting go of the bodies sent, without racing another campaign's
-//! staging or sending, whether it may truncate or not.
+//! staging or sending, whether it may truncate or not; and a journal at
+//! this version opened by a role that may not create in its schema.
 
 use super::tests::{Schemas, sent, server};
 use crate::journal::{Delivery, DeliveryState, Report, Requeue, StateLocation, open};
@@ -262,16 +263,44 @@ fn a_run_s_end_that_keeps_most_bodies_deletes_the_rest_in_place() {
 #[test]
 fn a_role_that_may_not_truncate_still_lets_go_of_the_bodies_sent() {
     let Some(mut server) = server() else { return };
+    let (location, state, dropped) =
+        made_then_seen_as(&mut server, "wacast_no_truncate", "USAGE, CREATE");
+    stage_and_send(&state, "c", 2_000, 1_999);
+    let (_, _, bodies) = bodies_table(&location);
+    assert_eq!(bodies, 1, "deleted row by row");
+    drop(dropped);
+}
+
+#[test]
+fn a_role_without_create_on_the_schema_sends_through_a_journal_another_made() {
+    let Some(mut server) = server() else { return };
+    let (_, state, dropped) = made_then_seen_as(&mut server, "wacast_no_create", "USAGE");
+    stage_and_send(&state, "c", 10, 10);
+    let counts = open(&state, "c").unwrap().counts().unwrap();
+    assert_eq!((counts.sent, counts.pending), (10, 0));
+    drop(dropped);
+}
+
+/// A journal made by the test's own role, for campaign `c`, and the same
+/// journal as seen by a new login role named `name` and the schema, with
+/// `schema_rights` on the schema and the rights to read and write its
+/// tables (never to own, truncate or alter them); with the guard that drops
+/// the role.
+fn made_then_seen_as(
+    server: &mut Schemas,
+    name: &str,
+    schema_rights: &str,
+) -> (super::PgLocation, StateLocation, DropRole) {
     let location = server.location();
-    let schema = location.schema().to_owned();
     drop(open(&StateLocation::Postgres(Box::new(location.clone())), "c").unwrap());
-    let role = format!("wacast_no_truncate_{schema}");
+    let schema = location.schema().to_owned();
+    let role = format!("{name}_{schema}");
     let dropped = DropRole(std::env::var(super::tests::VARIABLE).unwrap(), role.clone());
     server
         .admin()
         .batch_execute(&format!(
             "CREATE ROLE \"{role}\" LOGIN;
-             GRANT USAGE, CREATE ON SCHEMA \"{schema}\" TO \"{role}\";
+             GRANT {schema_rights} ON SCHEMA \"{schema}\" TO \"{role}\";
              GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \"{schema}\" TO \"{role}\";
              GRANT USAGE ON ALL SEQUENCES IN SCHEMA \"{schema}\" TO \"{role}\";"
         ))
@@ -285,11 +314,11 @@ fn a_role_that_may_not_truncate_still_lets_go_of_the_bodies_sent() {
         "postgres://{role}@{rest}{separator}schema={schema}"
     ))
     .unwrap();
-    let state = StateLocation::Postgres(Box::new(as_role));
-    stage_and_send(&state, "c", 2_000, 1_999);
-    let (_, _, bodies) = bodies_table(&location);
-    assert_eq!(bodies, 1, "deleted row by row");
-    drop(dropped);
+    (
+        location,
+        StateLocation::Postgres(Box::new(as_role)),
+        dropped,
+    )
 }
 
 /// Drops the role on the server of the URL, whatever the test's end.
