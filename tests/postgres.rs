@@ -96,13 +96,9 @@ fn a_password_in_a_state_url_is_masked_in_every_error() {
         "postgres://ann:hunter2@127.0.0.1:1/jobs?connect_timeout=2",
     ]);
     assert_eq!(unreachable.code, 1, "{}", unreachable.transcript());
-    assert!(
-        unreachable
-            .stderr
-            .contains("postgres://ann:***@127.0.0.1:1/jobs"),
-        "{}",
-        unreachable.stderr
-    );
+    // Nothing listens on port 1 of loopback: the connection is refused, and
+    // the message says so once, after the masked URL.
+    insta::assert_snapshot!("unreachable_server", unreachable.stderr);
     let bad = test.run(&[
         "status",
         "campaign.yaml",

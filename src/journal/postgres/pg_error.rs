@@ -10,12 +10,13 @@ pub type Result<T> = std::result::Result<T, JournalError>;
 pub enum JournalError {
     #[error(transparent)]
     Location(#[from] LocationError),
+    /// `detail` already gives `error` and its causes, so `error` is kept
+    /// out of the error's chain (else a message would give them twice).
     #[error("cannot reach the journal in `{location}`: {detail}")]
     Connect {
         location: String,
         detail: String,
-        #[source]
-        source: postgres::Error,
+        error: postgres::Error,
     },
     #[error(
         "the journal in `{location}` (schema `{schema}`) is version {found}; this wacast reads up to {supported}: upgrade wacast"
@@ -30,12 +31,12 @@ pub enum JournalError {
     Locked { campaign: String, holder: String },
     #[error("the journal holds {0}")]
     Malformed(String),
+    /// As with `Connect`, `detail` gives `error` and its causes.
     #[error("{context}: {detail}")]
     Database {
         context: &'static str,
         detail: String,
-        #[source]
-        source: postgres::Error,
+        error: postgres::Error,
     },
 }
 
@@ -43,8 +44,8 @@ impl JournalError {
     /// What kind of failure this is, for the caller deciding to stop or go on.
     pub fn failure(&self) -> PgFailure {
         match self {
-            JournalError::Connect { source, .. } | JournalError::Database { source, .. } => {
-                PgFailure::of(source)
+            JournalError::Connect { error, .. } | JournalError::Database { error, .. } => {
+                PgFailure::of(error)
             }
             _ => PgFailure::Other,
         }
@@ -58,10 +59,10 @@ pub(super) trait Context<T> {
 
 impl<T> Context<T> for std::result::Result<T, postgres::Error> {
     fn context(self, context: &'static str) -> Result<T> {
-        self.map_err(|source| JournalError::Database {
+        self.map_err(|error| JournalError::Database {
             context,
-            detail: describe(&source),
-            source,
+            detail: describe(&error),
+            error,
         })
     }
 }

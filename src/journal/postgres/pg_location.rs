@@ -152,10 +152,10 @@ impl PgLocation {
 
     /// Opens a connection, TLS as `sslmode` says, `search_path` set to the schema.
     pub fn connect(&self) -> super::Result<postgres::Client> {
-        let failed = |source| super::JournalError::Connect {
+        let failed = |error| super::JournalError::Connect {
             location: self.masked.clone(),
-            detail: super::describe(&source),
-            source,
+            detail: super::describe(&error),
+            error,
         };
         let tls =
             pg_tls::connector(self.ssl_mode, self.root_cert.as_deref()).map_err(|problem| {
