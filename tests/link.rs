@@ -245,6 +245,26 @@ fn a_link_too_long_for_a_qr_code_is_an_error() {
 }
 
 #[test]
+fn a_qr_file_that_cannot_be_written_says_where_and_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("missing").join("chat.png");
+    let mut options = options("+447911123456", None);
+    options.qr = Some(QrTarget::File(path.clone()));
+    let error = link(&options).unwrap_err();
+    assert_eq!(error.exit_status(), ExitStatus::Error);
+    // As the command prints it: the error and its causes.
+    let message = format!("{:#}", anyhow::Error::from(error));
+    assert!(
+        message.starts_with(&format!(
+            "cannot write the QR code to `{}`: ",
+            path.display()
+        )),
+        "{message}"
+    );
+    assert_eq!(message.matches("(os error 2)").count(), 1, "{message}");
+}
+
+#[test]
 fn a_qr_file_needs_a_known_extension() {
     let dir = tempfile::tempdir().unwrap();
     let mut report = String::new();

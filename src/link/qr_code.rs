@@ -56,10 +56,12 @@ pub enum QrCodeError {
     NoExtension(PathBuf),
     #[error("`.{extension}` is not a QR code format; use `.svg` or `.png`")]
     UnknownExtension { extension: String },
-    #[error("cannot write the QR code to `{path}`: {source}")]
+    /// The message gives `error`, so it is not also the error's source (a
+    /// chain printed whole would give it twice).
+    #[error("cannot write the QR code to `{}`: {error}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
 }
 
@@ -121,9 +123,9 @@ impl QrCode {
             QrFormat::Svg => self.svg().into_bytes(),
             QrFormat::Png => self.png()?,
         };
-        write_atomically(path, &bytes).map_err(|source| QrCodeError::Write {
+        write_atomically(path, &bytes).map_err(|error| QrCodeError::Write {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         Ok(format)
     }
