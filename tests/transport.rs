@@ -157,6 +157,42 @@ fn an_http_proxy_from_the_environment_carries_the_requests() {
 }
 
 #[test]
+fn recipients_left_pending_after_their_tries_are_told_with_the_last_error() {
+    // A port just let go of: every connection is refused.
+    let address = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let test = campaign(2, false, ONE_BY_ONE);
+    let endpoint = format!("http://{address}");
+    let run = test.run(&["apply", "campaign.yaml", "--yes", "--endpoint", &endpoint]);
+    assert_eq!(run.code, 5, "{}", run.transcript());
+    let told = run
+        .transcript()
+        .lines()
+        .find(|line| line.contains("left pending; the last error"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{}", run.transcript()));
+    insta::assert_snapshot!(told);
+    let json = test.run(&[
+        "apply",
+        "campaign.yaml",
+        "--yes",
+        "--endpoint",
+        &endpoint,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(json.code, 5, "{}", json.transcript());
+    let summary: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(summary["this_run"]["left_pending"], 2);
+    assert_eq!(
+        summary["this_run"]["left_pending_because"],
+        "gave up after 1 try: not sent: Connection refused (os error 111)"
+    );
+}
+
+#[test]
 fn an_https_endpoint_is_spoken_to_in_tls_and_a_failed_handshake_sends_nothing() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();
@@ -178,10 +214,7 @@ fn an_https_endpoint_is_spoken_to_in_tls_and_a_failed_handshake_sends_nothing() 
         vec!["pending"]
     );
     let report = test.read(".wacast/spring-report.csv");
-    assert!(
-        report.contains("gave up after 1 tries: not sent"),
-        "{report}"
-    );
+    assert!(report.contains("gave up after 1 try: not sent"), "{report}");
     assert_eq!(
         *first_bytes.lock().unwrap(),
         vec![0x16],

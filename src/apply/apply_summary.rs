@@ -33,6 +33,9 @@ pub struct ThisRun {
     pub unknown: u64,
     /// Recipients put back to pending (retries exhausted, or stopped).
     pub left_pending: u64,
+    /// The error recorded for the last of them whose tries ran out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_pending_because: Option<String>,
     pub requests: u64,
     pub retries: u64,
     /// How long sending took (the report is not counted).
@@ -47,6 +50,7 @@ impl ThisRun {
             failed: tally.failed,
             unknown: tally.unknown,
             left_pending: tally.requeued,
+            left_pending_because: tally.gave_up.clone(),
             requests: tally.requests,
             retries: tally.retries,
             seconds: tally.elapsed().as_secs_f64(),

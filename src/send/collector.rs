@@ -21,6 +21,8 @@ pub enum Event {
     Finished { states: Vec<State>, failed: bool },
     /// A request will be tried again.
     Retry,
+    /// A batch went back to pending after its last try, with this error.
+    GaveUp(String),
     /// Every recipient that may go now is done; `deferred` wait until `until`.
     Waiting { until: String, deferred: u64 },
 }
@@ -64,6 +66,7 @@ impl Collector {
         let Collected { tally, breaker, .. } = &mut *collected;
         match event {
             Event::Retry => tally.retries += 1,
+            Event::GaveUp(error) => tally.gave_up = Some(error),
             Event::Waiting { until, deferred } => tally.waiting = Some((until, deferred)),
             Event::Finished { states, failed } => {
                 tally.waiting = None;

@@ -12,6 +12,10 @@ pub struct Tally {
     pub unknown: u64,
     /// Recipients put back to pending (retries exhausted, or stopped).
     pub requeued: u64,
+    /// The error the last batch put back to pending after its tries ran
+    /// out was recorded with, so a run that left recipients pending says
+    /// why without opening the report.
+    pub gave_up: Option<String>,
     pub requests: u64,
     pub retries: u64,
     pub started: Instant,
@@ -31,6 +35,7 @@ impl Tally {
             failed: 0,
             unknown: 0,
             requeued: 0,
+            gave_up: None,
             requests: 0,
             retries: 0,
             started: Instant::now(),

@@ -198,12 +198,25 @@ impl<S: Session> Worker<S> {
     /// Puts the batch back to pending after an error that sent nothing.
     async fn requeue(&self, batch: &Batch, error: &SendError, gave_up: bool) -> bool {
         let text = if gave_up {
-            format!("gave up after {} tries: {error}", self.max_attempts)
+            let tries = match self.max_attempts {
+                1 => "1 try".to_owned(),
+                n => format!("{n} tries"),
+            };
+            format!("gave up after {tries}: {error}")
         } else {
             error.to_string()
         };
-        let outcomes = outcomes_all(&batch.phones, State::Pending, error.status(), Some(text));
-        self.commit(outcomes).await
+        let outcomes = outcomes_all(
+            &batch.phones,
+            State::Pending,
+            error.status(),
+            Some(text.clone()),
+        );
+        let committed = self.commit(outcomes).await;
+        if committed && gave_up {
+            self.events.report(Event::GaveUp(text));
+        }
+        committed
     }
 
     /// The outcome of the last attempt, still to be committed; `None` when

@@ -52,6 +52,16 @@ pub fn stopping(wait: std::time::Duration) -> String {
 pub fn after(summary: &ApplySummary) -> Vec<String> {
     let mut lines = Vec::new();
     lines.extend(summary.this_run.as_ref().map(this_run));
+    if let Some(ThisRun {
+        left_pending: left @ 1..,
+        left_pending_because: Some(because),
+        ..
+    }) = &summary.this_run
+    {
+        lines.push(format!(
+            "{left} recipient(s) left pending; the last error: {because}; the report has each one's; apply again to retry them"
+        ));
+    }
     if let Some(received) = summary.sandbox_messages {
         lines.push(format!(
             "the embedded sandbox received {received} message(s)"
