@@ -36,6 +36,16 @@ pub fn key(schema: &str) -> i64 {
     advisory_key(&["bodies", schema])
 }
 
+/// Holds the bodies' lock (`key`) shared until `tx` ends: what staging,
+/// `state push` and a pending read take before touching `messages`.
+pub fn hold_shared(
+    tx: &mut postgres::Transaction<'_>,
+    key: i64,
+) -> std::result::Result<(), postgres::Error> {
+    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&key])
+        .map(drop)
+}
+
 /// How many bodies some recipient still to send refers to, and how many
 /// the table holds: two counts, neither copying a body.
 const COUNTS: &str = "SELECT

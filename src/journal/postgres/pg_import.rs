@@ -35,11 +35,8 @@ pub fn import(
     .context("cannot lock the journal for the push")?;
     // Its bodies and pending recipients commit together, so no run's end
     // may let go of a body it found there meanwhile (`pg_bodies`).
-    tx.execute(
-        "SELECT pg_advisory_xact_lock_shared($1)",
-        &[&super::pg_bodies::key(to.schema())],
-    )
-    .context("cannot lock the journal for the push")?;
+    super::pg_bodies::hold_shared(&mut tx, super::pg_bodies::key(to.schema()))
+        .context("cannot lock the journal for the push")?;
     refuse_held(&mut tx, to, campaigns)?;
     let mut runs: HashMap<i64, i64> = HashMap::new();
     let mut copied = Vec::new();

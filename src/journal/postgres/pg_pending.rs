@@ -62,8 +62,7 @@ pub fn pending(
     let statement = session.prepared(PENDING)?;
     let context = "cannot read pending recipients";
     let mut tx = session.client.transaction().context(context)?;
-    tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&bodies])
-        .context(context)?;
+    super::pg_bodies::hold_shared(&mut tx, bodies).context(context)?;
     let rows = tx
         .query(
             &statement,

@@ -88,8 +88,7 @@ impl<'a> PgStage<'a> {
             .client
             .transaction()
             .context("cannot stage the plan")?;
-        tx.execute("SELECT pg_advisory_xact_lock_shared($1)", &[&self.bodies])
-            .context("cannot stage messages")?;
+        super::pg_bodies::hold_shared(&mut tx, self.bodies).context("cannot stage messages")?;
         tx.execute(MERGE_MESSAGES, &[&digests, &bodies])
             .context("cannot stage messages")?;
         tx.execute(
